@@ -1,0 +1,497 @@
+/**
+ * Client: one connection. The only owner of its socket; queries run one at a time in the order they were issued.
+ */
+import { inspect } from 'node:util';
+import { TypeRegistry } from './codecs/registry.js';
+import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type ResolvedConfig } from './config.js';
+import {
+  AuthenticationError,
+  ClientClosedError,
+  ConnectionClosedError,
+  ConnectionError,
+  ConnectTimeoutError,
+  CrateDbError,
+  DatabaseError,
+  QueryTimeoutError,
+  UsageError,
+} from './errors.js';
+import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
+import { Session } from './protocol/session.js';
+import { StartupOperation, type BackendKey } from './protocol/startup.js';
+import { TERMINATE, type NoticeMessage } from './protocol/wire.js';
+import { ExtendedQuery } from './query/extended.js';
+import type { QueryOperation } from './query/operation.js';
+import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
+import type { Field, Result, RowMode } from './query/result.js';
+import { SimpleQuery } from './query/simple.js';
+import { StatementCache, type StatementInfo } from './query/statement-cache.js';
+import { sendCancelRequest } from './transport/cancel.js';
+import { openTransport, type Transport } from './transport/connect.js';
+
+/** Options for one query. Every per-call options object accepts `signal`. */
+export interface QueryOptions {
+  /** Abort the query: a queued query is dropped, a running one is cancelled on the server. Rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Cancel the query after this many milliseconds (rejects with QueryTimeoutError). Default: the client's `queryTimeoutMs`. */
+  timeoutMs?: number;
+  /** `'object'` (default) or `'array'` rows. */
+  rowMode?: RowMode;
+  /** `false` runs the unnamed statement instead of the automatic prepared-statement cache (for poolers like pgbouncer). */
+  prepare?: boolean;
+  /** Parameter type OIDs to declare in Parse (default: let the server infer; WIRE.md §4.6). */
+  paramTypes?: readonly number[];
+}
+
+/** Options for simpleQuery(). */
+export interface SimpleQueryOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  rowMode?: RowMode;
+}
+
+/** Options for prepare(). */
+export interface PrepareOptions {
+  signal?: AbortSignal;
+  /** Parameter type OIDs to declare (default: inferred by the server). */
+  paramTypes?: readonly number[];
+}
+
+/** A NoticeResponse from the server (PostgreSQL; CrateDB never sends one, WIRE.md §1.4). */
+export interface Notice {
+  readonly severity: string | undefined;
+  readonly sqlstate: string | undefined;
+  readonly message: string | undefined;
+  readonly detail: string | undefined;
+  readonly hint: string | undefined;
+  readonly where: string | undefined;
+}
+
+/** A named prepared statement from {@link Client.prepare}. */
+export interface PreparedStatement {
+  readonly text: string;
+  /** Parameter type OIDs the server described. */
+  readonly paramTypes: readonly number[];
+  /** Result columns ([] for statements that return no rows). */
+  readonly fields: readonly Field[];
+  /** Run the statement with `params`. */
+  execute<R = Record<string, unknown>>(params?: readonly unknown[], options?: Omit<QueryOptions, 'prepare' | 'paramTypes'>): Promise<Result<R>>;
+  /** Close it on the server. Further execute() calls fail with a UsageError. */
+  close(): Promise<void>;
+}
+
+type ClientState = 'open' | 'closing' | 'closed';
+
+/** How long a cancelled query may keep running before the connection is destroyed instead. */
+const CANCEL_GRACE_MS = 5_000;
+
+/**
+ * Open a connection. `input` is a URL (`postgres://`, `postgresql://`, `crate://`), a keyword/value string, or
+ * options; `options` override it. Hosts are tried in order; each attempt has one `connectTimeoutMs` deadline over
+ * DNS + TCP + TLS + authentication.
+ */
+export async function connect(input?: string | ConnectOptions, options?: ConnectOptions): Promise<Client> {
+  const config = resolveConfig(input, options);
+  const password = await resolvePassword(config);
+  let lastError: Error | undefined;
+  for (const host of config.hosts) {
+    try {
+      return await Client.open(config, host, password);
+    } catch (err) {
+      if (err instanceof AuthenticationError || !(err instanceof ConnectionError)) throw err;
+      lastError = err;
+    }
+  }
+  throw lastError ?? new ConnectionError('No host to connect to');
+}
+
+/** One connection to CrateDB or PostgreSQL. Create it with {@link connect}. */
+export class Client implements AsyncDisposable {
+  readonly #config: ResolvedConfig;
+  readonly #host: HostPort;
+  readonly #transport: Transport;
+  readonly #session: Session;
+  readonly #parameters: Record<string, string> = {};
+  readonly #cache: StatementCache | undefined;
+  #registry: TypeRegistry | undefined;
+  #serverInfo: ServerInfo | undefined;
+  #key: BackendKey = { processId: 0, secretKey: 0 };
+  #state: ClientState = 'open';
+  #idleWaiters: (() => void)[] = [];
+  #closed: Promise<void>;
+  #statementCounter = 0;
+
+  private constructor(config: ResolvedConfig, host: HostPort, transport: Transport) {
+    this.#config = config;
+    this.#host = host;
+    this.#transport = transport;
+    this.#cache = config.statementCacheSize > 0 ? new StatementCache(config.statementCacheSize) : undefined;
+    const socket = transport.socket;
+    this.#session = new Session(
+      {
+        send: (buffers) => {
+          socket.write(buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers as Buffer[]));
+        },
+        onNotice: (n) => this.#notice(n),
+        onParameterStatus: (name, value) => {
+          this.#parameters[name] = value;
+          if (this.#serverInfo !== undefined) this.#serverInfo = buildServerInfo(this.#parameters, this.#key.processId);
+        },
+        onFatal: (err) => this.destroy(err),
+        onIdle: () => {
+          const waiters = this.#idleWaiters;
+          this.#idleWaiters = [];
+          for (const w of waiters) w();
+        },
+      },
+      config.maxMessageBytes,
+    );
+    this.#closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Buffer) => this.#session.receive(chunk));
+    socket.on('error', (err) => this.#lost(err));
+    socket.on('close', () => this.#lost(undefined));
+    socket.resume();
+  }
+
+  /** @internal Connect to one host: transport, then startup, under one deadline. */
+  static async open(config: ResolvedConfig, host: HostPort, password: string | undefined): Promise<Client> {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new ConnectTimeoutError(
+            `Could not connect to ${host.host}:${host.port} within connectTimeoutMs=${config.connectTimeoutMs} (DNS, TCP, TLS and authentication); check that the server is reachable or raise connectTimeoutMs`,
+            { host: host.host, port: host.port },
+          ),
+        ),
+      config.connectTimeoutMs,
+    );
+    let client: Client | undefined;
+    try {
+      const transport = await openTransport({
+        host: host.host,
+        port: host.port,
+        ssl: config.ssl,
+        keepAlive: config.keepAlive,
+        keepAliveInitialDelayMs: config.keepAliveInitialDelayMs,
+        signal: controller.signal,
+      });
+      client = new Client(config, host, transport);
+      await client.#startup(password, controller.signal);
+      return client;
+    } catch (err) {
+      client?.destroy();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Facts about the server: `isCrate`, `crateVersion`, `serverVersion`, every ParameterStatus value. */
+  get serverInfo(): ServerInfo {
+    if (this.#serverInfo === undefined) throw new UsageError('serverInfo is available once the client has connected');
+    return this.#serverInfo;
+  }
+
+  /** True once close() or destroy() was called or the connection was lost. */
+  get closed(): boolean {
+    return this.#state !== 'open';
+  }
+
+  /** Whether the connection uses TLS. */
+  get tls(): boolean {
+    return this.#transport.tls;
+  }
+
+  /**
+   * Run one statement on the extended protocol with `$1..$n` parameters sent separately from the SQL text.
+   * Statements are prepared and cached automatically unless `prepare: false`.
+   */
+  async query<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Result<R>> {
+    this.#checkUsable();
+    checkText(text);
+    if (!Array.isArray(params)) throw new UsageError('query(text, params, options): params must be an array of values');
+    this.#checkStatementLength(text);
+    const op = new ExtendedQuery({
+      text,
+      values: params,
+      rowMode: options.rowMode ?? 'object',
+      registry: this.#types(),
+      maxResultBytes: this.#config.maxResultBytes,
+      paramTypes: options.paramTypes,
+      cache: options.prepare === false ? undefined : this.#cache,
+    });
+    return (await this.#run(op, options, text, params)) as Result<R>;
+  }
+
+  /**
+   * Run one or more `;`-separated statements on the simple-query protocol; one Result per statement. It takes no
+   * parameters: never build SQL text from untrusted input — use query() with `$n` parameters instead.
+   */
+  async simpleQuery<R = Record<string, unknown>>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
+    this.#checkUsable();
+    checkText(text);
+    const op = new SimpleQuery({
+      text,
+      rowMode: options.rowMode ?? 'object',
+      registry: this.#types(),
+      maxResultBytes: this.#config.maxResultBytes,
+    });
+    return (await this.#run(op, options, text, undefined)) as Result<R>[];
+  }
+
+  /** Prepare a named statement explicitly. It stays on the server until `close()`. */
+  async prepare(text: string, options: PrepareOptions = {}): Promise<PreparedStatement> {
+    this.#checkUsable();
+    checkText(text);
+    this.#checkStatementLength(text);
+    const op = new PrepareOperation(`cw_p${++this.#statementCounter}`, text, options.paramTypes ?? [], this.#types());
+    const info = await this.#run(op, options, text, undefined);
+    return this.#preparedStatement(info);
+  }
+
+  /**
+   * Graceful close: new queries are refused, queued ones may finish within `closeTimeoutMs`, then Terminate is sent.
+   * After the deadline, whatever is still queued is rejected and the socket destroyed.
+   */
+  async close(): Promise<void> {
+    if (this.#state !== 'open') return this.#closed;
+    this.#state = 'closing';
+    const idle = await this.#waitIdle(this.#config.closeTimeoutMs);
+    if (!idle || this.#session.failure !== undefined) {
+      this.destroy(new ClientClosedError(`The client was closed while queries were still running after closeTimeoutMs=${this.#config.closeTimeoutMs}`));
+      return this.#closed;
+    }
+    this.#state = 'closed';
+    this.#session.fail(new ClientClosedError());
+    this.#transport.socket.end(TERMINATE);
+    const timer = setTimeout(() => this.#transport.socket.destroy(), this.#config.closeTimeoutMs);
+    await this.#closed;
+    clearTimeout(timer);
+  }
+
+  /** Immediate close: every queued and running query rejects (with `reason` or a ClientClosedError). */
+  destroy(reason?: Error): void {
+    this.#state = 'closed';
+    this.#session.fail(reason ?? new ClientClosedError('The client was destroyed'));
+    this.#transport.socket.destroy();
+  }
+
+  /** `await using client = await connect(...)` closes the client gracefully. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  [inspect.custom](): string {
+    const info = this.#serverInfo;
+    const server = info === undefined ? 'connecting' : info.isCrate ? `CrateDB ${info.crateVersion}` : `PostgreSQL ${info.serverVersion}`;
+    return `Client { ${this.#config.user}@${this.#host.host}:${this.#host.port}/${this.#config.database}, ${server}, tls: ${this.#transport.tls}, state: ${this.#state} }`;
+  }
+
+  async #startup(password: string | undefined, signal: AbortSignal): Promise<void> {
+    const op = new StartupOperation({
+      user: this.#config.user,
+      database: this.#config.database,
+      applicationName: this.#config.applicationName,
+      options: this.#config.options,
+      password,
+      tls: this.#transport.tls,
+      allowCleartextPasswordWithoutTls: this.#config.allowCleartextPasswordWithoutTls,
+      host: this.#host.host,
+      port: this.#host.port,
+    });
+    const onAbort = (): void => op.fail(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#session.enqueue(op);
+    try {
+      this.#key = await op.promise;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    this.#serverInfo = buildServerInfo(this.#parameters, this.#key.processId);
+    this.#registry = new TypeRegistry({
+      int8: this.#config.int8,
+      numeric: this.#config.numeric,
+      isCrate: this.#serverInfo.isCrate,
+      types: this.#config.types,
+    });
+  }
+
+  /** Queue `op`, wire up abort/timeout, and decorate its error with the query and the caller's stack. */
+  async #run<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
+    const signal = options.signal;
+    const timeoutMs = options.timeoutMs ?? this.#config.queryTimeoutMs;
+    if (signal?.aborted === true) throw signal.reason;
+    this.#session.enqueue(op);
+    try {
+      if (signal === undefined && !(timeoutMs > 0)) return await op.promise;
+      return await this.#withDeadline(op, signal, timeoutMs);
+    } catch (err) {
+      throw decorate(err, text, params);
+    }
+  }
+
+  #withDeadline<T>(op: QueryOperation<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
+    op.promise.catch(() => undefined);
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const abort = (reason: unknown): void => {
+        cleanup();
+        if (op.settled) return;
+        if (!this.#session.remove(op) && this.#session.isActive(op)) this.#cancelRunning(op);
+        reject(reason);
+      };
+      const onAbort = (): void => abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs > 0) timer = setTimeout(() => abort(new QueryTimeoutError(timeoutMs)), timeoutMs);
+      op.promise.then(
+        (value) => {
+          cleanup();
+          resolve(value);
+        },
+        (err: unknown) => {
+          cleanup();
+          reject(err);
+        },
+      );
+    });
+  }
+
+  /**
+   * CancelRequest on a fresh socket (TLS when this one is). Queued queries wait until the cancel socket has closed,
+   * so a late cancel cannot hit them; if the server does not stop the query soon after, the connection is destroyed.
+   */
+  #cancelRunning<T>(op: QueryOperation<T>): void {
+    this.#session.hold();
+    const grace = setTimeout(() => {
+      if (!op.settled) this.destroy(new ConnectionClosedError('The server did not stop a cancelled query; the connection was closed'));
+    }, CANCEL_GRACE_MS);
+    op.promise.then(
+      () => clearTimeout(grace),
+      () => clearTimeout(grace),
+    );
+    sendCancelRequest({
+      host: this.#host.host,
+      port: this.#host.port,
+      ssl: this.#transport.tls ? this.#config.ssl : { ...this.#config.ssl, mode: 'disable' },
+      keepAlive: false,
+      keepAliveInitialDelayMs: 0,
+      processId: this.#key.processId,
+      secretKey: this.#key.secretKey,
+      timeoutMs: CANCEL_GRACE_MS,
+    }).then(
+      () => this.#session.release(),
+      () => {
+        this.#session.release();
+        if (!op.settled) this.destroy(new ConnectionClosedError('Could not send a CancelRequest; the connection was closed to stop the query'));
+      },
+    );
+  }
+
+  #preparedStatement(info: StatementInfo): PreparedStatement {
+    let closed = false;
+    const run = async <R>(params: readonly unknown[] = [], options: Omit<QueryOptions, 'prepare' | 'paramTypes'> = {}): Promise<Result<R>> => {
+      if (closed) throw new UsageError('This prepared statement was closed; prepare it again');
+      this.#checkUsable();
+      const op = new ExtendedQuery({
+        text: info.text,
+        values: params,
+        rowMode: options.rowMode ?? 'object',
+        registry: this.#types(),
+        maxResultBytes: this.#config.maxResultBytes,
+        paramTypes: undefined,
+        cache: undefined,
+        statement: info,
+      });
+      return (await this.#run(op, options, info.text, params)) as Result<R>;
+    };
+    return {
+      text: info.text,
+      paramTypes: info.paramTypes,
+      fields: info.shape?.fields ?? [],
+      execute: run,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        if (this.#state !== 'open') return;
+        await this.#run(new CloseStatementOperation(info.name), {}, info.text, undefined);
+      },
+    };
+  }
+
+  #types(): TypeRegistry {
+    return this.#registry as TypeRegistry;
+  }
+
+  #checkUsable(): void {
+    if (this.#state !== 'open') {
+      throw this.#session.failure instanceof ConnectionClosedError
+        ? new ClientClosedError(`The connection was lost (${this.#session.failure.message}); create a new connection with connect()`, { cause: this.#session.failure })
+        : new ClientClosedError();
+    }
+  }
+
+  /** CrateDB refuses Parse text longer than `statement_max_length` (WIRE.md §4.7, §10.17); fail before sending. */
+  #checkStatementLength(text: string): void {
+    const max = this.#serverInfo?.statementMaxLength;
+    if (max !== undefined && text.length > max) {
+      throw new UsageError(
+        `The statement is ${text.length} characters long, more than CrateDB's statement_max_length (${max}); replace inline values with $n parameters or use executeMany()`,
+      );
+    }
+  }
+
+  #waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#session.idle) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #notice(n: NoticeMessage): void {
+    const hook = this.#config.onNotice;
+    if (hook === undefined) return;
+    const notice: Notice = { severity: n.severity, sqlstate: n.code, message: n.message, detail: n.detail, hint: n.hint, where: n.where };
+    hook(notice);
+  }
+
+  /** The socket failed or closed. */
+  #lost(err: Error | undefined): void {
+    if (this.#session.failure !== undefined) {
+      this.#state = 'closed';
+      return;
+    }
+    const wasOpen = this.#state !== 'closed';
+    this.#state = 'closed';
+    if (!wasOpen) return;
+    const where = `${this.#host.host}:${this.#host.port}`;
+    this.#session.fail(
+      new ConnectionClosedError(
+        err === undefined ? `The server closed the connection (${where})` : `The connection to ${where} failed: ${err.message}`,
+        { host: this.#host.host, port: this.#host.port, cause: err },
+      ),
+    );
+  }
+}
+
+function checkText(text: unknown): asserts text is string {
+  if (typeof text !== 'string') throw new UsageError(`The SQL text must be a string, got ${typeof text}`);
+}
+
+/** Attach query text and parameters (non-enumerable) and the caller's async stack to a database error. */
+function decorate(err: unknown, text: string, params: readonly unknown[] | undefined): unknown {
+  if (err instanceof DatabaseError) {
+    if (err.query === undefined) err.attachQuery(text, params);
+    Error.captureStackTrace(err);
+  } else if (err instanceof CrateDbError && !(err instanceof ConnectionError)) {
+    Error.captureStackTrace(err);
+  }
+  return err;
+}

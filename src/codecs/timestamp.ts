@@ -1,0 +1,198 @@
+/**
+ * Timestamp text ↔ JS values without `new Date(text)` (DESIGN.md §7: the Date string parser halves row throughput).
+ *
+ * Both `timestamptz` and `timestamp` decode to a Date holding the UTC instant. A `timestamp` (without time zone) is
+ * read as UTC wall time, never as local time, so the same row gives the same Date on every machine (the complaint of
+ * node-postgres #993 and postgres.js #1075 users).
+ */
+import { DecodeError } from '../errors.js';
+
+/** The largest |epoch ms| a JS Date can hold. */
+const MAX_DATE_MS = 8.64e15;
+/** 400 Gregorian years are exactly 146 097 days; used to step over `Date.UTC`'s 0..99 → 1900+ mapping. */
+const FOUR_CENTURIES_MS = 146_097 * 86_400_000;
+
+const DIGIT_0 = 48;
+const DASH = 45;
+const PLUS = 43;
+const COLON = 58;
+const DOT = 46;
+const SPACE = 32;
+const LETTER_T = 84;
+const LETTER_Z = 90;
+
+/** Two decimal digits at `pos`, or -1. */
+function twoDigits(text: string, pos: number): number {
+  const a = text.charCodeAt(pos) - DIGIT_0;
+  const b = text.charCodeAt(pos + 1) - DIGIT_0;
+  // `>>> 0` turns negatives (and NaN past the end) into huge numbers, so one comparison checks both bounds.
+  if (a >>> 0 > 9 || b >>> 0 > 9) return -1;
+  return a * 10 + b;
+}
+
+/** `Date.UTC` for any astronomical year, including 0..99 which `Date.UTC` would read as 1900..1999. */
+export function utcMs(
+  year: number,
+  monthIndex: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms: number,
+): number {
+  if (year >= 0 && year < 100) {
+    return Date.UTC(year + 400, monthIndex, day, hour, minute, second, ms) - FOUR_CENTURIES_MS;
+  }
+  return Date.UTC(year, monthIndex, day, hour, minute, second, ms);
+}
+
+function malformed(text: string): DecodeError {
+  return new DecodeError(`Malformed timestamp ${JSON.stringify(text)}`);
+}
+
+/**
+ * Parse PostgreSQL/CrateDB timestamp text (DateStyle ISO): `YYYY-MM-DD HH:MM:SS[.f{1,}][±HH[:MM[:SS]]|Z][ BC]`.
+ *
+ * - Years may have more than four digits; ` BC` years are mapped to astronomical years (1 BC is year 0).
+ * - Fraction digits beyond milliseconds are truncated (a Date holds ms; CrateDB stores ms anyway, WIRE.md §5.5).
+ * - The offset is optional (CrateDB before 6.3.3 sent `+00` on `timestamp` too, WIRE.md §5.1) and is applied.
+ * - `infinity` / `-infinity` become the numbers `Infinity` / `-Infinity`: no Date can represent them, and a number
+ *   compares correctly against `date.getTime()`.
+ *
+ * Throws DecodeError for malformed text and for instants outside the JS Date range (±8.64e15 ms, about ±275 760 years).
+ */
+export function parseTimestamp(text: string): Date | number {
+  const len = text.length;
+  let pos = 0;
+  let year = 0;
+  while (pos < len) {
+    const d = text.charCodeAt(pos) - DIGIT_0;
+    if (d >>> 0 > 9) break;
+    year = year * 10 + d;
+    pos++;
+  }
+  if (pos < 4 || text.charCodeAt(pos) !== DASH) {
+    if (text === 'infinity') return Infinity;
+    if (text === '-infinity') return -Infinity;
+    throw malformed(text);
+  }
+  const month = twoDigits(text, pos + 1);
+  const day = twoDigits(text, pos + 4);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || text.charCodeAt(pos + 3) !== DASH) throw malformed(text);
+  pos += 6;
+
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let ms = 0;
+  const sep = text.charCodeAt(pos);
+  if (sep === SPACE || sep === LETTER_T) {
+    hour = twoDigits(text, pos + 1);
+    minute = twoDigits(text, pos + 4);
+    second = twoDigits(text, pos + 7);
+    if (
+      hour < 0 ||
+      hour > 24 ||
+      minute < 0 ||
+      minute > 59 ||
+      second < 0 ||
+      second > 60 ||
+      text.charCodeAt(pos + 3) !== COLON ||
+      text.charCodeAt(pos + 6) !== COLON
+    ) {
+      throw malformed(text);
+    }
+    pos += 9;
+    if (text.charCodeAt(pos) === DOT) {
+      const start = ++pos;
+      while (pos < len) {
+        const d = text.charCodeAt(pos) - DIGIT_0;
+        if (d >>> 0 > 9) break;
+        if (pos - start < 3) ms = ms * 10 + d;
+        pos++;
+      }
+      const digits = pos - start;
+      if (digits === 0) throw malformed(text);
+      if (digits === 1) ms *= 100;
+      else if (digits === 2) ms *= 10;
+    }
+  }
+
+  let offsetSeconds = 0;
+  const sign = text.charCodeAt(pos);
+  if (sign === PLUS || sign === DASH) {
+    const oh = twoDigits(text, pos + 1);
+    if (oh < 0) throw malformed(text);
+    offsetSeconds = oh * 3600;
+    pos += 3;
+    if (text.charCodeAt(pos) === COLON) {
+      const om = twoDigits(text, pos + 1);
+      if (om < 0) throw malformed(text);
+      offsetSeconds += om * 60;
+      pos += 3;
+      if (text.charCodeAt(pos) === COLON) {
+        const os = twoDigits(text, pos + 1);
+        if (os < 0) throw malformed(text);
+        offsetSeconds += os;
+        pos += 3;
+      }
+    }
+    if (sign === DASH) offsetSeconds = -offsetSeconds;
+  } else if (sign === LETTER_Z) {
+    pos++;
+  }
+
+  if (pos !== len) {
+    if (pos + 3 === len && text.endsWith(' BC')) year = 1 - year;
+    else throw malformed(text);
+  }
+
+  const epochMs = utcMs(year, month - 1, day, hour, minute, second, ms) - offsetSeconds * 1000;
+  if (!(Math.abs(epochMs) <= MAX_DATE_MS)) {
+    throw new DecodeError(
+      `Timestamp ${JSON.stringify(text)} is outside the range of a JavaScript Date; ` +
+        'read it as text with a custom decoder (the `types` option) or cast it to text in SQL',
+    );
+  }
+  return new Date(epochMs);
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function pad3(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
+}
+
+/** Year as PostgreSQL prints it: at least four digits, and `BC` years counted from 1. */
+function eraYear(date: Date): { year: string; bc: boolean } {
+  const astronomical = date.getUTCFullYear();
+  const bc = astronomical <= 0;
+  return { year: String(bc ? 1 - astronomical : astronomical).padStart(4, '0'), bc };
+}
+
+/**
+ * A Date as UTC timestamp text both servers parse: `toISOString()` for years 1..9999 (CrateDB and PostgreSQL take it
+ * for both timestamp types, WIRE.md §10.14), otherwise PostgreSQL's own output form (`10000-01-01 00:00:00.000+00`,
+ * `0044-03-15 12:00:00.000+00 BC`), because the ISO form's `+010000` / `-000043` years are not accepted.
+ * The caller checks the Date is valid.
+ */
+export function formatTimestamp(date: Date): string {
+  const y = date.getUTCFullYear();
+  if (y >= 1 && y <= 9999) return date.toISOString();
+  const { year, bc } = eraYear(date);
+  const time =
+    `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}` +
+    `.${pad3(date.getUTCMilliseconds())}`;
+  return `${year}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())} ${time}+00${bc ? ' BC' : ''}`;
+}
+
+/**
+ * A Date as `YYYY-MM-DD` of its UTC calendar day: CrateDB's date parser accepts nothing else (WIRE.md §5.4).
+ * Years outside 1..9999 use PostgreSQL's form (` BC` suffix), which CrateDB does not accept.
+ */
+export function formatDate(date: Date): string {
+  const { year, bc } = eraYear(date);
+  return `${year}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}${bc ? ' BC' : ''}`;
+}

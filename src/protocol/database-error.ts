@@ -1,0 +1,34 @@
+/**
+ * ErrorResponse → DatabaseError. CrateDB reports cancellation and statement_timeout as XX000 with a message starting
+ * `Job killed.` (WIRE.md §1.5, §10.12), PostgreSQL as 57014; both become a QueryCanceledError.
+ */
+import { DatabaseError, QueryCanceledError, type DatabaseErrorFields } from '../errors.js';
+import type { ErrorMessage } from './wire.js';
+
+const CRATE_JOB_KILLED = 'Job killed.';
+
+/** Build the public error from a parsed ErrorResponse. Missing fields stay undefined; a missing SQLSTATE is ''. */
+export function toDatabaseError(msg: ErrorMessage): DatabaseError {
+  const fields: DatabaseErrorFields = {
+    severity: msg.severity,
+    sqlstate: msg.code ?? '',
+    message: msg.message === undefined || msg.message === '' ? '(the server sent an error without a message)' : msg.message,
+    detail: msg.detail,
+    hint: msg.hint,
+    position: msg.position,
+    internalPosition: msg.internalPosition,
+    internalQuery: msg.internalQuery,
+    where: msg.where,
+    schema: msg.schema,
+    table: msg.table,
+    column: msg.column,
+    dataType: msg.dataType,
+    constraint: msg.constraint,
+    file: msg.file,
+    line: msg.line,
+    routine: msg.routine,
+  };
+  const canceled =
+    fields.sqlstate === '57014' || (fields.sqlstate === 'XX000' && fields.message.startsWith(CRATE_JOB_KILLED));
+  return canceled ? new QueryCanceledError(fields) : new DatabaseError(fields);
+}

@@ -1,0 +1,43 @@
+/**
+ * What the server told us at startup, and the capability flags derived from it. CrateDB is detected by its
+ * `crate_version` ParameterStatus (WIRE.md §1.3, §10.1) — never by catalog queries at connect.
+ */
+
+/** Facts about the connected server. */
+export interface ServerInfo {
+  /** True when the server is CrateDB (it sent `crate_version`). */
+  readonly isCrate: boolean;
+  /** CrateDB's version, e.g. `6.4.1`; undefined on PostgreSQL. */
+  readonly crateVersion: string | undefined;
+  /** The `server_version` ParameterStatus (CrateDB reports `14.0`). */
+  readonly serverVersion: string | undefined;
+  /** Every ParameterStatus value received, by name, as last reported. */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Backend process id from BackendKeyData (CrateDB: the session id). */
+  readonly processId: number;
+  /**
+   * Whether several Sync-terminated queries may be in flight on one connection. On for PostgreSQL; off for CrateDB
+   * until verified on a real server (WIRE.md §4.2 "Pipelining ... (inferred, verify)").
+   */
+  readonly canPipeline: boolean;
+  /** CrateDB's limit on SQL text in Parse (WIRE.md §4.7); undefined on PostgreSQL. */
+  readonly statementMaxLength: number | undefined;
+}
+
+/** CrateDB's default `statement_max_length` (WIRE.md §4.7); it is a node setting the server does not report. */
+export const CRATE_STATEMENT_MAX_LENGTH = 262_144;
+
+/** Build the ServerInfo from the ParameterStatus values and BackendKeyData of a finished startup. */
+export function buildServerInfo(parameters: Readonly<Record<string, string>>, processId: number): ServerInfo {
+  const crateVersion = parameters['crate_version'];
+  const isCrate = crateVersion !== undefined;
+  return Object.freeze({
+    isCrate,
+    crateVersion,
+    serverVersion: parameters['server_version'],
+    parameters: Object.freeze({ ...parameters }),
+    processId,
+    canPipeline: !isCrate,
+    statementMaxLength: isCrate ? CRATE_STATEMENT_MAX_LENGTH : undefined,
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * The sans-IO protocol session: bytes in through {@link Session.receive}, bytes out through the injected `send`.
+ * No sockets and no timers here (DESIGN.md §1.1).
+ *
+ * Operations run strictly one after another: an operation is started when the previous one consumed its last
+ * ReadyForQuery. That is the only safe mode on CrateDB (WIRE.md §4.2, §10.6); the pool gets concurrency from more
+ * connections.
+ */
+import { ConnectionClosedError, ProtocolError } from '../errors.js';
+import { toDatabaseError } from './database-error.js';
+import { MessageReader, type BackendMessage, type ErrorMessage, type NoticeMessage, type ParameterStatusMessage } from './wire.js';
+
+/** What an operation may do while it is the active one. */
+export interface OperationIO {
+  /** Write frontend messages (one corked write). */
+  send(buffers: Buffer | readonly Buffer[]): void;
+}
+
+/** The contract every operation follows (query/operation.ts builds on it). */
+export interface SessionOperation {
+  /** Called once when the operation becomes active: send its first messages. */
+  start(io: OperationIO): void;
+  /**
+   * One backend message for this operation. Return true once the operation is finished (normally at its final
+   * ReadyForQuery). Throw a ProtocolError for a message that is not valid in the operation's state.
+   */
+  handle(msg: BackendMessage, io: OperationIO): boolean;
+  /** The connection failed before the operation finished: settle with `err`. Called at most once. */
+  fail(err: Error): void;
+}
+
+/** Callbacks from the session to its owner (the client). */
+export interface SessionHooks {
+  /** Write bytes to the transport. */
+  send(buffers: readonly Buffer[]): void;
+  /** A NoticeResponse arrived. */
+  onNotice(notice: NoticeMessage): void;
+  /** A ParameterStatus arrived (at startup, and on PostgreSQL after `SET` of a reported setting). */
+  onParameterStatus(name: string, value: string): void;
+  /** The connection is unusable (ProtocolError, FATAL): the owner must destroy the transport. */
+  onFatal(err: Error): void;
+  /** The queue became empty (used by graceful close). */
+  onIdle(): void;
+}
+
+type SessionState = 'open' | 'failed';
+
+/** The protocol state machine of one connection. */
+export class Session {
+  readonly #hooks: SessionHooks;
+  readonly #reader: MessageReader;
+  readonly #pending: SessionOperation[] = [];
+  #active: SessionOperation | undefined;
+  #state: SessionState = 'open';
+  #holds = 0;
+  #failure: Error | undefined;
+  readonly #io: OperationIO;
+  readonly #onMessage = (msg: BackendMessage): void => this.#dispatch(msg);
+
+  constructor(hooks: SessionHooks, maxMessageBytes: number) {
+    this.#hooks = hooks;
+    this.#reader = new MessageReader(maxMessageBytes);
+    this.#io = {
+      send: (buffers) => {
+        if (this.#state === 'open') hooks.send(Buffer.isBuffer(buffers) ? [buffers] : (buffers as readonly Buffer[]));
+      },
+    };
+  }
+
+  /** True when no operation is running or queued. */
+  get idle(): boolean {
+    return this.#active === undefined && this.#pending.length === 0;
+  }
+
+  /** Number of operations running or queued. */
+  get size(): number {
+    return this.#pending.length + (this.#active === undefined ? 0 : 1);
+  }
+
+  /** Why the session failed, once it has. */
+  get failure(): Error | undefined {
+    return this.#failure;
+  }
+
+  /** Queue an operation; it starts when every earlier one has finished. */
+  enqueue(op: SessionOperation): void {
+    if (this.#state === 'failed') {
+      op.fail(this.#failure ?? new ConnectionClosedError('The connection is closed'));
+      return;
+    }
+    this.#pending.push(op);
+    this.#startNext();
+  }
+
+  /** Remove an operation that has not started yet. Returns false if it is running or unknown. */
+  remove(op: SessionOperation): boolean {
+    const i = this.#pending.indexOf(op);
+    if (i < 0) return false;
+    this.#pending.splice(i, 1);
+    return true;
+  }
+
+  /** Whether `op` is the running operation. */
+  isActive(op: SessionOperation): boolean {
+    return this.#active === op;
+  }
+
+  /** Do not start queued operations until {@link release} (e.g. while a CancelRequest is in flight). */
+  hold(): void {
+    this.#holds++;
+  }
+
+  /** Undo one {@link hold}. */
+  release(): void {
+    if (this.#holds > 0) this.#holds--;
+    this.#startNext();
+  }
+
+  /** Bytes from the transport. */
+  receive(chunk: Buffer): void {
+    if (this.#state !== 'open') return;
+    try {
+      this.#reader.parse(chunk, this.#onMessage);
+    } catch (err) {
+      this.#fatal(err instanceof ProtocolError ? err : new ProtocolError(String(err), { cause: err }));
+    }
+  }
+
+  /** The transport closed or failed: every running and queued operation fails with `err`. */
+  fail(err: Error): void {
+    if (this.#state === 'failed') return;
+    this.#state = 'failed';
+    this.#failure = err;
+    const active = this.#active;
+    this.#active = undefined;
+    const pending = this.#pending.splice(0);
+    active?.fail(err);
+    for (const op of pending) op.fail(err);
+  }
+
+  #dispatch(msg: BackendMessage): void {
+    if (this.#state !== 'open') return;
+    switch (msg.name) {
+      case 'parameterStatus': {
+        const ps = msg as ParameterStatusMessage;
+        this.#hooks.onParameterStatus(ps.parameterName, ps.parameterValue);
+        return;
+      }
+      case 'notice':
+        this.#hooks.onNotice(msg as NoticeMessage);
+        return;
+      case 'notification':
+        return;
+      case 'error': {
+        const severity = (msg as ErrorMessage).severity;
+        if (severity === 'FATAL' || severity === 'PANIC') {
+          this.#fatalResponse(msg as ErrorMessage);
+          return;
+        }
+        break;
+      }
+    }
+    const op = this.#active;
+    if (op === undefined) {
+      throw new ProtocolError(`Unexpected '${msg.name}' message while no query is running`);
+    }
+    if (op.handle(msg, this.#io)) {
+      this.#active = undefined;
+      this.#startNext();
+    }
+  }
+
+  /**
+   * A FATAL ErrorResponse ends the connection: every operation fails with a ConnectionClosedError whose `cause` is
+   * the server's error (the startup operation turns an auth failure into an AuthenticationError).
+   */
+  #fatalResponse(msg: ErrorMessage): void {
+    const dbError = toDatabaseError(msg);
+    const closed = new ConnectionClosedError(`The server ended the connection: ${dbError.message}`, { cause: dbError });
+    this.#fatal(closed);
+  }
+
+  #fatal(err: Error): void {
+    this.fail(err);
+    this.#hooks.onFatal(err);
+  }
+
+  #startNext(): void {
+    while (this.#active === undefined && this.#holds === 0 && this.#state === 'open') {
+      const op = this.#pending.shift();
+      if (op === undefined) {
+        this.#hooks.onIdle();
+        return;
+      }
+      this.#active = op;
+      try {
+        op.start(this.#io);
+      } catch (err) {
+        this.#active = undefined;
+        op.fail(err as Error);
+      }
+    }
+  }
+}

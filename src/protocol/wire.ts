@@ -1,0 +1,134 @@
+/**
+ * The only importer of `pg-protocol`: message framing and serialisation, narrowed to the types we use.
+ *
+ * `pg-protocol`'s Parser trusts every length it reads and reacts to unknown message types differently across
+ * versions, so {@link MessageReader} checks each message header first (type byte known, length within
+ * `maxMessageBytes`) and turns anything else into a {@link ProtocolError} before the Parser buffers a byte of it.
+ */
+import { serialize } from 'pg-protocol';
+import { Parser } from 'pg-protocol/dist/parser.js';
+import type {
+  AuthenticationMD5Password,
+  BackendKeyDataMessage,
+  BackendMessage as PgBackendMessage,
+  CommandCompleteMessage,
+  DataRowMessage,
+  DatabaseError as PgDatabaseError,
+  NoticeMessage,
+  NotificationResponseMessage,
+  ParameterDescriptionMessage,
+  ParameterStatusMessage,
+  ReadyForQueryMessage,
+  RowDescriptionMessage,
+} from 'pg-protocol/dist/messages.js';
+import { ProtocolError } from '../errors.js';
+
+export { serialize };
+export type {
+  AuthenticationMD5Password,
+  BackendKeyDataMessage,
+  CommandCompleteMessage,
+  DataRowMessage,
+  NoticeMessage,
+  NotificationResponseMessage,
+  ParameterDescriptionMessage,
+  ParameterStatusMessage,
+  ReadyForQueryMessage,
+  RowDescriptionMessage,
+};
+/** An ErrorResponse as parsed by pg-protocol. */
+export type ErrorMessage = PgDatabaseError;
+/** The column description pg-protocol produces for RowDescription. */
+export type { Field as WireField } from 'pg-protocol/dist/messages.js';
+
+/** AuthenticationSASL / SASLContinue / SASLFinal as pg-protocol shapes them. */
+export interface SaslMessage extends PgBackendMessage {
+  readonly mechanisms?: string[];
+  readonly data?: string;
+}
+
+/** Any backend message; narrow on `name`. */
+export type BackendMessage = PgBackendMessage;
+
+/** Backend message types pg-protocol understands; anything else (even valid 3.x types we never ask for, such as
+ *  NegotiateProtocolVersion) is a ProtocolError. */
+const KNOWN_TYPES = new Uint8Array(256);
+for (const c of '123ACDEGHIKNRSTZcdnst') KNOWN_TYPES[c.charCodeAt(0)] = 1;
+
+/** Frontend messages with constant bytes, built once. */
+export const SYNC = serialize.sync();
+export const FLUSH = serialize.flush();
+export const TERMINATE = serialize.end();
+export const DESCRIBE_UNNAMED_PORTAL = serialize.describe({ type: 'P', name: '' });
+export const EXECUTE_UNNAMED = serialize.execute();
+
+/**
+ * Frames backend bytes into messages. Validates each header before handing bytes to pg-protocol's Parser.
+ */
+export class MessageReader {
+  readonly #parser = new Parser();
+  readonly #maxMessageBytes: number;
+  /** Body bytes of the current message still to skip over before the next header. */
+  #remaining = 0;
+  /** A header split across chunks: up to 5 bytes. */
+  #header = Buffer.alloc(5);
+  #headerLength = 0;
+
+  constructor(maxMessageBytes: number) {
+    this.#maxMessageBytes = maxMessageBytes;
+  }
+
+  /** Feed bytes; `onMessage` is called for each complete message. Throws ProtocolError on bad framing. */
+  parse(chunk: Buffer, onMessage: (msg: BackendMessage) => void): void {
+    this.#check(chunk);
+    try {
+      this.#parser.parse(chunk, onMessage);
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      throw new ProtocolError(`Malformed backend message: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  #check(chunk: Buffer): void {
+    let offset = 0;
+    const end = chunk.length;
+    while (offset < end) {
+      if (this.#remaining > 0) {
+        const skip = Math.min(this.#remaining, end - offset);
+        this.#remaining -= skip;
+        offset += skip;
+        continue;
+      }
+      if (this.#headerLength === 0 && end - offset >= 5) {
+        this.#validate(chunk[offset] as number, chunk.readInt32BE(offset + 1));
+        offset += 5;
+        continue;
+      }
+      const take = Math.min(5 - this.#headerLength, end - offset);
+      chunk.copy(this.#header, this.#headerLength, offset, offset + take);
+      this.#headerLength += take;
+      offset += take;
+      if (this.#headerLength === 5) {
+        this.#headerLength = 0;
+        this.#validate(this.#header[0] as number, this.#header.readInt32BE(1));
+      }
+    }
+  }
+
+  #validate(type: number, length: number): void {
+    if (KNOWN_TYPES[type] !== 1) {
+      throw new ProtocolError(
+        `Unknown backend message type 0x${type.toString(16).padStart(2, '0')}; the server is not speaking protocol 3.0 (or the stream is corrupt)`,
+      );
+    }
+    if (length < 4) {
+      throw new ProtocolError(`Backend message '${String.fromCharCode(type)}' declares an invalid length ${length}`);
+    }
+    if (length > this.#maxMessageBytes) {
+      throw new ProtocolError(
+        `Backend message '${String.fromCharCode(type)}' declares ${length} bytes, more than maxMessageBytes=${this.#maxMessageBytes}; raise maxMessageBytes if this is expected`,
+      );
+    }
+    this.#remaining = length - 4;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * One statement on the extended protocol: Parse (skipped on a cache hit) / Bind / Execute / Sync.
+ *
+ * Parameters are text. When a value's text form depends on the column type (a Date for a `date` column, `[lon, lat]`
+ * for a `geo_point`; WIRE.md §5.4, §10.14) and the statement's parameter types are not known yet, the statement is
+ * described first (Parse + Describe + Flush, one extra round trip, once per cached statement) and each value is
+ * encoded for its type. Otherwise everything goes in one write.
+ */
+import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
+import { UsageError, type DatabaseError } from '../errors.js';
+import type { OperationIO } from '../protocol/session.js';
+import {
+  DESCRIBE_UNNAMED_PORTAL,
+  EXECUTE_UNNAMED,
+  FLUSH,
+  SYNC,
+  serialize,
+  type BackendMessage,
+  type CommandCompleteMessage,
+  type DataRowMessage,
+  type ParameterDescriptionMessage,
+  type RowDescriptionMessage,
+} from '../protocol/wire.js';
+import { closeStatementMessages, QueryOperation, RowCollector, type ByteBudget } from './operation.js';
+import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type Result, type RowMode } from './result.js';
+import { statementKey, type StatementCache, type StatementInfo } from './statement-cache.js';
+
+/** Everything one extended query needs. */
+export interface ExtendedQueryInit {
+  readonly text: string;
+  readonly values: readonly unknown[];
+  readonly rowMode: RowMode;
+  readonly registry: TypeRegistry;
+  readonly maxResultBytes: number;
+  /** Parameter type OIDs the caller declared, or undefined to let the server infer them. */
+  readonly paramTypes: readonly number[] | undefined;
+  /** The automatic statement cache; undefined runs the unnamed statement (`prepare: false`). */
+  readonly cache: StatementCache | undefined;
+  /** An explicitly prepared statement (client.prepare()); skips Parse. */
+  readonly statement?: StatementInfo | undefined;
+}
+
+type Phase = 'describing' | 'executing' | 'syncing';
+
+/** Runs one statement on the extended protocol and resolves with its Result. */
+export class ExtendedQuery extends QueryOperation<Result<unknown>> {
+  readonly #init: ExtendedQueryInit;
+  readonly #budget: ByteBudget;
+  readonly #onRowError = (err: Error): void => this.recordError(err);
+  #phase: Phase = 'executing';
+  /** Statement name ('' = unnamed) and, for cached statements, its cache key. */
+  #name = '';
+  #key: string | undefined;
+  /** True when this run used a statement from the automatic cache (it may have been lost server-side). */
+  #fromCache = false;
+  #retried = false;
+  #paramTypes: readonly number[] | undefined;
+  #shape: RowShape | undefined;
+  #collector: RowCollector | undefined;
+  #tag: CommandTag | undefined;
+
+  constructor(init: ExtendedQueryInit) {
+    super();
+    this.#init = init;
+    this.#budget = { limit: init.maxResultBytes, used: 0 };
+  }
+
+  start(io: OperationIO): void {
+    const known = this.#init.statement ?? this.#cached();
+    if (known !== undefined) this.#executeKnown(known, io);
+    else this.#prepareAndExecute(io);
+  }
+
+  handle(msg: BackendMessage, io: OperationIO): boolean {
+    switch (msg.name) {
+      case 'parseComplete':
+      case 'bindComplete':
+      case 'closeComplete':
+        return false;
+      case 'parameterDescription':
+        this.#paramTypes = (msg as ParameterDescriptionMessage).dataTypeIDs;
+        return false;
+      case 'rowDescription':
+        this.#described(new RowShape(fieldsFrom(msg as RowDescriptionMessage), this.#init.registry), io);
+        return false;
+      case 'noData':
+        this.#described(undefined, io);
+        return false;
+      case 'dataRow':
+        if (this.#collector === undefined) this.unexpected(msg, 'for a statement that returns no rows');
+        this.#collector.add(msg as DataRowMessage);
+        return false;
+      case 'commandComplete':
+        this.#tag = parseCommandTag((msg as CommandCompleteMessage).text);
+        return false;
+      case 'emptyQuery':
+        this.#tag = { command: '', count: null };
+        return false;
+      case 'error':
+        this.recordServerError(msg);
+        this.#serverError(io);
+        return false;
+      case 'readyForQuery':
+        return this.#readyForQuery(io);
+      default:
+        if (this.handleCopy(msg, io)) return false;
+        this.unexpected(msg, `in an extended query (${this.#phase})`);
+    }
+  }
+
+  #cached(): StatementInfo | undefined {
+    const cache = this.#init.cache;
+    if (cache === undefined) return undefined;
+    this.#key = statementKey(this.#init.text, this.#init.paramTypes);
+    const info = cache.get(this.#key);
+    this.#fromCache = info !== undefined;
+    return info;
+  }
+
+  /** The statement is parsed and described: Bind + Execute + Sync only. */
+  #executeKnown(stmt: StatementInfo, io: OperationIO): void {
+    const values = this.#encodeFor(stmt.paramTypes);
+    this.#name = stmt.name;
+    this.#setShape(stmt.shape);
+    io.send([...this.#closes(), this.#bind(values), EXECUTE_UNNAMED, SYNC]);
+  }
+
+  /** Cache miss or unnamed statement. */
+  #prepareAndExecute(io: OperationIO): void {
+    const cache = this.#init.cache;
+    this.#name = cache === undefined ? '' : cache.nextName();
+    const declared = this.#init.paramTypes ?? [];
+    if (this.#init.values.some(needsDescribe)) {
+      this.#phase = 'describing';
+      const parse = serialize.parse({ name: this.#name, text: this.#init.text, types: [...declared] });
+      io.send([...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      return;
+    }
+    const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
+    const parse = serialize.parse({ name: this.#name, text: this.#init.text, types: values.map((v) => v.oid) });
+    const describe = this.#name === '' ? DESCRIBE_UNNAMED_PORTAL : serialize.describe({ type: 'S', name: this.#name });
+    const messages = [...this.#closes(), parse];
+    if (this.#name === '') messages.push(this.#bind(values), describe);
+    else messages.push(describe, this.#bind(values));
+    messages.push(EXECUTE_UNNAMED, SYNC);
+    io.send(messages);
+  }
+
+  /** RowDescription or NoData: remember the statement and, when describing first, send Bind now. */
+  #described(shape: RowShape | undefined, io: OperationIO): void {
+    this.#setShape(shape);
+    const paramTypes = this.#paramTypes ?? [];
+    if (this.#name !== '' && this.#key !== undefined && this.#init.cache !== undefined) {
+      this.#init.cache.set(this.#key, { name: this.#name, text: this.#init.text, paramTypes, shape });
+    }
+    if (this.#phase !== 'describing') return;
+    let values: EncodedParam[];
+    try {
+      values = this.#encodeFor(paramTypes);
+    } catch (err) {
+      this.recordError(err as Error);
+      this.#phase = 'syncing';
+      io.send(SYNC);
+      return;
+    }
+    this.#phase = 'executing';
+    io.send([this.#bind(values), EXECUTE_UNNAMED, SYNC]);
+  }
+
+  #serverError(io: OperationIO): void {
+    if (this.#phase === 'describing') {
+      this.#phase = 'syncing';
+      io.send(SYNC);
+    }
+  }
+
+  /**
+   * A cached statement the server lost (26000, CrateDB `No statement found`) or whose result type changed
+   * (PostgreSQL 0A000) is dropped from the cache and the query runs once more, prepared afresh.
+   */
+  #readyForQuery(io: OperationIO): boolean {
+    const stale = this.error !== undefined && this.#fromCache && !this.#retried && isStaleStatement(this.error);
+    if (!stale) return this.finish(() => this.#result());
+    this.#retried = true;
+    this.#fromCache = false;
+    this.#init.cache?.delete(this.#key as string);
+    this.error = undefined;
+    this.#tag = undefined;
+    this.#phase = 'executing';
+    this.#prepareAndExecute(io);
+    return false;
+  }
+
+  #result(): Result<unknown> {
+    const rows = this.#collector?.rows ?? [];
+    return {
+      rows,
+      fields: this.#shape?.fields ?? [],
+      rowCount: this.#tag?.count ?? (this.#shape === undefined ? null : rows.length),
+      command: this.#tag?.command ?? '',
+    };
+  }
+
+  #setShape(shape: RowShape | undefined): void {
+    this.#shape = shape;
+    this.#collector = shape === undefined ? undefined : new RowCollector(shape, this.#init.rowMode, this.#budget, this.#onRowError);
+  }
+
+  #encodeFor(paramTypes: readonly number[]): EncodedParam[] {
+    const values = this.#init.values;
+    if (values.length !== paramTypes.length) {
+      throw new UsageError(
+        `The statement expects ${paramTypes.length} parameter(s) but ${values.length} were given; pass one value per $n placeholder`,
+      );
+    }
+    return values.map((v, i) => this.#init.registry.encode(v, paramTypes[i] as number, i));
+  }
+
+  #bind(values: readonly EncodedParam[]): Buffer {
+    return serialize.bind({ statement: this.#name, values: values.map((v) => v.text) });
+  }
+
+  #closes(): Buffer[] {
+    const cache = this.#init.cache;
+    return cache === undefined ? [] : closeStatementMessages(cache.takeCloses());
+  }
+}
+
+/** Errors that mean a cached statement must be prepared again. */
+function isStaleStatement(err: Error): boolean {
+  const e = err as Partial<DatabaseError>;
+  if (e.sqlstate === '26000') return true;
+  if (e.sqlstate === '0A000' && e.message?.includes('cached plan must not change result type') === true) return true;
+  return e.sqlstate === 'XX000' && e.message?.startsWith('No statement found with name') === true;
+}

@@ -1,0 +1,145 @@
+/**
+ * What every query operation shares: a promise settled exactly once, the first error seen while the server is
+ * still talking (reported only at ReadyForQuery, so the connection is drained and stays usable), and row collection
+ * under the `maxResultBytes` budget.
+ */
+import { DatabaseError, ProtocolError, ResultTooLargeError, UsageError } from '../errors.js';
+import { toDatabaseError } from '../protocol/database-error.js';
+import type { OperationIO, SessionOperation } from '../protocol/session.js';
+import type { BackendMessage, DataRowMessage, ErrorMessage } from '../protocol/wire.js';
+import { serialize } from '../protocol/wire.js';
+import type { RowMode, RowShape } from './result.js';
+
+/** Base class: settle-once promise plus deferred error. */
+export abstract class QueryOperation<T> implements SessionOperation {
+  readonly promise: Promise<T>;
+  /** The first error of this operation; reported when ReadyForQuery arrives. */
+  protected error: Error | undefined;
+  #resolve!: (value: T) => void;
+  #reject!: (err: Error) => void;
+  #settled = false;
+
+  constructor() {
+    this.promise = new Promise<T>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  abstract start(io: OperationIO): void;
+  abstract handle(msg: BackendMessage, io: OperationIO): boolean;
+
+  /** Whether the promise has settled. */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  fail(err: Error): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#reject(err);
+  }
+
+  protected resolve(value: T): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#resolve(value);
+  }
+
+  /** Keep the first error; later ones are consequences of it. */
+  protected recordError(err: Error): void {
+    if (this.error === undefined) this.error = err;
+  }
+
+  /** Record an ErrorResponse and return the DatabaseError. */
+  protected recordServerError(msg: BackendMessage): DatabaseError {
+    const err = toDatabaseError(msg as ErrorMessage);
+    this.recordError(err);
+    return err;
+  }
+
+  /** At ReadyForQuery: reject with the recorded error or resolve with `value()`. Returns true (finished). */
+  protected finish(value: () => T): boolean {
+    if (this.error !== undefined) this.fail(this.error);
+    else this.resolve(value());
+    return true;
+  }
+
+  /**
+   * COPY sub-protocol messages: not supported (CrateDB has none, WIRE.md §3). COPY FROM STDIN is refused with
+   * CopyFail and COPY TO STDOUT is drained, so the connection stays usable. Returns true if `msg` was one of them.
+   */
+  protected handleCopy(msg: BackendMessage, io: OperationIO): boolean {
+    switch (msg.name) {
+      case 'copyInResponse':
+        this.recordError(new UsageError('COPY ... FROM STDIN is not supported by cratewire; use INSERT with executeMany()'));
+        io.send(serialize.copyFail('COPY FROM STDIN is not supported by this client'));
+        return true;
+      case 'copyOutResponse':
+        this.recordError(new UsageError('COPY ... TO STDOUT is not supported by cratewire; use client.stream() to read rows'));
+        return true;
+      case 'copyData':
+      case 'copyDone':
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  protected unexpected(msg: BackendMessage, state: string): never {
+    throw new ProtocolError(`Unexpected '${msg.name}' message ${state}`);
+  }
+}
+
+/** Collects the rows of one statement, enforcing the byte budget shared by the whole operation. */
+export class RowCollector {
+  readonly rows: unknown[] = [];
+  readonly #shape: RowShape;
+  readonly #mode: RowMode;
+  readonly #budget: ByteBudget;
+  readonly #onError: (err: Error) => void;
+  #stopped = false;
+
+  constructor(shape: RowShape, mode: RowMode, budget: ByteBudget, onError: (err: Error) => void) {
+    this.#shape = shape;
+    this.#mode = mode;
+    this.#budget = budget;
+    this.#onError = onError;
+  }
+
+  /** Decode and keep one DataRow; after the first failure the remaining rows are drained and dropped. */
+  add(msg: DataRowMessage): void {
+    if (this.#stopped) return;
+    if (this.#budget.limit > 0 && (this.#budget.used += msg.length) > this.#budget.limit) {
+      this.#stop(
+        new ResultTooLargeError(
+          `The result exceeded maxResultBytes=${this.#budget.limit}; the rest was discarded. ` +
+            `Use client.stream() for large results, or raise maxResultBytes`,
+        ),
+      );
+      return;
+    }
+    try {
+      this.rows.push(this.#shape.decode(msg.fields as (string | null)[], this.#mode));
+    } catch (err) {
+      this.#stop(err as Error);
+    }
+  }
+
+  #stop(err: Error): void {
+    this.#stopped = true;
+    this.rows.length = 0;
+    this.#onError(err);
+  }
+}
+
+/** Bytes of DataRows buffered so far by one operation, against `maxResultBytes` (0 = unlimited). */
+export interface ByteBudget {
+  readonly limit: number;
+  used: number;
+}
+
+/** Close messages for evicted cached statements, to send ahead of an operation's own messages. */
+export function closeStatementMessages(names: readonly string[]): Buffer[] {
+  return names.map((name) => serialize.close({ type: 'S', name }));
+}

@@ -1,0 +1,84 @@
+/**
+ * The automatic prepared-statement cache: a bounded LRU of named statements per connection, keyed by SQL text and
+ * declared parameter types. Evicting a statement queues a Close for it; the next operation sends those Closes ahead of
+ * its own messages, so the server never keeps more statements than the cache (postgres.js's cache is unbounded —
+ * ANCHORS.md §1b).
+ */
+import type { RowShape } from './result.js';
+
+/** A statement the server has parsed and described. */
+export interface StatementInfo {
+  /** Server-side name; '' for the unnamed statement. */
+  readonly name: string;
+  readonly text: string;
+  /** Parameter type OIDs from ParameterDescription. */
+  readonly paramTypes: readonly number[];
+  /** Result columns, or undefined when the statement returns no rows (NoData). */
+  readonly shape: RowShape | undefined;
+}
+
+/** Cache key for a statement: the SQL text plus the declared parameter OIDs. */
+export function statementKey(text: string, declaredTypes: readonly number[] | undefined): string {
+  return declaredTypes === undefined || declaredTypes.length === 0 ? text : `${declaredTypes.join(',')}\u0000${text}`;
+}
+
+/** Bounded LRU of named statements. Capacity 0 disables caching. */
+export class StatementCache {
+  readonly capacity: number;
+  readonly #entries = new Map<string, StatementInfo>();
+  #closes: string[] = [];
+  #counter = 0;
+
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  /** Number of cached statements. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** A fresh statement name, unique on this connection. */
+  nextName(): string {
+    return `cw_${++this.#counter}`;
+  }
+
+  /** Look up and mark as most recently used. */
+  get(key: string): StatementInfo | undefined {
+    const info = this.#entries.get(key);
+    if (info !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, info);
+    }
+    return info;
+  }
+
+  /** Add a described statement, evicting the least recently used one beyond capacity. */
+  set(key: string, info: StatementInfo): void {
+    this.#entries.set(key, info);
+    while (this.#entries.size > this.capacity) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#closes.push((this.#entries.get(oldest) as StatementInfo).name);
+      this.#entries.delete(oldest);
+    }
+  }
+
+  /**
+   * Forget a statement that must be prepared again (lost server-side, or its result type changed). A Close is
+   * queued anyway: closing a statement that does not exist is not an error on PostgreSQL or CrateDB (WIRE.md §3).
+   */
+  delete(key: string): void {
+    const info = this.#entries.get(key);
+    if (info === undefined) return;
+    this.#entries.delete(key);
+    this.#closes.push(info.name);
+  }
+
+  /** Names of evicted statements whose Close has not been sent yet; clears the list. */
+  takeCloses(): string[] {
+    if (this.#closes.length === 0) return this.#closes;
+    const closes = this.#closes;
+    this.#closes = [];
+    return closes;
+  }
+}
