@@ -97,7 +97,7 @@ export interface SslConfig {
   readonly servername?: string;
 }
 
-/** The validated, frozen result of {@link resolveConfig}. The password is reachable only via {@link resolvePassword}. */
+/** The validated, frozen result of {@link resolveConfig}; its password is only reachable via resolvePassword. */
 export interface ResolvedConfig {
   readonly hosts: readonly HostPort[];
   readonly user: string;
@@ -162,6 +162,10 @@ type Layer = { [F in Field]?: Entry<F> };
 const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const INT8_MODES: readonly Int8Mode[] = ['number', 'bigint', 'string'];
 const NUMERIC_MODES: readonly NumericMode[] = ['string', 'number'];
+const SSL_MODE_HINTS: Readonly<Record<string, string>> = {
+  allow: ' (allow is not supported; use prefer or disable)',
+  'no-verify': ' (no-verify is node-postgres only; here require means TLS without verification)',
+};
 const URL_SCHEMES = ['postgres', 'postgresql', 'crate'];
 /** setTimeout fires at once for delays above 2^31−1 ms, so no timeout may exceed it. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -226,9 +230,8 @@ function parseBoolean(text: string, name: string): boolean {
 
 function checkEnum<T extends string>(value: unknown, name: string, allowed: readonly T[]): T {
   if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  let hint = '';
-  if (value === 'allow') hint = ' (allow is not supported; use prefer or disable)';
-  else if (value === 'no-verify') hint = ' (no-verify is node-postgres only; require means TLS without verification)';
+  const hinted = allowed === SSL_MODES && typeof value === 'string' && Object.hasOwn(SSL_MODE_HINTS, value);
+  const hint = hinted ? SSL_MODE_HINTS[value as string] : '';
   throw new ConfigError(name, `${describe(value)} is not one of ${allowed.join(', ')}${hint}`);
 }
 
@@ -251,24 +254,23 @@ function checkHost(host: string, name: string): string {
     throw new ConfigError(name, `${describe(host)} is a Unix-domain socket directory; only TCP hosts are supported`);
   }
   if (bare.includes(':') && isIP(bare) !== 6) {
-    throw new ConfigError(name, `${describe(host)} is neither a host name nor an IPv6 address; give the port separately`);
+    throw new ConfigError(
+      name,
+      `${describe(host)} is neither a host name nor an IPv6 address; give the port separately`,
+    );
   }
   return bare;
 }
 
-function splitList(text: string): string[] {
-  return text.split(',');
-}
-
 function parseHostList(text: string, name: string): string[] | undefined {
   if (text === '') return undefined;
-  return splitList(text).map((host) => checkHost(host, name));
+  return text.split(',').map((host) => checkHost(host, name));
 }
 
 /** An empty entry (`port=5432,,5433`) takes the default port, as in libpq. */
 function parsePortList(text: string, name: string): (number | undefined)[] | undefined {
   if (text === '') return undefined;
-  return splitList(text).map((port) => (port === '' ? undefined : parseInt10(port, name, PORT_RANGE)));
+  return text.split(',').map((port) => (port === '' ? undefined : parseInt10(port, name, PORT_RANGE)));
 }
 
 function optionalText(text: string, name: string): string | undefined {
@@ -375,11 +377,14 @@ type OptionCheckers = { [F in Field]: (value: unknown, name: string) => Settings
 
 const OPTION_CHECKERS: OptionCheckers = {
   host: (value, name) => {
-    const list = typeof value === 'string' ? splitList(value) : value;
+    const list = typeof value === 'string' ? value.split(',') : value;
     if (!Array.isArray(list) || list.length === 0) {
       throw new ConfigError(name, `must be a host name or a non-empty array of them, got ${describe(value)}`);
     }
-    return list.map((host: unknown, i) => checkHost(checkText(host, name), Array.isArray(value) ? `${name}[${i}]` : name));
+    return list.map((host: unknown, i) => {
+      const itemName = Array.isArray(value) ? `${name}[${i}]` : name;
+      return checkHost(checkText(host, itemName), itemName);
+    });
   },
   port: (value, name) => {
     const list: unknown = typeof value === 'number' ? [value] : value;
@@ -422,7 +427,7 @@ function put<F extends Field>(layer: Layer, field: F, name: string, value: Setti
   (layer as Record<F, Entry<F>>)[field] = { name, value };
 }
 
-function readOptions(value: unknown, name: string, secrets: string[]): Layer {
+function readOptions(value: unknown, name: string): Layer {
   const object = checkPlainObject(value, name);
   const layer: Layer = {};
   for (const key of Object.keys(object)) {
@@ -430,7 +435,6 @@ function readOptions(value: unknown, name: string, secrets: string[]): Layer {
     if (!(OPTION_KEYS as string[]).includes(key)) throw unknownOption(key);
     if (item === undefined) continue;
     const field = key as Field;
-    if (field === 'password' && typeof item === 'string') secrets.push(item);
     put(layer, field, key, OPTION_CHECKERS[field](item, key));
   }
   return layer;
@@ -445,7 +449,7 @@ interface StringKey {
   readonly parse: (text: string, name: string) => unknown;
 }
 
-function key<F extends Field>(field: F, parse: (text: string, name: string) => Settings[F] | undefined): StringKey {
+function maps<F extends Field>(field: F, parse: (text: string, name: string) => Settings[F] | undefined): StringKey {
   return { field, parse };
 }
 
@@ -461,35 +465,34 @@ function accepted(allowed: readonly string[], why: string): StringKey {
   };
 }
 
-const text = (t: string, name: string): string | undefined => optionalText(t, name);
-const intKey = (field: IntField): StringKey => key(field, (t, name) => parseInt10(t, name, RANGES[field]));
+const intKey = (field: IntField): StringKey => maps(field, (t, name) => parseInt10(t, name, RANGES[field]));
 
 const STRING_KEYS: Readonly<Record<string, StringKey>> = {
-  host: key('host', parseHostList),
-  port: key('port', parsePortList),
-  user: key('user', text),
-  password: key('password', (t, name) => checkText(t, name, true)),
-  dbname: key('database', text),
-  database: key('database', text),
-  sslmode: key('sslmode', (t, name) => checkEnum(t, name, SSL_MODES)),
-  sslrootcert: key('sslrootcert', text),
-  sslcert: key('sslcert', text),
-  sslkey: key('sslkey', text),
-  connect_timeout: key('connectTimeoutMs', (t, name) => parseSeconds(t, name, RANGES.connectTimeoutMs)),
+  host: maps('host', parseHostList),
+  port: maps('port', parsePortList),
+  user: maps('user', optionalText),
+  password: maps('password', (t, name) => checkText(t, name, true)),
+  dbname: maps('database', optionalText),
+  database: maps('database', optionalText),
+  sslmode: maps('sslmode', (t, name) => checkEnum(t, name, SSL_MODES)),
+  sslrootcert: maps('sslrootcert', optionalText),
+  sslcert: maps('sslcert', optionalText),
+  sslkey: maps('sslkey', optionalText),
+  connect_timeout: maps('connectTimeoutMs', (t, name) => parseSeconds(t, name, RANGES.connectTimeoutMs)),
   connectTimeoutMs: intKey('connectTimeoutMs'),
-  keepalives: key('keepAlive', (t, name) => {
+  keepalives: maps('keepAlive', (t, name) => {
     if (t !== '0' && t !== '1') throw new ConfigError(name, `${describe(t)} is not 0 or 1`);
     return t === '1';
   }),
-  keepAlive: key('keepAlive', parseBoolean),
-  keepalives_idle: key('keepAliveInitialDelayMs', (t, name) => parseSeconds(t, name, RANGES.keepAliveInitialDelayMs)),
+  keepAlive: maps('keepAlive', parseBoolean),
+  keepalives_idle: maps('keepAliveInitialDelayMs', (t, name) => parseSeconds(t, name, RANGES.keepAliveInitialDelayMs)),
   keepAliveInitialDelayMs: intKey('keepAliveInitialDelayMs'),
-  application_name: key('applicationName', text),
-  applicationName: key('applicationName', text),
-  options: key('options', text),
-  allowCleartextPasswordWithoutTls: key('allowCleartextPasswordWithoutTls', parseBoolean),
-  int8: key('int8', (t, name) => checkEnum(t, name, INT8_MODES)),
-  numeric: key('numeric', (t, name) => checkEnum(t, name, NUMERIC_MODES)),
+  application_name: maps('applicationName', optionalText),
+  applicationName: maps('applicationName', optionalText),
+  options: maps('options', optionalText),
+  allowCleartextPasswordWithoutTls: maps('allowCleartextPasswordWithoutTls', parseBoolean),
+  int8: maps('int8', (t, name) => checkEnum(t, name, INT8_MODES)),
+  numeric: maps('numeric', (t, name) => checkEnum(t, name, NUMERIC_MODES)),
   statementCacheSize: intKey('statementCacheSize'),
   queryTimeoutMs: intKey('queryTimeoutMs'),
   closeTimeoutMs: intKey('closeTimeoutMs'),
@@ -528,22 +531,20 @@ const FOREIGN_KEYS: Readonly<Record<string, string>> = {
   keepAliveInitialDelayMillis: 'did you mean "keepAliveInitialDelayMs"?',
 };
 
-function applyStringKey(layer: Layer, name: string, value: string, secrets: string[]): void {
+function applyStringKey(layer: Layer, name: string, value: string): void {
   if (!Object.hasOwn(STRING_KEYS, name)) throw unknownStringKey(name);
   const spec = STRING_KEYS[name] as StringKey;
-  if (spec.field === 'password') secrets.push(value);
   const parsed = spec.parse(value, name);
   if (spec.field !== undefined && parsed !== undefined) put(layer, spec.field, name, parsed as never);
 }
 
 /** Only variables for settings no higher layer gave are parsed, so a stale PG* variable that loses is harmless. */
-function readEnv(env: NodeJS.ProcessEnv, taken: Layer, secrets: string[]): Layer {
+function readEnv(env: NodeJS.ProcessEnv, taken: Layer): Layer {
   const layer: Layer = {};
   for (const [variable, stringKey] of ENV_KEYS) {
     const value = env[variable];
     const spec = STRING_KEYS[stringKey] as StringKey;
     if (value === undefined || value === '' || spec.field === undefined || taken[spec.field] !== undefined) continue;
-    if (spec.field === 'password') secrets.push(value);
     const parsed = spec.parse(value, variable);
     if (parsed !== undefined) put(layer, spec.field, variable, parsed as never);
   }
@@ -640,7 +641,7 @@ function percentDecode(raw: string, name: string, secret = false): string {
 }
 
 function parseUrlHosts(hostPart: string, layer: Layer): void {
-  const specs = splitList(hostPart);
+  const specs = hostPart.split(',');
   const hosts: string[] = [];
   const ports: (number | undefined)[] = [];
   for (const spec of specs) {
@@ -658,7 +659,10 @@ function parseUrlHosts(hostPart: string, layer: Layer): void {
     } else {
       const colon = spec.indexOf(':');
       if (colon >= 0 && spec.indexOf(':', colon + 1) >= 0) {
-        throw new ConfigError('host', `${describe(spec)}: an IPv6 address must be written in brackets, like [::1]:5432`);
+        throw new ConfigError(
+          'host',
+          `${describe(spec)}: an IPv6 address must be written in brackets, like [::1]:5432`,
+        );
       }
       host = percentDecode(colon < 0 ? spec : spec.slice(0, colon), 'host');
       portText = colon < 0 ? undefined : spec.slice(colon + 1);
@@ -671,7 +675,7 @@ function parseUrlHosts(hostPart: string, layer: Layer): void {
   if (ports.some((port) => port !== undefined)) put(layer, 'port', 'port', ports);
 }
 
-function parseUrl(url: string, secrets: string[]): Layer {
+function parseUrl(url: string): Layer {
   const match = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url) as RegExpExecArray;
   const scheme = (match[1] as string).toLowerCase();
   if (!URL_SCHEMES.includes(scheme)) {
@@ -681,7 +685,8 @@ function parseUrl(url: string, secrets: string[]): Layer {
     );
   }
   const rest = url.slice(match[0].length);
-  const authorityEnd = rest.search(/[/?]/) < 0 ? rest.length : rest.search(/[/?]/);
+  const slashOrQuery = rest.search(/[/?]/);
+  const authorityEnd = slashOrQuery < 0 ? rest.length : slashOrQuery;
   const authority = rest.slice(0, authorityEnd);
   const at = authority.lastIndexOf('@');
   const layer: Layer = {};
@@ -689,23 +694,17 @@ function parseUrl(url: string, secrets: string[]): Layer {
     const userinfo = authority.slice(0, at);
     const colon = userinfo.indexOf(':');
     if (colon >= 0) {
-      const raw = userinfo.slice(colon + 1);
-      secrets.push(raw);
-      const password = checkText(percentDecode(raw, 'password', true), 'password', true);
-      secrets.push(password);
-      put(layer, 'password', 'password', password);
+      const password = percentDecode(userinfo.slice(colon + 1), 'password', true);
+      put(layer, 'password', 'password', checkText(password, 'password', true));
     }
     const user = percentDecode(colon < 0 ? userinfo : userinfo.slice(0, colon), 'user');
     if (user !== '') put(layer, 'user', 'user', checkText(user, 'user'));
   }
-  // An "@" past the host part with none before it usually means a password holding an unencoded "/" or "?": the
-  // text before that "@" would then be parsed as host, port, database or parameters and must not be quoted.
-  const suspicious = at < 0 && rest.includes('@', authorityEnd);
+  // An "@" past the host part may mean a password holding an unencoded "/" or "?": the text before that "@" would
+  // then be parsed as host, port, database or parameters, so no part of it may be quoted in an error.
+  const suspicious = rest.includes('@', authorityEnd);
   try {
-    parseUrlRest(rest, authority.slice(at + 1), authorityEnd, layer, secrets);
-    if (suspicious && rest.slice(authorityEnd).split('?')[0]?.includes('@')) {
-      throw new ConfigError('database', 'contains an unencoded "@"');
-    }
+    parseUrlRest(rest, authority.slice(at + 1), authorityEnd, layer);
   } catch (err) {
     if (!suspicious || !(err instanceof ConfigError)) throw err;
     const shown = `***${url.slice(url.lastIndexOf('@'))}`;
@@ -718,12 +717,17 @@ function parseUrl(url: string, secrets: string[]): Layer {
   return layer;
 }
 
-function parseUrlRest(rest: string, hostPart: string, authorityEnd: number, layer: Layer, secrets: string[]): void {
+function parseUrlRest(rest: string, hostPart: string, authorityEnd: number, layer: Layer): void {
   if (hostPart !== '') parseUrlHosts(hostPart, layer);
   const queryStart = rest.indexOf('?', authorityEnd);
   const pathEnd = queryStart < 0 ? rest.length : queryStart;
   if (rest[authorityEnd] === '/') {
-    const database = percentDecode(rest.slice(authorityEnd + 1, pathEnd), 'database');
+    const raw = rest.slice(authorityEnd + 1, pathEnd);
+    // Not quoted: with an unencoded "/" in the password, the end of the password lands here.
+    if (raw.includes('@')) {
+      throw new ConfigError('database', 'contains an unencoded "@"; write it as %40 (and "/" in a password as %2F)');
+    }
+    const database = percentDecode(raw, 'database');
     if (database !== '') put(layer, 'database', 'database', checkText(database, 'database'));
   }
   if (queryStart < 0) return;
@@ -732,7 +736,7 @@ function parseUrlRest(rest: string, hostPart: string, authorityEnd: number, laye
     const eq = pair.indexOf('=');
     if (eq < 0) throw new ConfigError('connectionString', `URL parameter ${describe(pair)} has no "="`);
     const name = percentDecode(pair.slice(0, eq), 'connectionString');
-    applyStringKey(layer, name, percentDecode(pair.slice(eq + 1), name, name === 'password'), secrets);
+    applyStringKey(layer, name, percentDecode(pair.slice(eq + 1), name, name === 'password'));
   }
 }
 
@@ -742,32 +746,26 @@ function parseUrlRest(rest: string, hostPart: string, authorityEnd: number, laye
 
 const isSpace = (c: string | undefined): boolean => c !== undefined && /\s/.test(c);
 
-function parseKeywordValue(input: string, secrets: string[]): Layer {
+function parseKeywordValue(input: string): Layer {
   const layer: Layer = {};
   let i = 0;
-  let previous = '';
+  let afterBarePassword = false;
   const skipSpace = (): void => {
     while (isSpace(input[i])) i++;
   };
-  for (;;) {
-    skipSpace();
-    if (i >= input.length) return layer;
+  const readPair = (): void => {
     const start = i;
     while (i < input.length && !isSpace(input[i]) && input[i] !== '=') i++;
     const name = input.slice(start, i);
     skipSpace();
     if (input[i] !== '=' || name === '') {
-      // After an unquoted password, a stray word is most likely the rest of that password.
-      const shown = previous === 'password' ? 'a word after the password' : describe(name);
-      throw new ConfigError(
-        'connectionString',
-        `expected key=value but found ${shown}; quote values containing spaces with single quotes, like password='a b'`,
-      );
+      throw new ConfigError('connectionString', `expected key=value but found ${describe(name)}`);
     }
     i++;
     skipSpace();
+    const quoted = input[i] === "'";
     let value = '';
-    if (input[i] === "'") {
+    if (quoted) {
       i++;
       for (;;) {
         if (i >= input.length) throw new ConfigError(name, 'the quoted value has no closing single quote');
@@ -778,23 +776,34 @@ function parseKeywordValue(input: string, secrets: string[]): Layer {
     } else {
       while (i < input.length && !isSpace(input[i])) {
         const c = input[i++] as string;
-        if (c === '\\') {
-          if (i < input.length) value += input[i++];
-        } else {
-          value += c;
-        }
+        if (c !== '\\') value += c;
+        else if (i < input.length) value += input[i++];
       }
     }
-    applyStringKey(layer, name, value, secrets);
-    previous = name;
+    applyStringKey(layer, name, value);
+    afterBarePassword = name === 'password' && !quoted;
+  };
+  for (skipSpace(); i < input.length; skipSpace()) {
+    try {
+      readPair();
+    } catch (err) {
+      // The words after an unquoted password are most likely the rest of it (a password with spaces): hide them.
+      if (!afterBarePassword || !(err instanceof ConfigError)) throw err;
+      throw new ConfigError(
+        'connectionString',
+        'cannot parse the text after password=… (not shown: it may be part of the password); ' +
+          "quote values containing spaces with single quotes, like password='a b'",
+      );
+    }
   }
+  return layer;
 }
 
-function parseConnectionString(input: string, secrets: string[]): Layer {
+function parseConnectionString(input: string): Layer {
   const trimmed = input.trim();
   if (trimmed === '') return {};
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(trimmed)) return parseUrl(trimmed, secrets);
-  if (/^[^\s=]+\s*=/.test(trimmed)) return parseKeywordValue(trimmed, secrets);
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(trimmed)) return parseUrl(trimmed);
+  if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(trimmed)) return parseKeywordValue(trimmed);
   const at = trimmed.lastIndexOf('@');
   const shown = at < 0 ? trimmed : `***${trimmed.slice(at)}`;
   throw new ConfigError(
@@ -868,7 +877,7 @@ function resolveSsl(merged: Layer): SslConfig {
   const hasKey = material.key !== undefined || keyFile !== undefined;
   if (hasCert !== hasKey) {
     const [present, missing] = hasCert ? ['sslcert', 'sslkey'] : ['sslkey', 'sslcert'];
-    const name = (hasCert ? (certFile?.name ?? 'ssl.cert') : (keyFile?.name ?? 'ssl.key')) as string;
+    const name = hasCert ? (certFile?.name ?? 'ssl.cert') : (keyFile?.name ?? 'ssl.key');
     throw new ConfigError(name, `${present} is set but ${missing} is not; a client certificate needs both`);
   }
   const ca = material.ca ?? (rootcert !== undefined && !system ? readPem(rootcert) : undefined);
@@ -915,16 +924,6 @@ function build(merged: Layer): ResolvedConfig {
   return config;
 }
 
-/** Rebuilds an error whose message somehow holds a password; the checks above should make this unreachable. */
-function scrub(err: unknown, secrets: readonly string[]): unknown {
-  if (!(err instanceof ConfigError)) return err;
-  const present = secrets.filter((secret) => secret !== '' && err.message.includes(secret));
-  if (present.length === 0) return err;
-  let message = err.message.slice(`Invalid ${err.key}: `.length);
-  for (const secret of present) message = message.split(secret).join('***');
-  return new ConfigError(err.key, message);
-}
-
 /** Parse and validate. `input` is a URL (postgres://, postgresql://, crate:// alias), a libpq keyword/value string
  *  ("host=a port=5432 user=crate sslmode=require", with libpq single-quote/backslash quoting), or undefined.
  *  `options` override the string, which overrides env (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE,
@@ -936,22 +935,15 @@ export function resolveConfig(
   options?: ConnectOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedConfig {
-  const secrets: string[] = [];
-  for (const source of [input, options]) {
-    const password: unknown = typeof source === 'object' && source !== null ? source.password : undefined;
-    if (typeof password === 'string') secrets.push(password);
+  const layers: Layer[] = [];
+  if (typeof input === 'string') layers.push(parseConnectionString(input));
+  else if (typeof input === 'object' && input !== null) layers.push(readOptions(input, 'connectionString'));
+  else if (input !== undefined) {
+    throw new ConfigError('connectionString', `must be a string or an options object, got ${describe(input)}`);
   }
-  if (env.PGPASSWORD !== undefined) secrets.push(env.PGPASSWORD);
-  try {
-    const layers: Layer[] = [];
-    if (typeof input === 'string') layers.push(parseConnectionString(input, secrets));
-    else if (input !== undefined) layers.push(readOptions(input, 'options', secrets));
-    if (options !== undefined) layers.push(readOptions(options, 'options', secrets));
-    const given = merge(layers);
-    return build(merge([readEnv(env, given, secrets), given]));
-  } catch (err) {
-    throw scrub(err, secrets);
-  }
+  if (options !== undefined) layers.push(readOptions(options, 'connectOptions'));
+  const given = merge(layers);
+  return build(merge([readEnv(env, given), given]));
 }
 
 /** The password of a resolved config (kept out of enumerable props, JSON and inspect); a password function is called

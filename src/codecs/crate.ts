@@ -32,7 +32,7 @@ export function decodeLegacyByte(text: string): number | string {
   if (i === len) return text;
   for (; i < len; i++) {
     const d = text.charCodeAt(i) - 48;
-    if (d >>> 0 > 9) return text;
+    if (!(d >= 0 && d <= 9)) return text;
   }
   return Number(text);
 }

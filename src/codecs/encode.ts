@@ -298,8 +298,8 @@ function textEncoder(type: string): ValueEncoder {
 
 /** An array type whose elements are encoded by `element`; a string is taken as an array literal already. */
 export function arrayEncoder(typeOid: number, element: ValueEncoder, elementOid: number): ValueEncoder {
-  // json[] elements that are arrays are JSON values, not further dimensions.
-  const nest = elementOid !== OID.JSON && elementOid !== OID.JSONB;
+  // Inner arrays are further dimensions, except where an array is itself an element value: JSON, or [lon, lat].
+  const nest = elementOid !== OID.JSON && elementOid !== OID.JSONB && elementOid !== OID.POINT;
   return (value) => {
     if (Array.isArray(value) || (typeof value === 'object' && value !== null && isTypedArray(value))) {
       return serializeArray(value as ArrayLike<unknown>, element, nest);

@@ -115,7 +115,9 @@ class ScramSha256Client implements ScramClient {
     const attributes = parseAttributes(serverFinal, 'server-final-message');
     const first = attributes[0];
     if (first?.name === 'e') {
-      throw new AuthenticationError(`SCRAM authentication failed: the server reported "${first.value}"`);
+      // Only RFC 5802 server-error-value tokens are shown: the text comes from the server and must not smuggle secrets.
+      const reason = /^[a-z-]{1,64}$/.test(first.value) ? `"${first.value}"` : 'an error';
+      throw new AuthenticationError(`SCRAM authentication failed: the server reported ${reason}`);
     }
     if (first?.name !== 'v' || attributes.length !== 1 || !isBase64(first.value)) {
       throw malformed('server-final-message', 'expected a single v=<server signature> attribute');
@@ -165,7 +167,7 @@ function parseServerFirst(message: string, clientNonce: string): ServerFirst {
     throw malformed('server-first-message', 'the salt is not valid base64');
   }
   if (!/^[1-9][0-9]*$/.test(i.value)) {
-    throw malformed('server-first-message', `the iteration count "${i.value}" is not a positive integer`);
+    throw malformed('server-first-message', 'the iteration count is not a positive integer');
   }
   const iterations = Number(i.value);
   if (iterations > MAX_SCRAM_ITERATIONS) {
@@ -184,17 +186,13 @@ interface Attribute {
 function parseAttributes(message: string, what: string): Attribute[] {
   return message.split(',').map((part) => {
     const match = /^([A-Za-z])=(.*)$/s.exec(part);
-    if (match === null) throw malformed(what, `"${truncate(part)}" is not an attribute=value pair`);
+    if (match === null) throw malformed(what, 'expected comma-separated attribute=value pairs');
     return { name: match[1] ?? '', value: match[2] ?? '' };
   });
 }
 
 function malformed(what: string, detail: string): AuthenticationError {
   return new AuthenticationError(`Malformed SCRAM ${what}: ${detail}`);
-}
-
-function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 function hmac(key: Buffer, data: string): Buffer {

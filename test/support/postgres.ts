@@ -89,7 +89,10 @@ export function buildTestPgUrl(
   const account: { readonly user: string; readonly password?: string } = info.users[kind];
   const user = encodeURIComponent(account.user);
   const credentials = account.password === undefined ? user : `${user}:${encodeURIComponent(account.password)}`;
-  const search = new URLSearchParams(query).toString();
+  // Percent-encoding, not URLSearchParams: libpq (and our config) keep '+' as a plus sign, not a space.
+  const search = Object.entries(query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
   const path = `/${encodeURIComponent(info.database)}`;
   return `postgres://${credentials}@${info.host}:${info.port}${path}${search ? `?${search}` : ''}`;
 }

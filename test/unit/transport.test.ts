@@ -138,7 +138,7 @@ function answerSslRequest(answer: string, extra = ''): (socket: net.Socket) => v
 
 interface TlsServerSide {
   /** The server's view of each completed handshake: the SNI name it received (false when none). */
-  servernames: (string | false)[];
+  servernames: (string | false | null)[];
 }
 
 /** Answers SSLRequest with 'S', then runs TLS with `identity` and echoes "echo:" + whatever arrives. */

@@ -1,0 +1,148 @@
+/**
+ * OID → decoder for results, JS value → (text, OID) for parameters, for one server kind and one set of options.
+ * Resolve decoders once per RowDescription (DESIGN.md §3); the registry caches them per OID.
+ */
+import { ArrayElementError, parseArray } from './array.js';
+import {
+  POSTGRES_DECODING,
+  builtinDecoders,
+  decodeText,
+  type DecodeDialect,
+  type Decoder,
+  type Int8Mode,
+  type NumericMode,
+} from './builtin.js';
+import { CRATE_DECODING, CRATE_ENCODING } from './crate.js';
+import {
+  EncodeFailure,
+  POSTGRES_ENCODING,
+  arrayEncoder,
+  describeValue,
+  encodeUntyped,
+  typedEncoder,
+  type EncodeDialect,
+  type EncodedParam,
+  type ValueEncoder,
+} from './encode.js';
+import { ARRAY_ELEMENT_OID, nameOfType } from './oids.js';
+import { ParameterError } from '../errors.js';
+
+export type { Decoder, Int8Mode, NumericMode } from './builtin.js';
+export type { EncodedParam } from './encode.js';
+export { needsDescribe } from './encode.js';
+
+/** A user codec for one type OID. Either function may be left out to keep the built-in one. */
+export interface CustomType {
+  /** Text of a non-NULL field → value. Also applied to the elements of arrays of this type. */
+  decode?: (text: string) => unknown;
+  /** Non-null value → text, used when a described statement has a parameter of this type (and inside its arrays). */
+  encode?: (value: unknown) => string;
+}
+
+/** What the registry's codecs depend on. */
+export interface RegistryOptions {
+  /** How int8 values are returned; `number` throws DecodeError for values beyond ±(2^53-1). */
+  int8: Int8Mode;
+  /** How numeric values are returned. */
+  numeric: NumericMode;
+  /** The server is CrateDB: apply `crate.ts` (geo_point as `[lon, lat]`, lenient arrays, no bytea, ...). */
+  isCrate: boolean;
+  /** Custom codecs by type OID; they win over the built-in ones. */
+  types?: Readonly<Record<number, CustomType>>;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The codecs of one connection (or one pool): built-ins, CrateDB overrides when `isCrate`, then custom types. */
+export class TypeRegistry {
+  readonly #scalarDecoders: Map<number, Decoder>;
+  readonly #decoding: DecodeDialect;
+  readonly #encoding: EncodeDialect;
+  readonly #types: Readonly<Record<number, CustomType>>;
+  readonly #decoders = new Map<number, Decoder>();
+  readonly #encoders = new Map<number, ValueEncoder>();
+
+  constructor(options: RegistryOptions) {
+    this.#decoding = options.isCrate ? CRATE_DECODING : POSTGRES_DECODING;
+    this.#encoding = options.isCrate ? CRATE_ENCODING : POSTGRES_ENCODING;
+    this.#types = options.types ?? {};
+    this.#scalarDecoders = builtinDecoders(options);
+    for (const [oid, decoder] of this.#decoding.decoders) this.#scalarDecoders.set(oid, decoder);
+  }
+
+  /** The decoder for a result column; never undefined (unknown OIDs → the text itself). Resolve once per RowDescription. */
+  decoder(typeOid: number): Decoder {
+    let decoder = this.#decoders.get(typeOid);
+    if (decoder === undefined) {
+      decoder = this.#buildDecoder(typeOid);
+      this.#decoders.set(typeOid, decoder);
+    }
+    return decoder;
+  }
+
+  #custom(typeOid: number): CustomType | undefined {
+    return Object.hasOwn(this.#types, typeOid) ? this.#types[typeOid] : undefined;
+  }
+
+  #buildDecoder(typeOid: number): Decoder {
+    const custom = this.#custom(typeOid);
+    if (custom?.decode !== undefined) return custom.decode.bind(custom);
+    const elementOid = ARRAY_ELEMENT_OID.get(typeOid);
+    if (elementOid !== undefined) {
+      const element = this.decoder(elementOid);
+      const quoting = this.#decoding.arrayQuoting(typeOid);
+      return (text) => parseArray(text, element, quoting);
+    }
+    return this.#scalarDecoders.get(typeOid) ?? decodeText;
+  }
+
+  /**
+   * Encode one parameter. `typeOid` is the type from ParameterDescription, or 0 when the statement was not described
+   * (then the value is encoded by its JS type and the returned OID is the one to declare in Parse). `index` is
+   * zero-based, for error messages. Throws ParameterError naming the position and what to do, before anything is sent.
+   */
+  encode(value: unknown, typeOid: number, index: number): EncodedParam {
+    if (value === null || value === undefined) return { text: null, oid: typeOid };
+    try {
+      if (typeOid === 0) return encodeUntyped(value, this.#encoding);
+      return { text: this.#encoder(typeOid)(value), oid: typeOid };
+    } catch (error) {
+      if (error instanceof EncodeFailure) throw new ParameterError(index, error.message, { cause: error.cause });
+      if (error instanceof ArrayElementError) {
+        throw new ParameterError(index, error.message, { cause: error.reason.cause ?? error.reason });
+      }
+      throw new ParameterError(index, `could not be encoded as ${nameOfType(typeOid)}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  #encoder(typeOid: number): ValueEncoder {
+    let encoder = this.#encoders.get(typeOid);
+    if (encoder === undefined) {
+      encoder = this.#buildEncoder(typeOid);
+      this.#encoders.set(typeOid, encoder);
+    }
+    return encoder;
+  }
+
+  #buildEncoder(typeOid: number): ValueEncoder {
+    const custom = this.#custom(typeOid);
+    if (custom?.encode !== undefined) {
+      const encode = custom.encode.bind(custom);
+      const type = nameOfType(typeOid);
+      return (value) => {
+        const text = encode(value);
+        if (typeof text !== 'string') {
+          throw new EncodeFailure(`the custom encoder for ${type} returned ${describeValue(text)} instead of a string`);
+        }
+        return text;
+      };
+    }
+    const elementOid = ARRAY_ELEMENT_OID.get(typeOid);
+    if (elementOid !== undefined) return arrayEncoder(typeOid, this.#encoder(elementOid), elementOid);
+    return typedEncoder(typeOid, this.#encoding);
+  }
+}

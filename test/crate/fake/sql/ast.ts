@@ -1,0 +1,78 @@
+/**
+ * The statements the fake understands. Grammar (keywords case-insensitive, `$n` or `?` placeholders):
+ *
+ *   SELECT item[, …] [FROM t] [WHERE col op expr [AND …]] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
+ *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
+ *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
+ *   INSERT INTO t [(cols)] VALUES (expr, …)[, (…)] [ON CONFLICT [(cols)] DO NOTHING]
+ *   UPDATE t SET col = expr[, …] [WHERE …]          DELETE FROM t [WHERE …]
+ *   CREATE TABLE [IF NOT EXISTS] t (col type [PRIMARY KEY] [NOT NULL], … [, PRIMARY KEY (cols)]) [anything]
+ *   DROP TABLE [IF EXISTS] t                          REFRESH TABLE t[, …]
+ *   SET [SESSION|LOCAL] name {=|TO} value[, …]|DEFAULT   SET GLOBAL [PERSISTENT|TRANSIENT] name = value
+ *   SET TIME ZONE …   SET TRANSACTION …   SET SESSION CHARACTERISTICS …   SHOW name|ALL|TRANSACTION ISOLATION LEVEL
+ *   BEGIN …  START TRANSACTION …  COMMIT …  END …  DISCARD ALL|PLANS|SEQUENCES|TEMP  DEALLOCATE [PREPARE] name|ALL
+ *   CLOSE name|ALL
+ *
+ * Table names: `name` or `schema.name`; unqualified names use the search path (WIRE.md §4.9).
+ */
+import type { CrateType } from '../types.js';
+
+/** An expression; `text` is its SQL source, which names unaliased result columns (WIRE.md §4.11). */
+export type Expr =
+  | { kind: 'literal'; value: unknown; type: CrateType; text: string }
+  | { kind: 'param'; index: number; text: string }
+  | { kind: 'column'; name: string; text: string }
+  | { kind: 'binary'; op: string; left: Expr; right: Expr; text: string }
+  | { kind: 'neg'; expr: Expr; text: string }
+  | { kind: 'call'; name: string; args: Expr[]; star: boolean; text: string }
+  | { kind: 'cast'; expr: Expr; type: CrateType; text: string }
+  | { kind: 'array'; items: Expr[]; text: string };
+
+export interface TableRef {
+  schema: string | null;
+  name: string;
+  /** As written, for `Relation 'x' unknown`. */
+  text: string;
+}
+
+export interface Condition {
+  column: string;
+  op: string;
+  value: Expr;
+}
+
+export interface SelectItem {
+  expr: Expr;
+  alias: string | null;
+}
+
+export interface ColumnDef {
+  name: string;
+  type: CrateType;
+}
+
+export type Statement =
+  | {
+      kind: 'select';
+      items: SelectItem[] | 'star';
+      from: TableRef | null;
+      where: Condition[];
+      orderBy: Array<{ column: string; desc: boolean }>;
+      limit: Expr | null;
+      offset: Expr | null;
+    }
+  | { kind: 'insert'; table: TableRef; columns: string[] | null; rows: Expr[][]; onConflictDoNothing: boolean }
+  | { kind: 'update'; table: TableRef; sets: Array<{ column: string; value: Expr }>; where: Condition[] }
+  | { kind: 'delete'; table: TableRef; where: Condition[] }
+  | { kind: 'create-table'; table: TableRef; ifNotExists: boolean; columns: ColumnDef[]; primaryKey: string[] }
+  | { kind: 'drop-table'; table: TableRef; ifExists: boolean }
+  | { kind: 'refresh'; tables: TableRef[] }
+  | { kind: 'set'; name: string; values: Expr[] | 'default' }
+  | { kind: 'set-global'; name: string; value: Expr }
+  | { kind: 'set-ignored' }
+  | { kind: 'show'; name: string }
+  | { kind: 'begin' }
+  | { kind: 'commit' }
+  | { kind: 'discard'; what: string }
+  | { kind: 'deallocate'; name: string | null }
+  | { kind: 'close-cursor' };
