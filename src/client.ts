@@ -16,7 +16,7 @@ import {
   UsageError,
 } from './errors.js';
 import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
-import { Session } from './protocol/session.js';
+import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
 import { TERMINATE, type NoticeMessage } from './protocol/wire.js';
 import { ExtendedQuery } from './query/extended.js';
@@ -195,6 +195,14 @@ export class Client implements AsyncDisposable {
   /** True once close() or destroy() was called or the connection was lost. */
   get closed(): boolean {
     return this.#state !== 'open';
+  }
+
+  /**
+   * The last ReadyForQuery status: `I` idle, `T` in a transaction, `E` in a failed transaction. The truth on
+   * PostgreSQL; meaningless on CrateDB, which has no transactions (WIRE.md §4.3).
+   */
+  get transactionStatus(): TransactionStatus {
+    return this.#session.transactionStatus;
   }
 
   /** Whether the connection uses TLS. */

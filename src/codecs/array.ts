@@ -7,10 +7,10 @@
  *   or `\` inside it, so `['a"b']` arrives as `{"a"b"}`. A backslash is then literal, and a `"` closes the element
  *   only where the text can go on as an array: `",` followed by `"`, `{` or a bare `NULL`, or `"}` followed by the
  *   end of the text (top level) or by `,`/`}` (nested).
- *   What stays ambiguous: an element containing `","` or `",NULL,`/`",NULL}` (e.g. `['a","b']` reads as `['a', 'b']`),
- *   or, inside nested arrays, `"},`. CrateDB sends nested arrays as JSON (WIRE.md §5.1), so its array text is
- *   one-dimensional in practice. Data that may contain such sequences should be read some other way (e.g. select the
- *   column through a cast to json, or read it in binary).
+ *   What stays ambiguous: an element containing `","`, `",{` or `",NULL,`/`",NULL}` (e.g. `['a","b']` reads as
+ *   `['a', 'b']`), or, inside nested arrays, `"},`. CrateDB sends nested arrays as JSON (WIRE.md §5.1), so its array
+ *   text is one-dimensional in practice. Columns whose elements may contain such sequences need another way to be read
+ *   (binary results would fix it but need our own DataRow decoding, DESIGN.md §4).
  */
 import { DecodeError } from '../errors.js';
 

@@ -11,7 +11,7 @@ import { serializeArray, type ElementEncoder } from './array.js';
 import { OID, nameOfType } from './oids.js';
 import { formatDate, formatTimestamp } from './timestamp.js';
 
-/** One encoded parameter: its text (`null` for SQL NULL) and the type OID to declare in Parse (0 = let the server infer). */
+/** One encoded parameter: its text (`null` for SQL NULL) and the OID to declare in Parse (0: the server infers it). */
 export interface EncodedParam {
   readonly text: string | null;
   readonly oid: number;
@@ -148,7 +148,9 @@ export function encodeUntyped(value: unknown, dialect: EncodeDialect): { text: s
       if (proto !== Object.prototype && proto !== null && typeof toJSON === 'function') {
         const json: unknown = toJSON.call(value);
         if (json === null || typeof json !== 'object') {
-          if (json === null || json === undefined) throw new EncodeFailure(`${describeValue(value)}.toJSON() gave ${json}`);
+          if (json === null || json === undefined) {
+            throw new EncodeFailure(`${describeValue(value)}.toJSON() gave ${json}`);
+          }
           return encodeUntyped(json, dialect);
         }
       }
@@ -167,7 +169,7 @@ function failFor(type: string, value: unknown, expected: string): EncodeFailure 
 const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
 const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
 
-/** bool: CrateDB reads anything but `t`/`true`/`1` as false without an error (WIRE.md §5.4), so only clear words pass. */
+/** bool: CrateDB reads anything but `t`/`true`/`1` as false, without an error (WIRE.md §5.4): only clear words pass. */
 function encodeBool(value: unknown): string {
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (value === 1 || value === 0) return value === 1 ? 't' : 'f';
@@ -195,7 +197,8 @@ function integerEncoder(type: string, min: bigint, max: bigint): ValueEncoder {
         throw failFor(type, value, 'it is not an integer; round it first (Math.round, Math.trunc)');
       }
       if (!Number.isSafeInteger(value)) {
-        throw failFor(type, value, 'it is beyond ±(2^53-1) and may already be rounded; pass a bigint or a decimal string');
+        const advice = 'it is beyond ±(2^53-1) and may already be rounded; pass a bigint or a decimal string';
+        throw failFor(type, value, advice);
       }
       exact = BigInt(value);
     } else if (typeof value === 'bigint') {

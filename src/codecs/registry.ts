@@ -72,7 +72,10 @@ export class TypeRegistry {
     for (const [oid, decoder] of this.#decoding.decoders) this.#scalarDecoders.set(oid, decoder);
   }
 
-  /** The decoder for a result column; never undefined (unknown OIDs → the text itself). Resolve once per RowDescription. */
+  /**
+   * The decoder for a result column; never undefined (unknown OIDs → the text itself).
+   * Resolve once per RowDescription.
+   */
   decoder(typeOid: number): Decoder {
     let decoder = this.#decoders.get(typeOid);
     if (decoder === undefined) {

@@ -8,7 +8,7 @@
  */
 import { ConnectionClosedError, ProtocolError } from '../errors.js';
 import { toDatabaseError } from './database-error.js';
-import { MessageReader, type BackendMessage, type ErrorMessage, type NoticeMessage, type ParameterStatusMessage } from './wire.js';
+import { MessageReader, type BackendMessage, type ErrorMessage, type NoticeMessage, type ParameterStatusMessage, type ReadyForQueryMessage } from './wire.js';
 
 /** What an operation may do while it is the active one. */
 export interface OperationIO {
@@ -45,6 +45,9 @@ export interface SessionHooks {
 
 type SessionState = 'open' | 'failed';
 
+/** ReadyForQuery status byte. */
+export type TransactionStatus = 'I' | 'T' | 'E';
+
 /** The protocol state machine of one connection. */
 export class Session {
   readonly #hooks: SessionHooks;
@@ -54,6 +57,7 @@ export class Session {
   #state: SessionState = 'open';
   #holds = 0;
   #failure: Error | undefined;
+  #transactionStatus: TransactionStatus = 'I';
   readonly #io: OperationIO;
   readonly #onMessage = (msg: BackendMessage): void => this.#dispatch(msg);
 
@@ -75,6 +79,14 @@ export class Session {
   /** Number of operations running or queued. */
   get size(): number {
     return this.#pending.length + (this.#active === undefined ? 0 : 1);
+  }
+
+  /**
+   * The status byte of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` failed transaction. Meaningful on
+   * PostgreSQL only: CrateDB has no transactions and sends `E` after any message-handling error (WIRE.md §4.3).
+   */
+  get transactionStatus(): TransactionStatus {
+    return this.#transactionStatus;
   }
 
   /** Why the session failed, once it has. */
@@ -151,6 +163,9 @@ export class Session {
         return;
       case 'notification':
         return;
+      case 'readyForQuery':
+        this.#transactionStatus = (msg as ReadyForQueryMessage).status as TransactionStatus;
+        break;
       case 'error': {
         const severity = (msg as ErrorMessage).severity;
         if (severity === 'FATAL' || severity === 'PANIC') {

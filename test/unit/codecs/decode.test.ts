@@ -181,7 +181,9 @@ describe('custom types', () => {
   });
 
   it('a custom decoder on the array OID itself wins over the element one', () => {
-    const reg = registry({ types: { [OID.INT4]: { decode: () => 'elem' }, [OID.INT4_ARRAY]: { decode: () => 'whole' } } });
+    const reg = registry({
+      types: { [OID.INT4]: { decode: () => 'elem' }, [OID.INT4_ARRAY]: { decode: () => 'whole' } },
+    });
     expect(reg.decoder(OID.INT4_ARRAY)('{1}')).toBe('whole');
   });
 

@@ -31,6 +31,12 @@ class Box {
     return { boxed: this.inner };
   }
 }
+function circular(): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  o.self = o;
+  return o;
+}
+
 class Plain {
   a = 1;
 }
@@ -88,9 +94,7 @@ describe.each([
   });
 
   it('refuses circular objects', () => {
-    const circular: Record<string, unknown> = {};
-    circular.self = circular;
-    expect(parameterError(() => reg.encode(circular, 0, 0)).message).toMatch(/circular/);
+    expect(parameterError(() => reg.encode(circular(), 0, 0)).message).toMatch(/circular/);
   });
 });
 
@@ -195,9 +199,14 @@ describe.each([
     ['one coordinate for point', [1], OID.POINT, /an array cannot be sent as point; pass \[lon, lat\] or \{ x, y \}/],
     ['NaN coordinate for point', { x: NaN, y: 1 }, OID.POINT, /cannot be sent as point/],
     ['a number for int4[]', 5, OID.INT4_ARRAY, /the number 5 cannot be sent as int4\[\]; pass an array/],
-    ['a fraction inside int4[]', [[1, 2], [3, 4.5]], OID.INT4_ARRAY, /^Parameter \$5: element \[1\]\[1\]: the number 4\.5 cannot be sent as int4/],
+    [
+      'a fraction inside int4[]',
+      [[1, 2], [3, 4.5]],
+      OID.INT4_ARRAY,
+      /^Parameter \$5: element \[1\]\[1\]: the number 4\.5 cannot be sent as int4/,
+    ],
     ['a symbol for text', Symbol('s'), OID.TEXT, /a symbol cannot be sent as text/],
-    ['circular object for json', (() => { const o: Record<string, unknown> = {}; o.o = o; return o; })(), OID.JSON, /circular/],
+    ['circular object for json', circular(), OID.JSON, /circular/],
   ])('refuses %s', (_name, value, typeOid, message) => {
     const error = parameterError(() => reg.encode(value, typeOid, 4));
     expect(error.index).toBe(4);

@@ -1,0 +1,159 @@
+/**
+ * Tables of the fake, shared by all connections of one server (one CrateDB node).
+ *
+ * Writes land in the live document store at once, but searches only see the state of the last `REFRESH TABLE`
+ * (WIRE.md §4.11); primary-key lookups read the live store. The fake never refreshes on its own, which is CrateDB's
+ * behaviour for an idle table and the strictest reading of "refreshes about every 1 s".
+ */
+import { relationExists, relationUnknown, schemaUnknown } from '../errors.js';
+import { SUMMITS, TYPES_DEMO, type BuiltInTable } from '../data.js';
+import { toJson } from '../text-format.js';
+import { oidHash, type CrateType } from '../types.js';
+import type { TableRef } from './ast.js';
+
+export interface Column {
+  readonly name: string;
+  readonly type: CrateType;
+  /** 1-based, reported as attnum (§4.11). */
+  readonly position: number;
+}
+
+export type Row = readonly unknown[];
+
+export class Table {
+  readonly columns: readonly Column[];
+  #live = new Map<string, Row>();
+  #visible: Row[] = [];
+  #nextId = 0;
+
+  constructor(
+    readonly schema: string,
+    readonly name: string,
+    columns: ReadonlyArray<{ name: string; type: CrateType }>,
+    readonly primaryKey: readonly string[],
+    readonly readOnly: boolean,
+  ) {
+    this.columns = columns.map((c, i) => ({ ...c, position: i + 1 }));
+  }
+
+  get fqn(): string {
+    return `${this.schema}.${this.name}`;
+  }
+
+  /** Stand-in for CrateDB's relation OID (RowDescription table OID, §4.11). */
+  get oid(): number {
+    return oidHash(`table:${this.fqn}`);
+  }
+
+  column(name: string): Column | undefined {
+    return this.columns.find((c) => c.name === name);
+  }
+
+  /** The document id: the primary-key values, or a generated `_id`. */
+  idOf(row: Row): string {
+    if (this.primaryKey.length === 0) return `_${this.#nextId++}`;
+    return toJson(this.primaryKey.map((k) => row[(this.column(k) as Column).position - 1]));
+  }
+
+  idForKey(values: readonly unknown[]): string {
+    return toJson(values);
+  }
+
+  /** Adds a document; false when the id exists (duplicate primary key). */
+  insert(row: Row): boolean {
+    const id = this.idOf(row);
+    if (this.#live.has(id)) return false;
+    this.#live.set(id, row);
+    return true;
+  }
+
+  get(id: string): Row | undefined {
+    return this.#live.get(id);
+  }
+
+  replace(id: string, row: Row): void {
+    this.#live.set(id, row);
+  }
+
+  delete(id: string): boolean {
+    return this.#live.delete(id);
+  }
+
+  /** Id of a visible row (for UPDATE/DELETE by query). */
+  idOfVisible(row: Row): string | undefined {
+    for (const [id, live] of this.#live) if (live === row) return id;
+    return undefined;
+  }
+
+  /** What a search sees: the documents as of the last refresh. */
+  visibleRows(): readonly Row[] {
+    return this.#visible;
+  }
+
+  refresh(): void {
+    this.#visible = [...this.#live.values()];
+  }
+}
+
+const BUILT_IN_SCHEMAS = ['doc', 'sys', 'pg_catalog', 'information_schema'];
+
+export class Catalog {
+  #tables = new Map<string, Table>();
+
+  constructor() {
+    for (const t of [SUMMITS, TYPES_DEMO]) this.#addBuiltIn(t);
+  }
+
+  #addBuiltIn(t: BuiltInTable): void {
+    const table = new Table(t.schema, t.name, t.columns, t.primaryKey, true);
+    for (const row of t.rows) table.insert(row);
+    table.refresh();
+    this.#tables.set(table.fqn, table);
+  }
+
+  find(schema: string, name: string): Table | undefined {
+    return this.#tables.get(`${schema}.${name}`);
+  }
+
+  /** Resolves through the search path (§4.9); unknown → 42P01, unknown explicit schema → 3F000. */
+  resolve(ref: TableRef, searchPath: readonly string[]): Table {
+    if (ref.schema !== null) {
+      const table = this.find(ref.schema, ref.name);
+      if (table) return table;
+      if (!this.#schemaExists(ref.schema)) throw schemaUnknown(ref.schema);
+      throw relationUnknown(ref.text);
+    }
+    for (const schema of ['pg_catalog', ...searchPath]) {
+      const table = this.find(schema, ref.name);
+      if (table) return table;
+    }
+    throw relationUnknown(ref.text);
+  }
+
+  #schemaExists(schema: string): boolean {
+    if (BUILT_IN_SCHEMAS.includes(schema)) return true;
+    for (const table of this.#tables.values()) if (table.schema === schema) return true;
+    return false;
+  }
+
+  /** CREATE TABLE: schemas are created implicitly (§1.2). Returns false for IF NOT EXISTS on an existing table. */
+  create(
+    schema: string,
+    name: string,
+    columns: ReadonlyArray<{ name: string; type: CrateType }>,
+    primaryKey: readonly string[],
+    ifNotExists: boolean,
+  ): boolean {
+    if (this.find(schema, name)) {
+      if (ifNotExists) return false;
+      throw relationExists(`${schema}.${name}`);
+    }
+    const table = new Table(schema, name, columns, primaryKey, false);
+    this.#tables.set(table.fqn, table);
+    return true;
+  }
+
+  drop(table: Table): void {
+    this.#tables.delete(table.fqn);
+  }
+}
