@@ -39,10 +39,11 @@ export interface BackendKey {
 /**
  * Startup parameters. `application_name` goes both as a bare parameter (PostgreSQL) and as `-c application_name=`
  * inside `options`, because CrateDB ignores the bare parameter (WIRE.md §1.2, §10.3). CrateDB's `options` parser has
- * no escaping, so a name with whitespace is only sent bare.
+ * no escaping, so a name with whitespace is only sent bare. `DateStyle=ISO` and `extra_float_digits=3` make
+ * PostgreSQL print what our decoders parse exactly (CrateDB ignores both and always prints ISO, WIRE.md §1.2).
  */
 export function buildStartupParameters(o: StartupOptions): Record<string, string> {
-  const params: Record<string, string> = { user: o.user, database: o.database };
+  const params: Record<string, string> = { user: o.user, database: o.database, DateStyle: 'ISO', extra_float_digits: '3' };
   const opts: string[] = [];
   if (o.options !== undefined && o.options.trim() !== '') opts.push(o.options.trim());
   if (o.applicationName !== undefined && o.applicationName !== '') {

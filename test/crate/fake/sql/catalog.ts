@@ -23,7 +23,7 @@ export type Row = readonly unknown[];
 export class Table {
   readonly columns: readonly Column[];
   #live = new Map<string, Row>();
-  #visible: Row[] = [];
+  #visible: Array<readonly [string, Row]> = [];
   #nextId = 0;
 
   constructor(
@@ -79,19 +79,17 @@ export class Table {
     return this.#live.delete(id);
   }
 
-  /** Id of a visible row (for UPDATE/DELETE by query). */
-  idOfVisible(row: Row): string | undefined {
-    for (const [id, live] of this.#live) if (live === row) return id;
-    return undefined;
-  }
-
-  /** What a search sees: the documents as of the last refresh. */
-  visibleRows(): readonly Row[] {
+  /** What a search sees: the documents (with their ids) as of the last refresh. */
+  visibleEntries(): ReadonlyArray<readonly [string, Row]> {
     return this.#visible;
   }
 
+  visibleRows(): Row[] {
+    return this.#visible.map(([, row]) => row);
+  }
+
   refresh(): void {
-    this.#visible = [...this.#live.values()];
+    this.#visible = [...this.#live.entries()];
   }
 }
 
