@@ -1,0 +1,50 @@
+/**
+ * Keeps the import direction of DESIGN.md §2: index → client/pool → query → protocol → wire; codecs used by query and
+ * client; transport only by client; errors and diagnostics by anyone.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = new URL('../../src/', import.meta.url).pathname;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** Module specifiers imported by a file, resolved to src-relative paths for local ones. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1] as string);
+  return specs.map((s) => (s.startsWith('.') ? relative(SRC, join(file, '..', s)).replace(/\.js$/, '.ts') : s));
+}
+
+const files = sourceFiles(SRC).map((f) => ({ path: relative(SRC, f), imports: importsOf(f) }));
+
+/** [file pattern, forbidden import pattern, why] */
+const RULES: [RegExp, RegExp, string][] = [
+  [/^errors\.ts$/, /^(?!node:)[^/]*\.ts$|\//, 'errors.ts imports nothing else from src/'],
+  [/^pool/, /^(protocol|codecs|query|transport)\//, 'the pool only sees clients'],
+  [/^protocol\//, /^(query|codecs|transport)\/|^(client|pool|index|config)\.ts$/, 'protocol/ is below query/ and knows no codecs or sockets'],
+  [/^codecs\//, /^(protocol|query|transport)\/|^(client|pool|index)\.ts$/, 'codecs/ are leaves'],
+  [/^query\//, /^(transport)\/|^(client|pool|index)\.ts$/, 'query/ never reaches up to the client or the socket'],
+  [/^transport\//, /^(protocol|query|codecs)\/|^(client|pool|index)\.ts$/, 'transport/ is used only by the client'],
+  // config.ts imports node:net for isIP() only.
+  [/^(?!transport\/|config\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
+  [/^(?!protocol\/wire\.ts$)/, /^pg-protocol/, 'only protocol/wire.ts imports pg-protocol'],
+];
+
+describe('import direction', () => {
+  it('finds the source files', () => {
+    expect(files.map((f) => f.path)).toContain('protocol/session.ts');
+  });
+
+  it.each(RULES)('%s must not import %s', (filePattern, forbidden) => {
+    const violations = files
+      .filter((f) => filePattern.test(f.path))
+      .flatMap((f) => f.imports.filter((i) => forbidden.test(i)).map((i) => `${f.path} → ${i}`));
+    expect(violations).toEqual([]);
+  });
+});
