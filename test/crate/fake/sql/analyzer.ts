@@ -1,0 +1,339 @@
+/**
+ * Analysis (at Parse, like CrateDB: WIRE.md §3 "Parse does parsing and analysis") and execution of one statement.
+ */
+import { columnUnknown, internalError } from '../errors.js';
+import { UNKNOWN, scalar, type CrateType } from '../types.js';
+import type { Expr, Statement, TableRef } from './ast.js';
+import type { Catalog, Table } from './catalog.js';
+import { deleteRows, insertRows, selectFromTable, updateRows, type Bound } from './dml.js';
+import { collectParams, evaluate, inferParams, isConstant, typeOf, validate, type ColumnLookup } from './expressions.js';
+import type { StatementSource } from './lexer.js';
+import { parseStatement } from './parser.js';
+import type { SessionSettings } from './settings.js';
+
+/** What the engine needs from the connection it runs in. */
+export interface EngineSession {
+  readonly user: string;
+  readonly version: string;
+  readonly catalog: Catalog;
+  readonly settings: SessionSettings;
+  setInTransaction(inTransaction: boolean): void;
+  /** DISCARD ALL (§4.8). */
+  discardAll(): void;
+  /** DEALLOCATE name | ALL (null). */
+  deallocate(name: string | null): void;
+}
+
+/** A result column; table OID and attnum per WIRE.md §4.11. */
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: CrateType;
+  readonly tableOid: number;
+  readonly attnum: number;
+}
+
+export type ExecResult = { kind: 'rows'; rows: unknown[][] } | { kind: 'count'; count: number } | { kind: 'empty' };
+
+/** An analysed statement, ready to be bound and executed any number of times. */
+export interface Analyzed {
+  /** §4.2: writes (DML, DDL, SET GLOBAL, REFRESH) are deferred to Sync and bulked. */
+  readonly isWrite: boolean;
+  /** §4.6: effective param types (client OID, else inferred, else unknown 705). */
+  readonly paramTypes: readonly CrateType[];
+  /** null → NoData. */
+  readonly columns: readonly ResultColumn[] | null;
+  /** §4.2: writes are grouped by structurally equal ASTs (literals included, placeholders by position). */
+  readonly groupKey: string;
+  /** §4.2: count a failed bulk item reports — −3 for a failed INSERT, 0 for an UPDATE/DELETE that did not apply. */
+  readonly bulkFailureCount: number;
+  /** How long the execution runs (the fake's `sleep(ms)`); 0 for everything else. */
+  sleepMs(params: readonly unknown[]): number;
+  run(params: readonly unknown[]): ExecResult;
+}
+
+const READ_ONLY_ORIGIN = 'io.crate.metadata.RelationInfo.checkWritable(RelationInfo.java:96)';
+
+function structuralKey(statement: Statement): string {
+  return JSON.stringify(statement, (key, value: unknown) => {
+    if (key === 'text') return undefined;
+    return typeof value === 'bigint' ? `${value}n` : value;
+  });
+}
+
+function writable(table: Table, verb: string): Table {
+  if (table.readOnly) {
+    throw internalError(`The relation "${table.fqn}" doesn't support or allow ${verb} operations, as it is read-only.`, READ_ONLY_ORIGIN);
+  }
+  return table;
+}
+
+/** The table as it exists at execution time (it may have been dropped since Parse). */
+function current(catalog: Catalog, table: Table, ref: TableRef, searchPath: readonly string[]): Table {
+  return catalog.find(table.schema, table.name) ?? catalog.resolve(ref, searchPath);
+}
+
+/** Every expression of a statement with the type its params should take (§4.6). */
+function expressionsOf(statement: Statement, table: Table | null): Array<[Expr, CrateType | null]> {
+  const col = (name: string): CrateType | null => table?.column(name)?.type ?? null;
+  switch (statement.kind) {
+    case 'select':
+      return [
+        ...(statement.items === 'star' ? [] : statement.items.map((i): [Expr, CrateType | null] => [i.expr, null])),
+        ...statement.where.map((c): [Expr, CrateType | null] => [c.value, col(c.column)]),
+        ...(statement.limit ? [[statement.limit, scalar('integer')] as [Expr, CrateType]] : []),
+        ...(statement.offset ? [[statement.offset, scalar('integer')] as [Expr, CrateType]] : []),
+      ];
+    case 'insert': {
+      const names = statement.columns ?? table?.columns.map((c) => c.name) ?? [];
+      return statement.rows.flatMap((row) => row.map((e, i): [Expr, CrateType | null] => [e, col(names[i] ?? '')]));
+    }
+    case 'update':
+      return [
+        ...statement.sets.map((s): [Expr, CrateType | null] => [s.value, col(s.column)]),
+        ...statement.where.map((c): [Expr, CrateType | null] => [c.value, col(c.column)]),
+      ];
+    case 'delete':
+      return statement.where.map((c): [Expr, CrateType | null] => [c.value, col(c.column)]);
+    case 'set':
+      return statement.values === 'default' ? [] : statement.values.map((v): [Expr, CrateType | null] => [v, null]);
+    case 'set-global':
+      return [[statement.value, null]];
+    default:
+      return [];
+  }
+}
+
+function tableOf(statement: Statement, session: EngineSession): Table | null {
+  const path = session.settings.searchPath;
+  switch (statement.kind) {
+    case 'select':
+      return statement.from ? session.catalog.resolve(statement.from, path) : null;
+    case 'insert':
+      return writable(session.catalog.resolve(statement.table, path), 'INSERT');
+    case 'update':
+      return writable(session.catalog.resolve(statement.table, path), 'UPDATE');
+    case 'delete':
+      return writable(session.catalog.resolve(statement.table, path), 'DELETE');
+    default:
+      return null;
+  }
+}
+
+/** Column names referenced outside expressions (WHERE, ORDER BY, INSERT/UPDATE targets) must exist (42703). */
+function columnNames(statement: Statement, table: Table): string[] {
+  switch (statement.kind) {
+    case 'select':
+      return [...statement.where.map((c) => c.column), ...statement.orderBy.map((o) => o.column)];
+    case 'insert':
+      return statement.columns ?? [];
+    case 'update':
+      return [...statement.sets.map((s) => s.column), ...statement.where.map((c) => c.column)];
+    case 'delete':
+      return statement.where.map((c) => c.column);
+    default:
+      return table.columns.map((c) => c.name);
+  }
+}
+
+/** Analyses one statement; `declared[i]` is the type of the Parse OID for `$i+1`, null when unspecified. */
+export function analyze(source: StatementSource, declared: ReadonlyArray<CrateType | null>, session: EngineSession): Analyzed {
+  const statement = parseStatement(source);
+  const table = tableOf(statement, session);
+  const columns: ColumnLookup = (name) => table?.column(name);
+  if (table) {
+    for (const name of columnNames(statement, table)) validate({ kind: 'column', name, text: name }, columns, true);
+    if (statement.kind === 'update' && statement.sets.some((s) => table.primaryKey.includes(s.column))) {
+      throw internalError('Updating a primary key is not supported', 'io.crate.analyze.UpdateAnalyzer.analyze(UpdateAnalyzer.java:132)');
+    }
+  }
+  if (statement.kind === 'create-table') {
+    const missing = statement.primaryKey.find((k) => !statement.columns.some((c) => c.name === k));
+    if (missing !== undefined) throw columnUnknown(missing);
+  }
+  const exprs = expressionsOf(statement, table);
+  const hints = new Map<number, CrateType>();
+  const used = new Set<number>();
+  for (const [expr, expected] of exprs) {
+    validate(expr, columns, table !== null);
+    inferParams(expr, expected, hints, columns);
+    collectParams(expr, used);
+  }
+  const maxUsed = Math.max(0, ...used);
+  for (let i = 1; i <= maxUsed; i++) {
+    if (!used.has(i)) {
+      throw internalError(
+        'The assembled list of ParameterSymbols is invalid. Missing parameters.',
+        'io.crate.analyze.ParamTypeHints.getType(ParamTypeHints.java:71)',
+      );
+    }
+  }
+  const paramTypes = Array.from({ length: Math.max(maxUsed, declared.length) }, (_, i) => declared[i] ?? hints.get(i + 1) ?? UNKNOWN);
+  const bound = (params: readonly unknown[]): Bound => ({ params, paramTypes, version: session.version });
+  // CrateDB's analyser normalises constant expressions, so `SELECT 1/0` fails at Parse (§6.1).
+  if (statement.kind === 'select' && !statement.from && statement.items !== 'star') {
+    for (const item of statement.items) if (isConstant(item.expr)) evaluate(item.expr, { ...bound([]), columns, row: null });
+  }
+  return buildAnalyzed(statement, table, paramTypes, bound, session);
+}
+
+function buildAnalyzed(
+  statement: Statement,
+  table: Table | null,
+  paramTypes: readonly CrateType[],
+  bound: (params: readonly unknown[]) => Bound,
+  session: EngineSession,
+): Analyzed {
+  const base = {
+    isWrite: false,
+    paramTypes,
+    columns: null as readonly ResultColumn[] | null,
+    groupKey: structuralKey(statement),
+    bulkFailureCount: 0,
+    sleepMs: (): number => 0,
+  };
+  const count = (run: (params: readonly unknown[]) => number, isWrite = true): Analyzed => ({
+    ...base,
+    isWrite,
+    bulkFailureCount: statement.kind === 'insert' ? -3 : 0,
+    run: (params) => ({ kind: 'count', count: run(params) }),
+  });
+  const path = session.settings.searchPath;
+  switch (statement.kind) {
+    case 'select':
+      return analyzeSelect(statement, table, paramTypes, bound, session, base);
+    case 'insert':
+      return count((p) => insertRows(current(session.catalog, table as Table, statement.table, path), statement.columns, statement.rows, statement.onConflictDoNothing, bound(p)));
+    case 'update':
+      return count((p) => updateRows(current(session.catalog, table as Table, statement.table, path), statement.sets, statement.where, bound(p)));
+    case 'delete':
+      return count((p) => deleteRows(current(session.catalog, table as Table, statement.table, path), statement.where, bound(p)));
+    case 'create-table':
+      return count(() => {
+        const schema = statement.table.schema ?? path[0] ?? 'doc';
+        return session.catalog.create(schema, statement.table.name, statement.columns, statement.primaryKey, statement.ifNotExists) ? 1 : 0;
+      });
+    case 'drop-table':
+      return count(() => {
+        let target: Table;
+        try {
+          target = session.catalog.resolve(statement.table, path);
+        } catch (err) {
+          if (statement.ifExists) return 0;
+          throw err;
+        }
+        session.catalog.drop(writable(target, 'DROP'));
+        return 1;
+      });
+    case 'refresh':
+      return count(() => {
+        const tables = statement.tables.map((t) => session.catalog.resolve(t, path));
+        tables.forEach((t) => t.refresh());
+        return tables.length;
+      });
+    case 'set-global':
+      return count(() => 1);
+    default:
+      return analyzeSessionStatement(statement, bound, session, base);
+  }
+}
+
+type Base = Omit<Analyzed, 'run'>;
+
+function analyzeSelect(
+  statement: Extract<Statement, { kind: 'select' }>,
+  table: Table | null,
+  paramTypes: readonly CrateType[],
+  bound: (params: readonly unknown[]) => Bound,
+  session: EngineSession,
+  base: Base,
+): Analyzed {
+  const lookup: ColumnLookup = (name) => table?.column(name);
+  const items = statement.items;
+  // §4.11: the table OID only when every column is a plain column of the single table; attnum = column position.
+  const plain = table !== null && (items === 'star' || items.every((i) => i.expr.kind === 'column'));
+  const columns: ResultColumn[] =
+    items === 'star'
+      ? (table?.columns ?? []).map((c) => ({ name: c.name, type: c.type, tableOid: plain ? (table as Table).oid : 0, attnum: c.position }))
+      : items.map((i) => {
+          const ref = i.expr.kind === 'column' ? lookup(i.expr.name) : undefined;
+          return {
+            name: i.alias ?? (i.expr.kind === 'column' ? i.expr.name : i.expr.text),
+            type: typeOf(i.expr, paramTypes, lookup),
+            tableOid: plain ? (table as Table).oid : 0,
+            attnum: ref?.position ?? 0,
+          };
+        });
+  const sleepCall = items === 'star' ? undefined : items.find((i) => i.expr.kind === 'call' && i.expr.name === 'sleep');
+  return {
+    ...base,
+    columns,
+    sleepMs: (params) => {
+      if (!sleepCall || sleepCall.expr.kind !== 'call') return 0;
+      return Number(evaluate(sleepCall.expr.args[0] as Expr, { ...bound(params), columns: lookup, row: null }));
+    },
+    run: (params) => {
+      if (table === null) {
+        const ctx = { ...bound(params), columns: lookup, row: null };
+        return { kind: 'rows', rows: [(items as Exclude<typeof items, 'star'>).map((i) => evaluate(i.expr, ctx))] };
+      }
+      const live = current(session.catalog, table, statement.from as TableRef, session.settings.searchPath);
+      return { kind: 'rows', rows: selectFromTable(live, items, statement.where, statement.orderBy, statement.limit, statement.offset, bound(params)) };
+    },
+  };
+}
+
+function analyzeSessionStatement(
+  statement: Statement,
+  bound: (params: readonly unknown[]) => Bound,
+  session: EngineSession,
+  base: Base,
+): Analyzed {
+  const done = (effect: () => void): Analyzed => ({ ...base, run: () => (effect(), { kind: 'count', count: 0 }) });
+  switch (statement.kind) {
+    case 'show':
+      return analyzeShow(statement.name, session, base);
+    case 'set':
+      return {
+        ...base,
+        run: (params) => {
+          const values =
+            statement.values === 'default'
+              ? 'default'
+              : statement.values.map((v) => String(evaluate(v, { ...bound(params), columns: () => undefined, row: null })));
+          session.settings.apply(statement.name, values);
+          return { kind: 'count', count: 0 };
+        },
+      };
+    case 'begin':
+      return done(() => session.setInTransaction(true));
+    case 'commit':
+      return done(() => session.setInTransaction(false));
+    case 'discard':
+      return done(() => {
+        if (statement.what === 'all') session.discardAll();
+      });
+    case 'deallocate':
+      return done(() => session.deallocate(statement.name));
+    default:
+      return done(() => undefined);
+  }
+}
+
+function analyzeShow(name: string, session: EngineSession, base: Base): Analyzed {
+  const text = scalar('text');
+  if (name === 'all') {
+    return {
+      ...base,
+      columns: ['name', 'setting', 'description'].map((n) => ({ name: n, type: text, tableOid: 0, attnum: 0 })),
+      run: () => ({ kind: 'rows', rows: session.settings.all() }),
+    };
+  }
+  if (name !== 'transaction_isolation' && session.settings.show(name) === undefined) {
+    throw internalError(`Unknown session setting name '${name}'.`, 'io.crate.analyze.ShowStatementAnalyzer.analyze(ShowStatementAnalyzer.java:93)');
+  }
+  return {
+    ...base,
+    columns: [{ name, type: text, tableOid: 0, attnum: 0 }],
+    run: () => ({ kind: 'rows', rows: [[name === 'transaction_isolation' ? 'read uncommitted' : (session.settings.show(name) as string)]] }),
+  };
+}
