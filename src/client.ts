@@ -19,8 +19,11 @@ import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
 import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
 import { TERMINATE, type NoticeMessage } from './protocol/wire.js';
+import { BulkOperation, checkBulkInput, emptyBulkResult, linkBulkDeadline, type BulkResult, type ExecuteManyOptions } from './query/bulk.js';
 import { ExtendedQuery } from './query/extended.js';
 import type { QueryOperation } from './query/operation.js';
+import { PortalOperation } from './query/portal.js';
+import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
 import type { Field, Result, RowMode } from './query/result.js';
 import { SimpleQuery } from './query/simple.js';
@@ -197,6 +200,12 @@ export class Client implements AsyncDisposable {
     return this.#state !== 'open';
   }
 
+  /** True while an operation is queued or running, including a query whose cancel is still in flight (the pool
+   *  never reuses a busy client). */
+  get busy(): boolean {
+    return !this.#session.idle;
+  }
+
   /**
    * The last ReadyForQuery status: `I` idle, `T` in a transaction, `E` in a failed transaction. The truth on
    * PostgreSQL; meaningless on CrateDB, which has no transactions (WIRE.md §4.3).
@@ -255,6 +264,77 @@ export class Client implements AsyncDisposable {
     const op = new PrepareOperation(`cw_p${++this.#statementCounter}`, text, options.paramTypes ?? [], this.#types());
     const info = await this.#run(op, options, text, undefined);
     return this.#preparedStatement(info);
+  }
+
+  /**
+   * Stream the rows of one statement in batches of `fetchSize`, pulled as the consumer reads (`for await`, or
+   * `.toReadable()`). The statement is sent at the first pull; from then until the stream has ended, was closed
+   * (`break` closes it), failed, was aborted or timed out idle, it holds this connection: other queries issued on
+   * this client wait in order behind it. `queryTimeoutMs` does not apply; use `signal` and `idleTimeoutMs`.
+   */
+  stream<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
+    this.#checkUsable();
+    checkText(text);
+    if (!Array.isArray(params)) throw new UsageError('stream(text, params, options): params must be an array of values');
+    this.#checkStatementLength(text);
+    const settings = resolveStreamSettings(options);
+    return new RowStream<R>(
+      {
+        open: (consumer) => {
+          this.#checkUsable();
+          const op = new PortalOperation(
+            {
+              text,
+              values: params,
+              rowMode: options.rowMode ?? 'object',
+              registry: this.#types(),
+              maxResultBytes: 0,
+              paramTypes: options.paramTypes,
+              cache: options.prepare === false ? undefined : this.#cache,
+              fetchSize: settings.fetchSize,
+              maxBatchBytes: settings.maxBatchBytes,
+            },
+            consumer,
+          );
+          this.#session.enqueue(op);
+          return op;
+        },
+        dequeue: (op) => this.#session.remove(op),
+        cancel: (op) => this.#cancelRunning(op),
+        decorate: (err) => decorate(err, text, params),
+      },
+      settings,
+      options.signal,
+    );
+  }
+
+  /**
+   * Run one write statement (INSERT, UPDATE, DELETE; no RETURNING) once per row of `rows`, in chunks of
+   * N × (Bind, Execute) + Sync: CrateDB runs each chunk as one bulk operation (WIRE.md §4.2). Resolves with one
+   * count per row; rows that failed or were not applied are listed, not thrown. Rejects before sending anything for an
+   * empty statement, uneven rows, or a statement that returns rows; with a BulkInterruptedError carrying the partial
+   * result when the connection is lost mid-batch. On PostgreSQL a failing row rolls back its chunk.
+   */
+  async executeMany(text: string, rows: readonly (readonly unknown[])[], options: ExecuteManyOptions = {}): Promise<BulkResult> {
+    this.#checkUsable();
+    checkText(text);
+    const settings = checkBulkInput(text, rows, options);
+    this.#checkStatementLength(text);
+    if (rows.length === 0) return emptyBulkResult();
+    const deadline = linkBulkDeadline(options.signal, options.timeoutMs ?? this.#config.queryTimeoutMs);
+    try {
+      const op = new BulkOperation({
+        ...settings,
+        text,
+        rows,
+        registry: this.#types(),
+        transactional: !this.serverInfo.isCrate,
+        signal: deadline.signal,
+      });
+      return await this.#run(op, deadline.signal === undefined ? { timeoutMs: 0 } : { signal: deadline.signal, timeoutMs: 0 }, text, undefined);
+    } finally {
+      deadline.dispose();
+    }
   }
 
   /**

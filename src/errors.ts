@@ -221,3 +221,43 @@ export class QueryTimeoutError extends CrateDbError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+/** The pool was ended: it hands out no more clients. */
+export class PoolClosedError extends UsageError {
+  constructor(message = 'The pool has been ended; create a new pool with createPool()', options?: CrateErrorOptions) {
+    super(message, { ...options, code: 'POOL_CLOSED' });
+  }
+}
+
+/**
+ * No client became available within `acquireTimeoutMs`. The message says whether the pool was busy or could not
+ * connect; `cause` is the last connection error, if any.
+ */
+export class PoolTimeoutError extends UsageError {
+  readonly timeoutMs: number;
+
+  constructor(timeoutMs: number, message: string, options?: CrateErrorOptions) {
+    super(message, { ...options, code: 'POOL_TIMEOUT' });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** `maxWaiting` callers are already waiting for a client; this one was refused at once. */
+export class PoolQueueFullError extends UsageError {
+  readonly maxWaiting: number;
+
+  constructor(maxWaiting: number, options?: CrateErrorOptions) {
+    super(
+      `${maxWaiting} callers are already waiting for a pool client (maxWaiting=${maxWaiting}); the request was refused at once. Raise max or maxWaiting, or shed load`,
+      { ...options, code: 'POOL_QUEUE_FULL' },
+    );
+    this.maxWaiting = maxWaiting;
+  }
+}
+
+/** A row stream was iterated (or turned into a Readable) a second time; create a new stream with client.stream(). */
+export class StreamConsumedError extends UsageError {
+  constructor(message = 'This stream was already consumed; call client.stream() again for a new one', options?: CrateErrorOptions) {
+    super(message, { ...options, code: 'STREAM_CONSUMED' });
+  }
+}

@@ -4,7 +4,31 @@ export type { QueryOptions, SimpleQueryOptions, PrepareOptions, PreparedStatemen
 export type { ConnectOptions, SslMode, Int8Mode, NumericMode, CustomType, PasswordSource } from './config.js';
 export type { Result, Field, RowMode } from './query/result.js';
 export type { ServerInfo } from './protocol/server-info.js';
+export { RowStream } from './query/stream.js';
+export type { StreamOptions } from './query/stream.js';
+export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk.js';
+export type { BulkResult, ExecuteManyOptions } from './query/bulk.js';
 export { OID } from './codecs/oids.js';
+export { createPool, Pool, PoolConnection } from './pool.js';
+export type {
+  PoolOptions,
+  PoolStats,
+  AcquireOptions,
+  TransactionOptions,
+  TransactionConnection,
+  EndOptions,
+  ClientFactory,
+  PoolClient,
+  HostSelection,
+} from './pool.js';
+export { CHANNELS } from './diagnostics.js';
+export type {
+  PoolAcquireEvent,
+  PoolReleaseEvent,
+  PoolConnectEvent,
+  PoolDestroyEvent,
+  PoolDestroyReason,
+} from './diagnostics.js';
 export {
   CrateDbError,
   ConfigError,
@@ -22,4 +46,8 @@ export {
   ResultTooLargeError,
   ClientClosedError,
   QueryTimeoutError,
+  PoolClosedError,
+  PoolTimeoutError,
+  PoolQueueFullError,
+  StreamConsumedError,
 } from './errors.js';

@@ -138,17 +138,28 @@ export class StartupOperation implements SessionOperation {
     }
   }
 
+  /**
+   * Startup failures. CrateDB answers an `options` value its parser rejects with FATAL 28000 (WIRE.md §1.2, §10.3),
+   * so an error that is not about credentials says which `options` value was sent.
+   */
   #startupError(dbError: DatabaseError): Error {
+    const options = buildStartupParameters(this.#options)['options'];
+    const aboutCredentials = /authentication|auth\.host_based|certificate|password/i.test(dbError.message);
+    const hint = options !== undefined && !aboutCredentials
+      ? ` (the connection sent options="${options}"; CrateDB understands only "-c name=value" pairs without spaces in values)`
+      : '';
     if (dbError.sqlstate === '28000' || dbError.sqlstate === '28P01') {
-      return new AuthenticationError(`Authentication failed for user "${this.#options.user}": ${dbError.message}`, {
+      return new AuthenticationError(`Authentication failed for user "${this.#options.user}": ${dbError.message}${hint}`, {
         host: this.#options.host,
         port: this.#options.port,
         sqlstate: dbError.sqlstate,
         cause: dbError,
       });
     }
+    if (hint !== '') dbError.message += hint;
     return dbError;
   }
+
 
   #requirePassword(what: string): string {
     const pw = this.#options.password;

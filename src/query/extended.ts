@@ -108,6 +108,19 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     }
   }
 
+  /**
+   * What follows each Bind: Execute of the unnamed portal for all rows, then Sync. The streaming subclass
+   * (query/portal.ts) asks for a bounded batch and Flushes instead, so the portal stays open.
+   */
+  protected executeMessages(): readonly Buffer[] {
+    return [EXECUTE_UNNAMED, SYNC];
+  }
+
+  /** Result columns once described (or known from the cache); undefined for statements that return no rows. */
+  protected get rowShape(): RowShape | undefined {
+    return this.#shape;
+  }
+
   #cached(): StatementInfo | undefined {
     const cache = this.#init.cache;
     if (cache === undefined) return undefined;
@@ -122,7 +135,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     const values = this.#encodeFor(stmt.paramTypes);
     this.#name = stmt.name;
     this.#setShape(stmt.shape);
-    io.send([...this.#closes(), this.#bind(values), EXECUTE_UNNAMED, SYNC]);
+    io.send([...this.#closes(), this.#bind(values), ...this.executeMessages()]);
   }
 
   /** Cache miss or unnamed statement. */
@@ -142,7 +155,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     const messages = [...this.#closes(), parse];
     if (this.#name === '') messages.push(this.#bind(values), describe);
     else messages.push(describe, this.#bind(values));
-    messages.push(EXECUTE_UNNAMED, SYNC);
+    messages.push(...this.executeMessages());
     io.send(messages);
   }
 
@@ -164,7 +177,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       return;
     }
     this.#phase = 'executing';
-    io.send([this.#bind(values), EXECUTE_UNNAMED, SYNC]);
+    io.send([this.#bind(values), ...this.executeMessages()]);
   }
 
   #serverError(io: OperationIO): void {

@@ -37,19 +37,31 @@ function cstring(s: string): Buffer {
   return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
 }
 
+/** R 0. */
 export const authenticationOk = (): Buffer => message('R', int32(0));
+/** R 3: the only password method CrateDB offers on pgwire (§2.1). */
 export const authenticationCleartextPassword = (): Buffer => message('R', int32(3));
+/** S name value. */
 export const parameterStatus = (name: string, value: string): Buffer =>
   message('S', Buffer.concat([cstring(name), cstring(value)]));
+/** K pid secret (§1.3). */
 export const backendKeyData = (pid: number, secret: number): Buffer =>
   message('K', Buffer.concat([int32(pid), int32(secret)]));
+/** Z with the status byte (§4.3). */
 export const readyForQuery = (status: 'I' | 'T' | 'E'): Buffer => message('Z', Buffer.from(status, 'latin1'));
+/** 1 */
 export const parseComplete = (): Buffer => message('1', Buffer.alloc(0));
+/** 2 */
 export const bindComplete = (): Buffer => message('2', Buffer.alloc(0));
+/** 3 */
 export const closeComplete = (): Buffer => message('3', Buffer.alloc(0));
+/** n */
 export const noData = (): Buffer => message('n', Buffer.alloc(0));
+/** s (§4.1). */
 export const portalSuspended = (): Buffer => message('s', Buffer.alloc(0));
+/** I (§3). */
 export const emptyQueryResponse = (): Buffer => message('I', Buffer.alloc(0));
+/** C tag (§4.10 builds the tag). */
 export const commandComplete = (tag: string): Buffer => message('C', cstring(tag));
 
 /** WIRE.md §1.1: the version int is the full 196608 (3.0), then the unsupported names. */
@@ -63,10 +75,12 @@ export function errorResponse(fields: ReadonlyArray<readonly [string, string]>):
   return message('E', Buffer.concat([...parts, Buffer.from([0])]));
 }
 
+/** t with one OID per parameter. */
 export function parameterDescription(oids: readonly number[]): Buffer {
   return message('t', Buffer.concat([int16(oids.length), ...oids.map(int32)]));
 }
 
+/** T (§4.11 fills the fields). */
 export function rowDescription(fields: readonly FieldDescription[]): Buffer {
   const parts = fields.map((f) =>
     Buffer.concat([
@@ -82,6 +96,7 @@ export function rowDescription(fields: readonly FieldDescription[]): Buffer {
   return message('T', Buffer.concat([int16(fields.length), ...parts]));
 }
 
+/** D; null is a NULL column. */
 export function dataRow(values: readonly (Buffer | null)[]): Buffer {
   const parts = values.map((v) => (v === null ? int32(-1) : Buffer.concat([int32(v.length), v])));
   return message('D', Buffer.concat([int16(values.length), ...parts]));

@@ -4,6 +4,7 @@
  */
 import { arrayOf, oidHash, scalar, type CrateType, type Numeric, type Period, type RecordValue, type TimeTz } from './types.js';
 
+/** A table the fake creates at start. */
 export interface BuiltInTable {
   schema: string;
   name: string;

@@ -171,6 +171,12 @@ export const jobKilled = (reason: string): FakeCrateError =>
 export const internalError = (message: string, origin: string): FakeCrateError =>
   new FakeCrateError(message, 'XX000', withTail([origin]));
 
+/** Non-fake errors (bugs in the fake) still reach the client as an XX000 instead of killing the server. */
+export function asFakeError(err: unknown): FakeCrateError {
+  if (err instanceof FakeCrateError) return err;
+  return internalError(err instanceof Error ? err.message : String(err), 'io.crate.session.Session.execute(Session.java:1)');
+}
+
 /** FATAL errors before a session exists (§1.1); they come from the decoder, not the statement path. */
 export const startupFatal = (message: string): FakeCrateError =>
   new FakeCrateError(message, 'XX000', [

@@ -4,9 +4,9 @@
  */
 
 /** Request codes carried in the first packet (WIRE.md §1.1). */
-export const SSL_REQUEST_CODE = 80877103;
-export const CANCEL_REQUEST_CODE = 80877102;
-export const GSSENC_REQUEST_CODE = 80877104;
+const SSL_REQUEST_CODE = 80877103;
+const CANCEL_REQUEST_CODE = 80877102;
+const GSSENC_REQUEST_CODE = 80877104;
 
 /** One decoded frontend message. Byte strings stay `Buffer`s; names and SQL are UTF-8 decoded. */
 export type FrontendMessage =
@@ -32,7 +32,9 @@ export type FrontendMessage =
   | { type: 'Flush' }
   | { type: 'Terminate' }
   /** FunctionCall, CopyData/Done/Fail and anything else: answered with `Unsupported messageType` (WIRE.md §3). */
-  | { type: 'Other'; code: number; payload: Buffer };
+  | { type: 'Other'; code: number; payload: Buffer }
+  /** A known message type whose body could not be decoded (answered with an error and skip-until-Sync, §4.4). */
+  | { type: 'Malformed'; code: number; payload: Buffer; reason: string };
 
 /** Result of looking at the head of the input buffer. */
 export type Frame =
@@ -139,8 +141,16 @@ export function decodeStartupPacket(body: Buffer): FrontendMessage {
   return { type: 'Startup', major: code >>> 16, minor: code & 0xffff, params };
 }
 
-/** Decodes a typed message body. Throws on malformed bodies (the caller turns that into an ErrorResponse). */
+/** Decodes a typed message body; a truncated body becomes a `Malformed` message. */
 export function decodeMessage(code: number, body: Buffer): FrontendMessage {
+  try {
+    return decodeBody(code, body);
+  } catch (err) {
+    return { type: 'Malformed', code, payload: body, reason: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function decodeBody(code: number, body: Buffer): FrontendMessage {
   const r = new BodyReader(body);
   switch (String.fromCharCode(code)) {
     case 'p':

@@ -34,7 +34,7 @@ function parseJavaDouble(raw: string): number {
 }
 
 /** `new BigDecimal(s)`: exponents fine, NaN not (§5.4). */
-export function parseBigDecimal(s: string): Numeric {
+function parseBigDecimal(s: string): Numeric {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
   if (!m || ((m[2] ?? '') === '' && (m[3] ?? '') === '')) {
     const bad = [...s].find((c) => !/[\d.eE+-]/.test(c)) ?? s[0] ?? '';
@@ -120,7 +120,7 @@ function parseUuid(s: string): string {
 }
 
 /** §5.2 text array input: quoted elements with JSON escapes, unquoted ones, NULL in any case, nesting. */
-export function parseArrayLiteral(s: string): unknown[] {
+function parseArrayLiteral(s: string): unknown[] {
   let i = 0;
   const ws = (): void => {
     while (i < s.length && /\s/.test(s[i] as string)) i++;
@@ -300,7 +300,7 @@ function readArray(element: CrateType, b: Buffer, version: string): unknown[] {
 }
 
 /** Decodes a binary-format param with the effective type (§4.6: the declared OID is not consulted). */
-export function decodeBinary(t: CrateType, b: Buffer, version: string): unknown {
+function decodeBinary(t: CrateType, b: Buffer, version: string): unknown {
   if (t.kind === 'array') return readArray(t.element.kind === 'array' ? t.element.element : t.element, b, version);
   switch (t.name) {
     case 'boolean':

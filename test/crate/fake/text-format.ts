@@ -8,7 +8,7 @@ import {
 } from './types.js';
 
 /** Java's `Double.toString`: plain for 1e-3 ≤ |x| < 1e7, else `d.dddE±n`; always a fraction digit (§5.1). */
-export function javaDouble(x: number): string {
+function javaDouble(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
@@ -16,7 +16,7 @@ export function javaDouble(x: number): string {
 }
 
 /** Java's `Float.toString`: the shortest digits that identify the float32, in the Double.toString layout (§5.1). */
-export function javaFloat(x: number): string {
+function javaFloat(x: number): string {
   const f = Math.fround(x);
   if (Number.isNaN(f) || !Number.isFinite(f) || f === 0) return javaDouble(f);
   for (let p = 1; p <= 9; p++) {
@@ -42,7 +42,7 @@ function formatJava(exponential: string, abs: number): string {
 }
 
 /** Java's `BigDecimal.toString`: scientific (`1E+3`, `1E-7`) when the scale is negative or the value tiny (§5.1). */
-export function bigDecimalToString(n: Numeric): string {
+function bigDecimalToString(n: Numeric): string {
   const neg = n.unscaled < 0n;
   const coeff = (neg ? -n.unscaled : n.unscaled).toString();
   const adjusted = -n.scale + (coeff.length - 1);
@@ -73,26 +73,26 @@ function formatUtc(ms: number): { text: string; bc: boolean } {
 }
 
 /** §5.1: timestamptz text is always UTC, always 3 fraction digits, `+00`, and ` BC` for BC dates. */
-export function formatTimestampTz(ms: number): string {
+function formatTimestampTz(ms: number): string {
   const { text, bc } = formatUtc(ms);
   return `${text}+00${bc ? ' BC' : ''}`;
 }
 
 /** §5.1: timestamp without time zone has no offset — except before 6.3.3, when it also ended in `+00` (#19426). */
-export function formatTimestamp(ms: number, version: string): string {
+function formatTimestamp(ms: number, version: string): string {
   const { text, bc } = formatUtc(ms);
   const suffix = compareVersions(version, '6.3.3') < 0 ? '+00' : '';
   return `${text}${suffix}${bc ? ' BC' : ''}`;
 }
 
 /** §5.1: date is `YYYY-MM-DD`, no era. */
-export function formatDate(ms: number): string {
+function formatDate(ms: number): string {
   const d = new Date(ms);
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
 }
 
 /** §5.1: `HH:MM:SS[.f…]` then `+hh:mm`/`-hh:mm`, and no offset at all when it is 0 (PG always prints it). */
-export function formatTimeTz(t: TimeTz): string {
+function formatTimeTz(t: TimeTz): string {
   const totalSeconds = Math.floor(t.micros / 1_000_000);
   const fraction = t.micros % 1_000_000;
   let text = `${pad(Math.floor(totalSeconds / 3600), 2)}:${pad(Math.floor(totalSeconds / 60) % 60, 2)}:${pad(totalSeconds % 60, 2)}`;
@@ -105,7 +105,7 @@ export function formatTimeTz(t: TimeTz): string {
 }
 
 /** §5.1: Joda format `[N year(s) ][N mon(s) ][N weeks ][N day(s) ]HH:MM:SS[.mmm]`. */
-export function formatPeriod(p: Period): string {
+function formatPeriod(p: Period): string {
   const parts: string[] = [];
   if (p.years !== 0) parts.push(`${p.years} ${Math.abs(p.years) === 1 ? 'year' : 'years'}`);
   if (p.months !== 0) parts.push(`${p.months} ${Math.abs(p.months) === 1 ? 'mon' : 'mons'}`);

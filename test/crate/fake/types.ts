@@ -8,6 +8,7 @@
  * regproc/regtype → {@link NamedOid}; regclass → number; record → {@link RecordValue}; arrays → JS arrays; NULL → null.
  */
 
+/** CrateDB's scalar types (§5.1 rows). */
 export type ScalarName =
   | 'boolean' | 'byte' | 'smallint' | 'integer' | 'bigint' | 'real' | 'double' | 'numeric'
   | 'text' | 'character' | 'ip' | 'timestamptz' | 'timestamp' | 'date' | 'timetz' | 'interval'
@@ -33,12 +34,15 @@ export interface NamedOid { readonly oid: number; readonly name: string }
 /** A record value with its field types. */
 export interface RecordValue { readonly fields: ReadonlyArray<{ readonly type: CrateType; readonly value: unknown }> }
 
+/** A scalar type, with n for bit(n)/float_vector(n)/character(n). */
 export const scalar = (name: ScalarName, length?: number): CrateType =>
   length === undefined ? { kind: 'scalar', name } : { kind: 'scalar', name, length };
+/** array(T). */
 export const arrayOf = (element: CrateType): CrateType => ({ kind: 'array', element });
+/** The `undefined` type: an uninferred parameter or NULL (705, §4.6). */
 export const UNKNOWN = scalar('undefined');
 
-export function isScalar(t: CrateType, ...names: ScalarName[]): boolean {
+function isScalar(t: CrateType, ...names: ScalarName[]): boolean {
   return t.kind === 'scalar' && names.includes(t.name);
 }
 

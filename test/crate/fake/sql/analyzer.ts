@@ -32,6 +32,7 @@ export interface ResultColumn {
   readonly attnum: number;
 }
 
+/** What one execution produced. */
 export type ExecResult = { kind: 'rows'; rows: unknown[][] } | { kind: 'count'; count: number } | { kind: 'empty' };
 
 /** An analysed statement, ready to be bound and executed any number of times. */
@@ -48,6 +49,8 @@ export interface Analyzed {
   readonly bulkFailureCount: number;
   /** How long the execution runs (the fake's `sleep(ms)`); 0 for everything else. */
   sleepMs(params: readonly unknown[]): number;
+  /** Planning before a deferred write runs at Sync (§4.2): throws when the target table is gone. */
+  plan(): void;
   run(params: readonly unknown[]): ExecResult;
 }
 
@@ -62,7 +65,10 @@ function structuralKey(statement: Statement): string {
 
 function writable(table: Table, verb: string): Table {
   if (table.readOnly) {
-    throw internalError(`The relation "${table.fqn}" doesn't support or allow ${verb} operations, as it is read-only.`, READ_ONLY_ORIGIN);
+    throw internalError(
+      `The relation "${table.fqn}" doesn't support or allow ${verb} operations, as it is read-only.`,
+      READ_ONLY_ORIGIN,
+    );
   }
   return table;
 }
@@ -143,7 +149,10 @@ export function analyze(source: StatementSource, declared: ReadonlyArray<CrateTy
   if (table) {
     for (const name of columnNames(statement, table)) validate({ kind: 'column', name, text: name }, columns, true);
     if (statement.kind === 'update' && statement.sets.some((s) => table.primaryKey.includes(s.column))) {
-      throw internalError('Updating a primary key is not supported', 'io.crate.analyze.UpdateAnalyzer.analyze(UpdateAnalyzer.java:132)');
+      throw internalError(
+        'Updating a primary key is not supported',
+        'io.crate.analyze.UpdateAnalyzer.analyze(UpdateAnalyzer.java:132)',
+      );
     }
   }
   if (statement.kind === 'create-table') {
@@ -167,7 +176,10 @@ export function analyze(source: StatementSource, declared: ReadonlyArray<CrateTy
       );
     }
   }
-  const paramTypes = Array.from({ length: Math.max(maxUsed, declared.length) }, (_, i) => declared[i] ?? hints.get(i + 1) ?? UNKNOWN);
+  const paramTypes = Array.from(
+    { length: Math.max(maxUsed, declared.length) },
+    (_, i) => declared[i] ?? hints.get(i + 1) ?? UNKNOWN,
+  );
   const bound = (params: readonly unknown[]): Bound => ({ params, paramTypes, version: session.version });
   // CrateDB's analyser normalises constant expressions, so `SELECT 1/0` fails at Parse (§6.1).
   if (statement.kind === 'select' && !statement.from && statement.items !== 'star') {
@@ -190,27 +202,36 @@ function buildAnalyzed(
     groupKey: structuralKey(statement),
     bulkFailureCount: 0,
     sleepMs: (): number => 0,
+    plan: (): void => undefined,
   };
-  const count = (run: (params: readonly unknown[]) => number, isWrite = true): Analyzed => ({
+  const path = session.settings.searchPath;
+  const target = 'table' in statement && table ? { table, ref: statement.table } : null;
+  const live = (ref: TableRef): Table => current(session.catalog, table as Table, ref, path);
+  const count = (run: (params: readonly unknown[]) => number): Analyzed => ({
     ...base,
-    isWrite,
+    isWrite: true,
     bulkFailureCount: statement.kind === 'insert' ? -3 : 0,
+    plan: () => {
+      if (target) current(session.catalog, target.table, target.ref, path);
+    },
     run: (params) => ({ kind: 'count', count: run(params) }),
   });
-  const path = session.settings.searchPath;
   switch (statement.kind) {
     case 'select':
       return analyzeSelect(statement, table, paramTypes, bound, session, base);
     case 'insert':
-      return count((p) => insertRows(current(session.catalog, table as Table, statement.table, path), statement.columns, statement.rows, statement.onConflictDoNothing, bound(p)));
+      return count((p) =>
+        insertRows(live(statement.table), statement.columns, statement.rows, statement.onConflictDoNothing, bound(p)),
+      );
     case 'update':
-      return count((p) => updateRows(current(session.catalog, table as Table, statement.table, path), statement.sets, statement.where, bound(p)));
+      return count((p) => updateRows(live(statement.table), statement.sets, statement.where, bound(p)));
     case 'delete':
-      return count((p) => deleteRows(current(session.catalog, table as Table, statement.table, path), statement.where, bound(p)));
+      return count((p) => deleteRows(live(statement.table), statement.where, bound(p)));
     case 'create-table':
       return count(() => {
         const schema = statement.table.schema ?? path[0] ?? 'doc';
-        return session.catalog.create(schema, statement.table.name, statement.columns, statement.primaryKey, statement.ifNotExists) ? 1 : 0;
+        const { columns, primaryKey, ifNotExists } = statement;
+        return session.catalog.create(schema, statement.table.name, columns, primaryKey, ifNotExists) ? 1 : 0;
       });
     case 'drop-table':
       return count(() => {
@@ -251,15 +272,16 @@ function analyzeSelect(
   const items = statement.items;
   // §4.11: the table OID only when every column is a plain column of the single table; attnum = column position.
   const plain = table !== null && (items === 'star' || items.every((i) => i.expr.kind === 'column'));
+  const tableOid = plain ? (table as Table).oid : 0;
   const columns: ResultColumn[] =
     items === 'star'
-      ? (table?.columns ?? []).map((c) => ({ name: c.name, type: c.type, tableOid: plain ? (table as Table).oid : 0, attnum: c.position }))
+      ? (table?.columns ?? []).map((c) => ({ name: c.name, type: c.type, tableOid, attnum: c.position }))
       : items.map((i) => {
           const ref = i.expr.kind === 'column' ? lookup(i.expr.name) : undefined;
           return {
             name: i.alias ?? (i.expr.kind === 'column' ? i.expr.name : i.expr.text),
             type: typeOf(i.expr, paramTypes, lookup),
-            tableOid: plain ? (table as Table).oid : 0,
+            tableOid,
             attnum: ref?.position ?? 0,
           };
         });
@@ -277,7 +299,8 @@ function analyzeSelect(
         return { kind: 'rows', rows: [(items as Exclude<typeof items, 'star'>).map((i) => evaluate(i.expr, ctx))] };
       }
       const live = current(session.catalog, table, statement.from as TableRef, session.settings.searchPath);
-      return { kind: 'rows', rows: selectFromTable(live, items, statement.where, statement.orderBy, statement.limit, statement.offset, bound(params)) };
+      const { where, orderBy, limit, offset } = statement;
+      return { kind: 'rows', rows: selectFromTable(live, items, where, orderBy, limit, offset, bound(params)) };
     },
   };
 }
@@ -329,11 +352,18 @@ function analyzeShow(name: string, session: EngineSession, base: Base): Analyzed
     };
   }
   if (name !== 'transaction_isolation' && session.settings.show(name) === undefined) {
-    throw internalError(`Unknown session setting name '${name}'.`, 'io.crate.analyze.ShowStatementAnalyzer.analyze(ShowStatementAnalyzer.java:93)');
+    throw internalError(
+      `Unknown session setting name '${name}'.`,
+      'io.crate.analyze.ShowStatementAnalyzer.analyze(ShowStatementAnalyzer.java:93)',
+    );
   }
   return {
     ...base,
     columns: [{ name, type: text, tableOid: 0, attnum: 0 }],
-    run: () => ({ kind: 'rows', rows: [[name === 'transaction_isolation' ? 'read uncommitted' : (session.settings.show(name) as string)]] }),
+    // §4.3: SHOW TRANSACTION ISOLATION LEVEL returns `read uncommitted`.
+    run: () => ({
+      kind: 'rows',
+      rows: [[name === 'transaction_isolation' ? 'read uncommitted' : (session.settings.show(name) as string)]],
+    }),
   };
 }

@@ -9,7 +9,8 @@
  *   CREATE TABLE [IF NOT EXISTS] t (col type [PRIMARY KEY] [NOT NULL], … [, PRIMARY KEY (cols)]) [anything]
  *   DROP TABLE [IF EXISTS] t                          REFRESH TABLE t[, …]
  *   SET [SESSION|LOCAL] name {=|TO} value[, …]|DEFAULT   SET GLOBAL [PERSISTENT|TRANSIENT] name = value
- *   SET TIME ZONE …   SET TRANSACTION …   SET SESSION CHARACTERISTICS …   SHOW name|ALL|TRANSACTION ISOLATION LEVEL
+ *   SET TIME ZONE …   SET TRANSACTION …   SET SESSION CHARACTERISTICS …   SET|RESET SESSION AUTHORIZATION …
+ *   RESET GLOBAL name   SHOW name|ALL|TRANSACTION ISOLATION LEVEL
  *   BEGIN …  START TRANSACTION …  COMMIT …  END …  DISCARD ALL|PLANS|SEQUENCES|TEMP  DEALLOCATE [PREPARE] name|ALL
  *   CLOSE name|ALL
  *
@@ -28,6 +29,7 @@ export type Expr =
   | { kind: 'cast'; expr: Expr; type: CrateType; text: string }
   | { kind: 'array'; items: Expr[]; text: string };
 
+/** `[schema.]name`. */
 export interface TableRef {
   schema: string | null;
   name: string;
@@ -35,22 +37,26 @@ export interface TableRef {
   text: string;
 }
 
+/** `column op value` in a WHERE clause (ANDed). */
 export interface Condition {
   column: string;
   op: string;
   value: Expr;
 }
 
+/** One SELECT list entry. */
 export interface SelectItem {
   expr: Expr;
   alias: string | null;
 }
 
+/** One CREATE TABLE column. */
 export interface ColumnDef {
   name: string;
   type: CrateType;
 }
 
+/** A parsed statement. */
 export type Statement =
   | {
       kind: 'select';

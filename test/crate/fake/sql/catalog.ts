@@ -11,6 +11,7 @@ import { toJson } from '../text-format.js';
 import { oidHash, type CrateType } from '../types.js';
 import type { TableRef } from './ast.js';
 
+/** A table column. */
 export interface Column {
   readonly name: string;
   readonly type: CrateType;
@@ -18,8 +19,10 @@ export interface Column {
   readonly position: number;
 }
 
+/** A document: values in column order. */
 export type Row = readonly unknown[];
 
+/** One table: live documents plus the snapshot of the last refresh. */
 export class Table {
   readonly columns: readonly Column[];
   #live = new Map<string, Row>();
@@ -84,10 +87,6 @@ export class Table {
     return this.#visible;
   }
 
-  visibleRows(): Row[] {
-    return this.#visible.map(([, row]) => row);
-  }
-
   refresh(): void {
     this.#visible = [...this.#live.entries()];
   }
@@ -95,6 +94,7 @@ export class Table {
 
 const BUILT_IN_SCHEMAS = ['doc', 'sys', 'pg_catalog', 'information_schema'];
 
+/** All tables of the node, with the built-in ones. */
 export class Catalog {
   #tables = new Map<string, Table>();
 

@@ -103,7 +103,8 @@ export function insertRows(
   for (const exprs of rows) {
     if (exprs.length !== targets.length) {
       throw internalError(
-        `Number of target columns (${targets.length}) of insert statement doesn't match number of source columns (${exprs.length})`,
+        `Number of target columns (${targets.length}) of insert statement doesn't match number of source columns ` +
+          `(${exprs.length})`,
         'io.crate.analyze.InsertAnalyzer.analyze(InsertAnalyzer.java:201)',
       );
     }
@@ -129,7 +130,10 @@ export function updateRows(
   where: readonly Condition[],
   bound: Bound,
 ): number {
-  const assignments = sets.map((s) => ({ column: table.column(s.column) as Column, value: valueFor(table.column(s.column) as Column, s.value, table, bound) }));
+  const assignments = sets.map((s) => {
+    const column = table.column(s.column) as Column;
+    return { column, value: valueFor(column, s.value, table, bound) };
+  });
   let count = 0;
   for (const [id] of candidates(table, resolveConditions(table, where, bound))) {
     const current = table.get(id);

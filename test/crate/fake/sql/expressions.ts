@@ -38,7 +38,12 @@ export function collectParams(expr: Expr, out: Set<number>): void {
 }
 
 /** §4.6: an untyped param takes its type from context (the column, the other side of an operator, the function). */
-export function inferParams(expr: Expr, expected: CrateType | null, hints: Map<number, CrateType>, columns: ColumnLookup): void {
+export function inferParams(
+  expr: Expr,
+  expected: CrateType | null,
+  hints: Map<number, CrateType>,
+  columns: ColumnLookup,
+): void {
   switch (expr.kind) {
     case 'param':
       if (expected && !hints.has(expr.index)) hints.set(expr.index, expected);
@@ -113,7 +118,8 @@ export function validate(expr: Expr, columns: ColumnLookup, hasTable: boolean): 
       validate(expr.expr, columns, hasTable);
       return;
     case 'call':
-      if (!(expr.name in FUNCTIONS) || (expr.name === 'count' && !(expr.star && hasTable)) || (expr.name === 'sleep' && expr.args.length !== 1)) {
+      const known = expr.name === 'count' ? expr.star && hasTable : expr.name === 'sleep' && expr.args.length === 1;
+      if (!known) {
         throw unknownFunction(expr.text);
       }
       expr.args.forEach((a) => validate(a, columns, hasTable));

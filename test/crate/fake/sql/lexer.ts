@@ -3,6 +3,7 @@
  */
 import { syntaxError, type FakeCrateError } from '../errors.js';
 
+/** Token categories. */
 export type TokenKind = 'ident' | 'qident' | 'string' | 'number' | 'param' | 'op' | 'eof';
 
 /** A token; `value` is lower-cased for plain identifiers and unescaped for strings. */
@@ -36,7 +37,7 @@ function lexError(source: string, offset: number, detail: string): FakeCrateErro
 }
 
 /** Splits `source` into tokens, skipping whitespace and `--` / `/* *\/` comments. */
-export function tokenize(source: string): Token[] {
+function tokenize(source: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < source.length) {

@@ -100,6 +100,7 @@ class Parser {
       discard: () => this.#discard(),
       deallocate: () => this.#deallocate(),
       close: () => this.#skipRest({ kind: 'close-cursor' }),
+      reset: () => this.#reset(),
     };
     const handler = handlers[word];
     if (!handler) {
@@ -329,6 +330,17 @@ class Parser {
       } else values.push(this.#expr());
     } while (this.#acceptOp(','));
     return { kind: 'set', name, values };
+  }
+
+  /** §4.8: only `RESET GLOBAL …` and `RESET SESSION AUTHORIZATION` exist; `RESET name` / `RESET ALL` do not. */
+  #reset(): Statement {
+    if (this.#acceptWord('session')) {
+      this.#expectWord('authorization');
+      return { kind: 'set-ignored' };
+    }
+    this.#expectWord('global');
+    const name = this.#settingName();
+    return { kind: 'set-global', name, value: { kind: 'literal', value: null, type: scalar('undefined'), text: 'NULL' } };
   }
 
   #peekWord(...words: string[]): boolean {

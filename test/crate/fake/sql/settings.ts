@@ -45,6 +45,7 @@ const DEFAULTS: Record<string, string> = {
 
 const READ_ONLY = new Set(['server_version', 'server_version_num', 'max_index_keys', 'max_identifier_length', 'standard_conforming_strings']);
 
+/** Session settings, set by `options` at startup and by SET. */
 export class SessionSettings {
   #searchPath: string[];
   #timeoutMs = 0;

@@ -1,0 +1,149 @@
+/**
+ * The shape of bench/results/latest.json, the ratios cratewire ÷ each peer, and the targets of issue 5 checked
+ * against them.
+ */
+import type { DriverName } from './protocol.js';
+import type { Summary } from './stats.js';
+import type { WorkloadId } from './workloads.js';
+
+/**
+ * `ok`: measured and every result checked; `unavailable`: the driver has no API for it yet; `needs-cratedb`: an
+ * HTTP driver against PostgreSQL; `failed`: it threw or crashed; `wrong-result`: it returned wrong data, so its
+ * figures are not reported.
+ */
+export type DriverStatus = 'ok' | 'unavailable' | 'needs-cratedb' | 'failed' | 'wrong-result';
+
+export interface DriverResult {
+  readonly driver: DriverName;
+  status: DriverStatus;
+  reason: string | undefined;
+  /** Units per second, one per timed round, in round order. */
+  readonly rates: number[];
+  summary: Summary | undefined;
+  /** RSS after connecting, before the warm-up. */
+  baselineRssMB: number | undefined;
+  /** process.resourceUsage().maxRSS of the worker at the end. */
+  peakRssMB: number | undefined;
+}
+
+export interface WorkloadResult {
+  readonly id: WorkloadId;
+  readonly slug: string;
+  readonly title: string;
+  readonly unit: 'queries' | 'rows';
+  readonly units: number;
+  readonly warmupUnits: number;
+  readonly drivers: DriverResult[];
+}
+
+/** cratewire's median throughput ÷ a peer's; `low`/`high` pair the quartiles the unfavourable/favourable way. */
+export interface Ratio {
+  readonly workload: WorkloadId;
+  readonly peer: DriverName;
+  readonly ratio: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** One target of issue 5 and whether this run met it (`null`: not measurable in this run). */
+export interface TargetCheck {
+  readonly workload: WorkloadId;
+  readonly description: string;
+  readonly required: string;
+  readonly actual: string;
+  readonly met: boolean | null;
+}
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryGB: number;
+  readonly os: string;
+}
+
+export interface BenchReport {
+  readonly meta: {
+    readonly date: string;
+    readonly machine: Machine;
+    readonly node: string;
+    readonly server: string;
+    readonly target: 'postgresql' | 'cratedb';
+    readonly scale: number;
+    readonly rounds: number;
+    readonly durationS: number;
+    readonly notes: readonly string[];
+    readonly drivers: Readonly<Record<string, string>>;
+  };
+  readonly workloads: readonly WorkloadResult[];
+  readonly ratios: readonly Ratio[];
+  readonly targets: readonly TargetCheck[];
+}
+
+/** Ratios for every workload where cratewire and a peer both measured cleanly. */
+export function computeRatios(workloads: readonly WorkloadResult[]): Ratio[] {
+  const ratios: Ratio[] = [];
+  for (const w of workloads) {
+    const own = w.drivers.find((d) => d.driver === 'cratewire')?.summary;
+    if (own === undefined) continue;
+    for (const peer of w.drivers) {
+      if (peer.driver === 'cratewire' || peer.summary === undefined) continue;
+      const p = peer.summary;
+      ratios.push({ workload: w.id, peer: peer.driver, ratio: own.median / p.median, low: own.q1 / p.q3, high: own.q3 / p.q1 });
+    }
+  }
+  return ratios;
+}
+
+interface RatioTarget {
+  readonly workload: WorkloadId;
+  readonly peer: DriverName;
+  readonly min: number;
+  readonly description: string;
+}
+
+/** Issue 5's floors against PostgreSQL. */
+const POSTGRES_TARGETS: readonly RatioTarget[] = [
+  { workload: '2', peer: 'postgres.js', min: 1.2, description: 'sequential point select, prepared' },
+  { workload: '2', peer: 'pg', min: 1.2, description: 'sequential point select, prepared' },
+  { workload: '1b', peer: 'pg', min: 1.1, description: 'sequential `SELECT $1::int`, unnamed statement' },
+  { workload: '3', peer: 'postgres.js', min: 1.2, description: '64 callers over 8 connections via pool.query' },
+  { workload: '4', peer: 'postgres.js', min: 1.5, description: '500,000 rows read whole, rows/s' },
+  { workload: '5', peer: 'postgres.js', min: 1.5, description: '1,000,000 rows streamed, rows/s' },
+];
+
+const STREAM_RSS_LIMIT_MB = 150;
+
+function ratioCheck(ratios: readonly Ratio[], t: RatioTarget): TargetCheck {
+  const r = ratios.find((x) => x.workload === t.workload && x.peer === t.peer);
+  return {
+    workload: t.workload,
+    description: `${t.description} vs ${t.peer}`,
+    required: `≥ ${t.min.toFixed(2)}×`,
+    actual: r === undefined ? 'not measured' : `${r.ratio.toFixed(2)}×`,
+    met: r === undefined ? null : r.ratio >= t.min,
+  };
+}
+
+/** Every target that applies to this run's server; the memory limit is only judged at full scale. */
+export function checkTargets(kind: 'postgresql' | 'cratedb', scale: number, workloads: readonly WorkloadResult[], ratios: readonly Ratio[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  if (kind === 'postgresql') {
+    for (const t of POSTGRES_TARGETS) if (workloads.some((w) => w.id === t.workload)) checks.push(ratioCheck(ratios, t));
+  } else {
+    for (const w of workloads) {
+      checks.push(ratioCheck(ratios, { workload: w.id, peer: 'http', min: 1, description: `${w.slug}: faster than HTTP /_sql` }));
+    }
+  }
+  const stream = workloads.find((w) => w.id === '5')?.drivers.find((d) => d.driver === 'cratewire');
+  if (stream !== undefined) {
+    const rss = stream.status === 'ok' ? stream.peakRssMB : undefined;
+    checks.push({
+      workload: '5',
+      description: 'peak RSS while streaming 1,000,000 rows',
+      required: `< ${STREAM_RSS_LIMIT_MB} MB`,
+      actual: rss === undefined ? 'not measured' : `${rss} MB${scale === 1 ? '' : ` (at scale ${scale}: not judged)`}`,
+      met: rss === undefined || scale !== 1 ? null : rss < STREAM_RSS_LIMIT_MB,
+    });
+  }
+  return checks;
+}

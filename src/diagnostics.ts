@@ -1,0 +1,103 @@
+/**
+ * `node:diagnostics_channel` names and publish helpers (DESIGN.md §1.4). Nothing is logged by default: a payload is
+ * only built when someone subscribed, so the helpers cost one property read otherwise. Payloads never hold passwords.
+ *
+ * ```ts
+ * import { subscribe } from 'node:diagnostics_channel';
+ * subscribe('cratewire:pool:destroy', (event) => console.log(event));
+ * ```
+ */
+import { channel } from 'node:diagnostics_channel';
+
+/** Channel names, stable across versions. */
+export const CHANNELS = Object.freeze({
+  /** A caller got a pool client (or gave up: `error` is set). */
+  poolAcquire: 'cratewire:pool:acquire',
+  /** A caller gave its pool client back. */
+  poolRelease: 'cratewire:pool:release',
+  /** The pool opened a connection (or failed to: `error` is set). */
+  poolConnect: 'cratewire:pool:connect',
+  /** The pool closed a connection and said why. */
+  poolDestroy: 'cratewire:pool:destroy',
+});
+
+/** Fields every pool event has. */
+export interface PoolEventBase {
+  /** The pool's `name` option. */
+  readonly pool: string;
+}
+
+/** Payload of `cratewire:pool:acquire`. */
+export interface PoolAcquireEvent extends PoolEventBase {
+  /** Server of the client handed out; undefined when the acquire failed. */
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  /** Time from the call to the hand-out or failure. */
+  readonly waitedMs: number;
+  readonly error: Error | undefined;
+}
+
+/** Payload of `cratewire:pool:release`. */
+export interface PoolReleaseEvent extends PoolEventBase {
+  readonly host: string;
+  readonly port: number;
+  /** How long the caller held the client. */
+  readonly heldMs: number;
+}
+
+/** Payload of `cratewire:pool:connect`. */
+export interface PoolConnectEvent extends PoolEventBase {
+  /** The host of the successful attempt, or the last host tried when every one failed. */
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  /** Over every host tried, including the `onConnect` hook. */
+  readonly durationMs: number;
+  readonly error: Error | undefined;
+}
+
+/** Why the pool closed a connection. */
+export type PoolDestroyReason =
+  | 'idle'
+  | 'lifetime'
+  | 'broken'
+  | 'busy'
+  | 'transaction'
+  | 'session'
+  | 'reset-failed'
+  | 'check-failed'
+  | 'released-with-error'
+  | 'ended';
+
+/** Payload of `cratewire:pool:destroy`. */
+export interface PoolDestroyEvent extends PoolEventBase {
+  readonly host: string;
+  readonly port: number;
+  readonly reason: PoolDestroyReason;
+  /** Human-readable detail, e.g. which statement made the session impossible to reset. */
+  readonly detail: string | undefined;
+}
+
+const acquireChannel = channel(CHANNELS.poolAcquire);
+const releaseChannel = channel(CHANNELS.poolRelease);
+const connectChannel = channel(CHANNELS.poolConnect);
+const destroyChannel = channel(CHANNELS.poolDestroy);
+
+/** Publish on `cratewire:pool:acquire`; `build` runs only when someone subscribed. */
+export function publishPoolAcquire(build: () => PoolAcquireEvent): void {
+  if (acquireChannel.hasSubscribers) acquireChannel.publish(build());
+}
+
+/** Publish on `cratewire:pool:release`; `build` runs only when someone subscribed. */
+export function publishPoolRelease(build: () => PoolReleaseEvent): void {
+  if (releaseChannel.hasSubscribers) releaseChannel.publish(build());
+}
+
+/** Publish on `cratewire:pool:connect`; `build` runs only when someone subscribed. */
+export function publishPoolConnect(build: () => PoolConnectEvent): void {
+  if (connectChannel.hasSubscribers) connectChannel.publish(build());
+}
+
+/** Publish on `cratewire:pool:destroy`; `build` runs only when someone subscribed. */
+export function publishPoolDestroy(build: () => PoolDestroyEvent): void {
+  if (destroyChannel.hasSubscribers) destroyChannel.publish(build());
+}

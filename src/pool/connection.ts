@@ -1,0 +1,132 @@
+/**
+ * PoolConnection: a borrowed client, exclusive to its borrower until release(). Every call goes through here so the
+ * pool can refuse use after release and note session changes for the reset (session-reset.ts).
+ */
+import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
+import { UsageError } from '../errors.js';
+import type { BulkResult, ExecuteManyOptions } from '../query/bulk.js';
+import type { Result } from '../query/result.js';
+import type { StreamOptions } from '../query/stream.js';
+import type { PoolableStream } from './options.js';
+import type { Slot } from './slot.js';
+
+/** What the pool can do to a connection it handed out; kept off the public class. */
+export interface ConnectionControl {
+  /** Set when the borrower released it, or when the pool took it back (end of onConnect). */
+  released: boolean;
+  /** While set, release() throws this message (inside transaction() or onConnect). */
+  locked: string | undefined;
+}
+
+/** Called once per connection when its borrower releases it; `destroy` asks the pool to close it. */
+export type ReleaseHandler = (slot: Slot, destroy: Error | undefined) => void;
+
+/** A connection handed out by {@link Pool.acquire}. Release it exactly once, or use `await using`. */
+export class PoolConnection implements AsyncDisposable {
+  readonly #slot: Slot;
+  readonly #control: ConnectionControl;
+  readonly #onRelease: ReleaseHandler;
+
+  /** @internal Created by the pool. */
+  constructor(slot: Slot, control: ConnectionControl, onRelease: ReleaseHandler) {
+    this.#slot = slot;
+    this.#control = control;
+    this.#onRelease = onRelease;
+  }
+
+  /** Facts about the server (`isCrate`, versions, ParameterStatus values). */
+  get serverInfo(): Slot['client']['serverInfo'] {
+    this.#check();
+    return this.#slot.client.serverInfo;
+  }
+
+  /** The last ReadyForQuery status (`I`/`T`/`E`); meaningful on PostgreSQL only (WIRE.md §4.3). */
+  get transactionStatus(): Slot['client']['transactionStatus'] {
+    this.#check();
+    return this.#slot.client.transactionStatus;
+  }
+
+  /** True once release() was called. */
+  get released(): boolean {
+    return this.#control.released;
+  }
+
+  /** See Client.query. */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
+    this.#check();
+    this.#note(text);
+    return this.#slot.client.query<R>(text, params, options);
+  }
+
+  /** See Client.simpleQuery. */
+  simpleQuery<R = Record<string, unknown>>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]> {
+    this.#check();
+    this.#note(text);
+    return this.#slot.client.simpleQuery<R>(text, options);
+  }
+
+  /** See Client.prepare. A statement still open at release is closed by the pool. */
+  async prepare(text: string, options?: PrepareOptions): Promise<PreparedStatement> {
+    this.#check();
+    this.#note(text);
+    const slot = this.#slot;
+    const statement = await slot.client.prepare(text, options);
+    slot.prepared.add(statement);
+    return {
+      text: statement.text,
+      paramTypes: statement.paramTypes,
+      fields: statement.fields,
+      execute: (params, opts) => {
+        this.#check();
+        return statement.execute(params, opts);
+      },
+      close: () => {
+        slot.prepared.delete(statement);
+        return statement.close();
+      },
+    };
+  }
+
+  /** See Client.stream. A stream still running at release makes the pool close the connection. */
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R> {
+    this.#check();
+    this.#note(text);
+    return this.#slot.client.stream<R>(text, params, options);
+  }
+
+  /** See Client.executeMany. */
+  executeMany(text: string, rows: readonly (readonly unknown[])[], options?: ExecuteManyOptions): Promise<BulkResult> {
+    this.#check();
+    this.#note(text);
+    return this.#slot.client.executeMany(text, rows, options);
+  }
+
+  /**
+   * Give the client back. With `destroy` (true or the error that made it unusable) the pool closes it instead of
+   * reusing it. A second call throws a UsageError.
+   */
+  release(destroy?: boolean | Error): void {
+    if (this.#control.locked !== undefined) throw new UsageError(this.#control.locked);
+    if (this.#control.released) {
+      throw new UsageError('This pool connection was already released; release() must be called exactly once');
+    }
+    this.#control.released = true;
+    const reason = destroy instanceof Error ? destroy : destroy === true ? new UsageError('released with destroy') : undefined;
+    this.#onRelease(this.#slot, reason);
+  }
+
+  /** `await using conn = await pool.acquire()` releases it at the end of the block (once, even after release()). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#control.released && this.#control.locked === undefined) this.release();
+  }
+
+  #check(): void {
+    if (this.#control.released) {
+      throw new UsageError('This pool connection was released; acquire a new one with pool.acquire()');
+    }
+  }
+
+  #note(text: string): void {
+    if (typeof text === 'string') this.#slot.tracker.note(text);
+  }
+}

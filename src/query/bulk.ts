@@ -1,0 +1,500 @@
+/**
+ * executeMany(): one write statement run for many parameter rows (DESIGN.md §4, WIRE.md §4.2).
+ *
+ * On the wire: Parse (unnamed) + Describe 'S' + Flush first, to learn the parameter types (each row is encoded for
+ * them) and to refuse statements that return rows (RowDescription instead of NoData) before any Bind. Then chunks of
+ * N × (Bind, Execute) + Sync, bounded by a row count and a byte budget, one chunk in flight at a time: a chunk is
+ * written only after the previous one's ReadyForQuery, so memory stays bounded and the socket is never flooded.
+ *
+ * Why each chunk ends with Sync and not Flush:
+ * - CrateDB runs the Executes queued before a Sync as one bulk operation with one count per row (WIRE.md §4.2). A
+ *   planning failure at Sync costs only that chunk (one ErrorResponse, ReadyForQuery, the next Sync starts afresh);
+ *   an exception while handling a Flush would put the session into skip-until-Sync (§4.4) and silently drop every
+ *   later chunk.
+ * - PostgreSQL commits each chunk's implicit transaction at its Sync: locks and undo are bounded by a chunk, and a
+ *   failing row rolls back its own chunk only (inside a transaction the caller opened, the whole transaction).
+ * - A ReadyForQuery acknowledges a chunk exactly, so after a lost connection every row is known to be in an
+ *   acknowledged chunk, in the one chunk in flight, or never sent.
+ */
+import type { TypeRegistry } from '../codecs/registry.js';
+import {
+  ConnectionClosedError,
+  ConnectionError,
+  DatabaseError,
+  ParameterError,
+  QueryCanceledError,
+  QueryTimeoutError,
+  UsageError,
+} from '../errors.js';
+import { toDatabaseError } from '../protocol/database-error.js';
+import type { OperationIO } from '../protocol/session.js';
+import {
+  EXECUTE_UNNAMED,
+  FLUSH,
+  SYNC,
+  serialize,
+  type BackendMessage,
+  type CommandCompleteMessage,
+  type ErrorMessage,
+  type ParameterDescriptionMessage,
+  type ReadyForQueryMessage,
+} from '../protocol/wire.js';
+import { QueryOperation } from './operation.js';
+import { parseCommandTag } from './result.js';
+
+/** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, WIRE.md §4.2). */
+export const BULK_UNKNOWN = -2;
+/** Count of a row that failed (CrateDB reports it with no message, WIRE.md §4.2; also used for our own failures). */
+export const BULK_FAILED = -3;
+
+/** Options for client.executeMany(). */
+export interface ExecuteManyOptions {
+  /** Rows per chunk (one Sync each). Default 1000. */
+  chunkRows?: number;
+  /** Byte budget of one chunk's Bind/Execute messages; a chunk always holds at least one row. Default 4 MiB. */
+  chunkBytes?: number;
+  /**
+   * After the batch, re-run one at a time (one Sync each) the rows that failed or were not applied, to obtain each
+   * row's DatabaseError: CrateDB reports a failed bulk item as `-3` with no message, and on PostgreSQL the other rows
+   * of a failing row's chunk were rolled back. `'failed-and-zero'` also re-runs rows that reported 0: on CrateDB an
+   * UPDATE/DELETE item whose evaluation failed at run time reports 0, not -3. A re-run applies the rows that succeed.
+   * Not done after an abort, a cancel, or when the caller's transaction was aborted. Default false.
+   */
+  retryFailedRows?: boolean | 'failed-and-zero';
+  /** Abort: a queued call is dropped; a running one is cancelled and sends no further chunk. Rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Cancel after this many milliseconds (QueryTimeoutError). Default: the client's `queryTimeoutMs`. */
+  timeoutMs?: number;
+}
+
+/** The outcome of executeMany(): every input row is accounted for. */
+export interface BulkResult {
+  /**
+   * One entry per input row: rows affected (≥ 0), {@link BULK_UNKNOWN} (-2) when the server did not know, or
+   * {@link BULK_FAILED} (-3) for rows in `failed`. Rows in `notApplied` report 0. On CrateDB a 0 from an UPDATE or
+   * DELETE may hide a run-time failure of that row (WIRE.md §4.2); see `retryFailedRows: 'failed-and-zero'`.
+   */
+  readonly rowCounts: number[];
+  /** Indices of rows that failed: `-3` from CrateDB, an ErrorResponse for that row, or a value that could not be encoded. */
+  readonly failed: number[];
+  /**
+   * Indices of rows that did not take effect without failing themselves: rolled back with their chunk on PostgreSQL
+   * (or with the caller's aborted transaction), not executed after an error, an abort or a cancel.
+   */
+  readonly notApplied: number[];
+  /**
+   * The error of each failed row the server (or the encoder) named: PostgreSQL's ErrorResponse, CrateDB's per-item
+   * ErrorResponses, a whole-chunk ErrorResponse (shared by the rows of that chunk), a ParameterError, or the error
+   * from a re-run. CrateDB's `-3` items have none unless re-run.
+   */
+  readonly errors: Map<number, DatabaseError | ParameterError>;
+}
+
+/**
+ * The connection was lost during executeMany(). `result` covers every input row: rows of acknowledged chunks are
+ * final, `unknownRows` were sent but not acknowledged (the server may or may not have applied them; their count is
+ * -2), and rows never sent are in `result.notApplied`.
+ */
+export class BulkInterruptedError extends ConnectionClosedError {
+  readonly result: BulkResult;
+  /** Chunks whose ReadyForQuery arrived. */
+  readonly acknowledgedChunks: number;
+  /** Rows `[0, acknowledgedRows)` belong to acknowledged chunks. */
+  readonly acknowledgedRows: number;
+  readonly unknownRows: readonly number[];
+
+  constructor(cause: Error, result: BulkResult, acknowledgedChunks: number, acknowledgedRows: number, unknownRows: readonly number[]) {
+    const where = cause instanceof ConnectionError ? { host: cause.host, port: cause.port } : {};
+    super(
+      `${cause.message} during executeMany(): ${acknowledgedChunks} chunk(s) with ${acknowledgedRows} row(s) acknowledged, ` +
+        `${unknownRows.length} row(s) in flight with unknown outcome; see error.result`,
+      { ...where, cause },
+    );
+    this.result = result;
+    this.acknowledgedChunks = acknowledgedChunks;
+    this.acknowledgedRows = acknowledgedRows;
+    this.unknownRows = unknownRows;
+  }
+}
+
+/** Validated executeMany() settings. */
+export interface BulkSettings {
+  readonly chunkRows: number;
+  readonly chunkBytes: number;
+  readonly retry: false | 'failed' | 'failed-and-zero';
+}
+
+const DEFAULT_CHUNK_ROWS = 1000;
+const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Check the statement, the rows and the options before anything is sent; throws UsageError. */
+export function checkBulkInput(text: string, rows: unknown, options: ExecuteManyOptions): BulkSettings {
+  if (text.trim() === '') throw new UsageError('executeMany(): the SQL text is empty');
+  if (!Array.isArray(rows)) throw new UsageError('executeMany(text, rows): rows must be an array of parameter arrays');
+  const width = Array.isArray(rows[0]) ? rows[0].length : -1;
+  for (let i = 0; i < rows.length; i++) {
+    const row: unknown = rows[i];
+    if (!Array.isArray(row)) throw new UsageError(`executeMany(): row ${i} is not an array of parameter values`);
+    if (row.length !== width) {
+      throw new UsageError(`executeMany(): row ${i} has ${row.length} value(s) but row 0 has ${width}; every row needs one value per $n`);
+    }
+  }
+  const retry = options.retryFailedRows;
+  if (retry !== undefined && retry !== true && retry !== false && retry !== 'failed-and-zero') {
+    throw new UsageError(`executeMany(): retryFailedRows must be true, false or 'failed-and-zero', got ${String(retry)}`);
+  }
+  return {
+    chunkRows: positiveInt('chunkRows', options.chunkRows, DEFAULT_CHUNK_ROWS),
+    chunkBytes: positiveInt('chunkBytes', options.chunkBytes, DEFAULT_CHUNK_BYTES),
+    retry: retry === true ? 'failed' : (retry ?? false),
+  };
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`executeMany(): ${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/** The result for zero input rows (no round trip). */
+export function emptyBulkResult(): BulkResult {
+  return { rowCounts: [], failed: [], notApplied: [], errors: new Map() };
+}
+
+/**
+ * One signal for the caller's `signal` and the timeout, so the operation itself can see that it must send no further
+ * chunk (a CancelRequest landing between two chunks is ignored by the server).
+ */
+export function linkBulkDeadline(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal | undefined; dispose(): void } {
+  if (!(timeoutMs > 0)) return { signal, dispose: () => undefined };
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted === true) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(new QueryTimeoutError(timeoutMs)), timeoutMs);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Everything one executeMany() needs. */
+export interface BulkInit extends BulkSettings {
+  readonly text: string;
+  readonly rows: readonly (readonly unknown[])[];
+  readonly registry: TypeRegistry;
+  /**
+   * PostgreSQL semantics: an error rolls back the chunk's implicit transaction, and ReadyForQuery `E` means the
+   * caller's transaction is aborted. False for CrateDB, which has no transactions and whose `E` means nothing
+   * (WIRE.md §4.3).
+   */
+  readonly transactional: boolean;
+  /** Checked before each chunk: once aborted, nothing more is sent. */
+  readonly signal: AbortSignal | undefined;
+}
+
+const PENDING = 0;
+const DONE = 1;
+const FAILED = 2;
+const NOT_APPLIED = 3;
+
+type BulkPhase = 'queued' | 'describing' | 'refusing' | 'chunks' | 'retrying';
+
+/** Runs one statement for many rows: describe, chunks, optional one-by-one re-runs. */
+export class BulkOperation extends QueryOperation<BulkResult> {
+  readonly #init: BulkInit;
+  readonly #counts: number[];
+  readonly #status: Uint8Array;
+  readonly #errors = new Map<number, DatabaseError | ParameterError>();
+  #io: OperationIO | undefined;
+  #phase: BulkPhase = 'queued';
+  #paramTypes: readonly number[] = [];
+  /** Next row to send in the chunk phase. */
+  #next = 0;
+  /** Rows of the chunk in flight, in the order their replies arrive, and how many have replied. */
+  #sent: number[] = [];
+  #replies = 0;
+  #chunkError: DatabaseError | undefined;
+  #ackChunks = 0;
+  #ackRows = 0;
+  /** No further chunk or re-run: aborted, cancelled, or the caller's transaction was aborted. */
+  #stopped = false;
+  #retryRows: number[] = [];
+  #retryPos = 0;
+
+  constructor(init: BulkInit) {
+    super();
+    this.#init = init;
+    this.#counts = new Array<number>(init.rows.length).fill(0);
+    this.#status = new Uint8Array(init.rows.length);
+  }
+
+  start(io: OperationIO): void {
+    this.#io = io;
+    this.#phase = 'describing';
+    io.send([serialize.parse({ name: '', text: this.#init.text, types: [] }), serialize.describe({ type: 'S', name: '' }), FLUSH]);
+  }
+
+  handle(msg: BackendMessage, io: OperationIO): boolean {
+    switch (msg.name) {
+      case 'parseComplete':
+      case 'bindComplete':
+        return false;
+      case 'parameterDescription':
+        this.#paramTypes = (msg as ParameterDescriptionMessage).dataTypeIDs;
+        return false;
+      case 'noData':
+        if (this.#phase === 'describing') this.#described(io);
+        return false;
+      case 'rowDescription':
+        if (this.#phase !== 'describing') this.unexpected(msg, 'in executeMany()');
+        this.#refuse(
+          new UsageError('executeMany() runs statements that return no rows (INSERT, UPDATE, DELETE without RETURNING); use query() or stream() for this one'),
+          io,
+        );
+        return false;
+      case 'commandComplete':
+        if (this.#replies >= this.#sent.length) this.unexpected(msg, `in executeMany() (${this.#phase}) with no Execute pending`);
+        this.#reply(parseCommandTag((msg as CommandCompleteMessage).text).count ?? BULK_UNKNOWN);
+        return false;
+      case 'error':
+        this.#serverError(msg as ErrorMessage, io);
+        return false;
+      case 'readyForQuery':
+        return this.#readyForQuery((msg as ReadyForQueryMessage).status);
+      default:
+        if (this.handleCopy(msg, io)) return false;
+        this.unexpected(msg, `in executeMany() (${this.#phase})`);
+    }
+  }
+
+  /** A lost connection after rows were sent rejects with the partial result. */
+  override fail(err: Error): void {
+    if (this.#phase !== 'chunks' && this.#phase !== 'retrying') {
+      super.fail(err);
+      return;
+    }
+    const unknown = this.#sent.slice(this.#replies);
+    for (const i of unknown) {
+      this.#status[i] = DONE;
+      this.#counts[i] = BULK_UNKNOWN;
+    }
+    this.#markUnsent();
+    super.fail(new BulkInterruptedError(err, this.#result(), this.#ackChunks, this.#ackRows, unknown));
+  }
+
+  #described(io: OperationIO): void {
+    const expected = this.#paramTypes.length;
+    const given = (this.#init.rows[0] as readonly unknown[]).length;
+    if (expected !== given) {
+      this.#refuse(new UsageError(`The statement expects ${expected} parameter(s) but each row has ${given}; pass one value per $n placeholder`), io);
+      return;
+    }
+    this.#phase = 'chunks';
+    if (!this.#sendChunk()) {
+      // Every row failed to encode: nothing to send, but Parse/Describe still need their Sync.
+      this.#phase = 'refusing';
+      io.send(SYNC);
+    }
+  }
+
+  #refuse(err: Error, io: OperationIO): void {
+    this.recordError(err);
+    this.#phase = 'refusing';
+    io.send(SYNC);
+  }
+
+  /** Encode and write the next chunk; false when no row is left to send. */
+  #sendChunk(): boolean {
+    const { rows, chunkRows, chunkBytes } = this.#init;
+    const buffers: Buffer[] = [];
+    let bytes = 0;
+    this.#startChunk();
+    while (this.#next < rows.length && this.#sent.length < chunkRows && bytes < chunkBytes) {
+      const i = this.#next++;
+      const bind = this.#bind(i);
+      if (bind === undefined) continue;
+      buffers.push(bind, EXECUTE_UNNAMED);
+      bytes += bind.length + EXECUTE_UNNAMED.length;
+      this.#sent.push(i);
+    }
+    if (this.#sent.length === 0) return false;
+    buffers.push(SYNC);
+    this.#io?.send(buffers);
+    return true;
+  }
+
+  /** Re-run the next candidate alone (one Sync), so the server reports its own error; false when none is left. */
+  #sendRetry(): boolean {
+    while (this.#retryPos < this.#retryRows.length) {
+      const i = this.#retryRows[this.#retryPos++] as number;
+      this.#startChunk();
+      const bind = this.#bind(i);
+      if (bind === undefined) continue;
+      this.#sent.push(i);
+      this.#io?.send([bind, EXECUTE_UNNAMED, SYNC]);
+      return true;
+    }
+    return false;
+  }
+
+  #startChunk(): void {
+    this.#sent = [];
+    this.#replies = 0;
+    this.#chunkError = undefined;
+  }
+
+  /** Bind for row `i`, encoded for the described parameter types; a value that cannot be encoded fails that row. */
+  #bind(i: number): Buffer | undefined {
+    const row = this.#init.rows[i] as readonly unknown[];
+    const types = this.#paramTypes;
+    const texts = new Array<string | null>(row.length);
+    try {
+      for (let j = 0; j < row.length; j++) texts[j] = this.#init.registry.encode(row[j], types[j] as number, j).text;
+    } catch (err) {
+      if (!(err instanceof ParameterError)) throw err;
+      this.#setFailed(i, err);
+      return undefined;
+    }
+    return serialize.bind({ statement: '', values: texts });
+  }
+
+  /** CommandComplete for the next row of the chunk in flight. */
+  #reply(count: number): void {
+    const i = this.#sent[this.#replies++] as number;
+    if (count === BULK_FAILED) {
+      this.#setFailed(i, undefined);
+      return;
+    }
+    this.#status[i] = DONE;
+    this.#counts[i] = count;
+    this.#errors.delete(i);
+  }
+
+  /**
+   * An ErrorResponse fails the next row without a reply: PostgreSQL answers the failing Bind/Execute (and skips the
+   * rest until Sync); CrateDB sends either one ErrorResponse for the whole chunk or one per Execute (WIRE.md §4.2).
+   * An error after every row has replied (e.g. a deferred constraint checked at commit) fails the whole chunk.
+   */
+  #serverError(msg: ErrorMessage, io: OperationIO): void {
+    if (this.#phase === 'describing') {
+      this.recordServerError(msg);
+      this.#phase = 'refusing';
+      io.send(SYNC);
+      return;
+    }
+    if (this.#phase === 'refusing' || this.#phase === 'queued') {
+      this.recordServerError(msg);
+      return;
+    }
+    const err = toDatabaseError(msg);
+    this.#chunkError ??= err;
+    if (err instanceof QueryCanceledError) this.#stopped = true;
+    const i = this.#sent[this.#replies];
+    if (i !== undefined) {
+      this.#replies++;
+      err.attachQuery(this.#init.text, this.#init.rows[i]);
+      this.#setFailed(i, err);
+      return;
+    }
+    err.attachQuery(this.#init.text, undefined);
+    for (const k of this.#sent) this.#setFailed(k, err);
+  }
+
+  #readyForQuery(status: string): boolean {
+    switch (this.#phase) {
+      case 'chunks':
+        this.#chunkDone(status);
+        this.#ackChunks++;
+        this.#ackRows = this.#next;
+        break;
+      case 'retrying':
+        this.#chunkDone(status);
+        break;
+      default:
+        return this.finish(() => this.#result());
+    }
+    return this.#continue();
+  }
+
+  /** ReadyForQuery closed a chunk: settle the rows that got no reply of their own. */
+  #chunkDone(status: string): void {
+    const error = this.#chunkError;
+    const sent = this.#sent;
+    if (error !== undefined && this.#init.transactional) {
+      // PostgreSQL rolled back the chunk's implicit transaction: rows that had replied were undone.
+      for (const i of sent) if (this.#status[i] !== FAILED) this.#setNotApplied(i);
+    } else {
+      // CrateDB: rows left without a reply after an ErrorResponse were all hit by it (one ErrorResponse for the
+      // whole batch). Without any error they were dropped unexecuted.
+      for (let r = this.#replies; r < sent.length; r++) {
+        const i = sent[r] as number;
+        if (error !== undefined) this.#setFailed(i, error);
+        else this.#setNotApplied(i);
+      }
+    }
+    if (this.#init.transactional && status === 'E') this.#transactionAborted();
+  }
+
+  /** PostgreSQL, inside the caller's transaction: an error aborted it, so nothing of this call will be committed. */
+  #transactionAborted(): void {
+    this.#stopped = true;
+    for (let i = 0; i < this.#status.length; i++) if (this.#status[i] === DONE) this.#setNotApplied(i);
+  }
+
+  /** After a chunk or a re-run: send the next one, start the re-runs, or finish. Returns true when finished. */
+  #continue(): boolean {
+    if (this.#init.signal?.aborted === true) this.#stopped = true;
+    if (!this.#stopped) {
+      if (this.#phase === 'chunks') {
+        if (this.#sendChunk()) return false;
+        if (this.#init.retry !== false) this.#startRetries();
+      }
+      if (this.#phase === 'retrying' && this.#sendRetry()) return false;
+    }
+    this.#markUnsent();
+    return this.finish(() => this.#result());
+  }
+
+  #startRetries(): void {
+    const zero = this.#init.retry === 'failed-and-zero';
+    const rows: number[] = [];
+    for (let i = 0; i < this.#status.length; i++) {
+      const s = this.#status[i];
+      if (s === NOT_APPLIED || (s === FAILED && !(this.#errors.get(i) instanceof ParameterError)) || (zero && s === DONE && this.#counts[i] === 0)) {
+        rows.push(i);
+      }
+    }
+    this.#phase = 'retrying';
+    this.#retryRows = rows;
+  }
+
+  #markUnsent(): void {
+    for (let i = this.#next; i < this.#status.length; i++) if (this.#status[i] === PENDING) this.#setNotApplied(i);
+  }
+
+  #setFailed(i: number, err: DatabaseError | ParameterError | undefined): void {
+    this.#status[i] = FAILED;
+    this.#counts[i] = BULK_FAILED;
+    if (err !== undefined) this.#errors.set(i, err);
+    else this.#errors.delete(i);
+  }
+
+  #setNotApplied(i: number): void {
+    this.#status[i] = NOT_APPLIED;
+    this.#counts[i] = 0;
+  }
+
+  #result(): BulkResult {
+    const failed: number[] = [];
+    const notApplied: number[] = [];
+    for (let i = 0; i < this.#status.length; i++) {
+      if (this.#status[i] === FAILED) failed.push(i);
+      else if (this.#status[i] === NOT_APPLIED) notApplied.push(i);
+    }
+    return { rowCounts: this.#counts, failed, notApplied, errors: this.#errors };
+  }
+}

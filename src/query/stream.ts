@@ -1,0 +1,376 @@
+/**
+ * The public row stream: an AsyncIterable (or a Node Readable) over a {@link PortalOperation}. Pull-driven: the next
+ * batch is requested only when the consumer has taken the last row of the current one, so at most one batch is
+ * buffered (DESIGN.md §4, WIRE.md §4.1). Timers (the idle deadline) live here, not in the sans-IO operation.
+ */
+import { Readable } from 'node:stream';
+import { StreamConsumedError, UsageError } from '../errors.js';
+import type { PortalConsumer, PortalOperation } from './portal.js';
+import type { Field, RowMode } from './result.js';
+
+/** Options for client.stream(). */
+export interface StreamOptions {
+  /** Rows per batch (the Execute row limit). Default 1000. */
+  fetchSize?: number;
+  /**
+   * Byte budget of one batch. After each batch, the next one asks for fewer rows when its largest row times
+   * `fetchSize` would exceed the budget (the first batch is sized by `fetchSize` alone). Default 8 MiB; 0 disables.
+   */
+  maxBatchBytes?: number;
+  /**
+   * When the consumer has not pulled a row for at least this long while the stream holds the connection, the portal
+   * is closed (freeing the connection) and the next pull fails with a UsageError (code `STREAM_IDLE_TIMEOUT`).
+   * Default 30 000; 0 disables (an abandoned stream then holds its connection until it is closed).
+   */
+  idleTimeoutMs?: number;
+  /** `'object'` (default) or `'array'` rows. */
+  rowMode?: RowMode;
+  /** Abort the stream: the portal is closed (a running batch is cancelled) and pulls reject with `signal.reason`. */
+  signal?: AbortSignal;
+  /** `false` runs the unnamed statement instead of the automatic prepared-statement cache. */
+  prepare?: boolean;
+  /** Parameter type OIDs to declare in Parse (default: let the server infer; WIRE.md §4.6). */
+  paramTypes?: readonly number[];
+}
+
+/** Validated stream settings. */
+export interface StreamSettings {
+  readonly fetchSize: number;
+  readonly maxBatchBytes: number;
+  readonly idleTimeoutMs: number;
+}
+
+const DEFAULT_FETCH_SIZE = 1000;
+const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+/** setTimeout fires at once above 2^31−1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Execute's row limit is an int32. */
+const MAX_FETCH_SIZE = 2_147_483_647;
+
+/** Check the numeric stream options and fill in defaults; throws UsageError before anything is sent. */
+export function resolveStreamSettings(options: StreamOptions): StreamSettings {
+  return {
+    fetchSize: checkInt('fetchSize', options.fetchSize, DEFAULT_FETCH_SIZE, 1, MAX_FETCH_SIZE),
+    maxBatchBytes: checkInt('maxBatchBytes', options.maxBatchBytes, DEFAULT_MAX_BATCH_BYTES, 0, Number.MAX_SAFE_INTEGER),
+    idleTimeoutMs: checkInt('idleTimeoutMs', options.idleTimeoutMs, DEFAULT_IDLE_TIMEOUT_MS, 0, MAX_TIMER_MS),
+  };
+}
+
+function checkInt(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`stream(): ${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** What a stream needs from its client. */
+export interface StreamHost {
+  /** Create the portal operation for `consumer` and queue it on the connection. May throw (client closed). */
+  open(consumer: PortalConsumer): PortalOperation;
+  /** Remove the operation if it has not started; false when it is running. */
+  dequeue(op: PortalOperation): boolean;
+  /** Ask the server to cancel the running operation (CancelRequest). */
+  cancel(op: PortalOperation): void;
+  /** Attach the query text and the caller's stack to an error. */
+  decorate(err: unknown): unknown;
+}
+
+/**
+ * `new`: not pulled yet (nothing sent). `running`: the operation is queued or active. `ended`: every row has arrived
+ * (some may still be buffered). `failed`: pulls reject with the stored error once the buffer is empty. `closed`:
+ * closed by the consumer.
+ */
+type StreamPhase = 'new' | 'running' | 'ended' | 'failed' | 'closed';
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const NO_ROWS: unknown[] = [];
+
+/**
+ * Rows of one statement, pulled batch by batch. Iterate it once with `for await`, or call {@link toReadable} once.
+ *
+ * The statement is sent at the first pull. From then until the stream ends, is closed, fails or times out idle, the
+ * stream occupies its connection: other queries issued on the same client wait in order behind it.
+ */
+export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> {
+  readonly #host: StreamHost;
+  readonly #settings: StreamSettings;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.#abort(this.#signal?.reason);
+  readonly #consumer: PortalConsumer = { batch: (rows, more) => this.#batch(rows, more) };
+  #phase: StreamPhase = 'new';
+  #claimed = false;
+  #op: PortalOperation | undefined;
+  /** Settles (never rejects) when the operation has finished on the wire. */
+  #finished: Promise<void> = Promise.resolve();
+  #buffer: unknown[] = NO_ROWS;
+  #pos = 0;
+  /** The buffered batch ended with PortalSuspended: fetch the next one when it is drained. */
+  #more = false;
+  #error: unknown;
+  #waiters: (() => boolean)[] = [];
+  #wakeScheduled = false;
+  /** Pull counter for the idle deadline (cheaper than reading a clock per row). */
+  #pulls = 0;
+  #pullsAtArm = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  /** @internal Created by client.stream(). */
+  constructor(host: StreamHost, settings: StreamSettings, signal: AbortSignal | undefined) {
+    this.#host = host;
+    this.#settings = settings;
+    this.#signal = signal;
+  }
+
+  /** The result columns, once the server has described them (after the first pull); undefined before. */
+  get fields(): readonly Field[] | undefined {
+    return this.#op?.fields;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<R, undefined> {
+    this.#claim();
+    return {
+      next: () => this.#next(),
+      return: async () => {
+        await this.close();
+        return DONE;
+      },
+    };
+  }
+
+  /**
+   * A Node `Readable` in object mode with real backpressure: a batch is requested only when the Readable wants more
+   * rows. Destroying it closes the stream.
+   */
+  toReadable(): Readable {
+    this.#claim();
+    const readable: Readable = new Readable({
+      objectMode: true,
+      read: () => this.#feed(readable),
+      destroy: (err, callback) => {
+        this.close().then(
+          () => callback(err),
+          (closeErr: unknown) => callback(closeErr as Error),
+        );
+      },
+    });
+    return readable;
+  }
+
+  /**
+   * Stop early: a suspended portal is closed (Close + Sync), a batch in flight is let finish and dropped. Resolves once
+   * the connection is free of this stream. Buffered rows are discarded; later pulls report the end.
+   */
+  async close(): Promise<void> {
+    const phase = this.#phase;
+    this.#phase = 'closed';
+    this.#buffer = NO_ROWS;
+    this.#pos = 0;
+    if (phase === 'running') {
+      this.#stopOperation(false);
+      this.#scheduleWake();
+    }
+    await this.#finished;
+  }
+
+  #claim(): void {
+    if (this.#claimed) throw new StreamConsumedError();
+    this.#claimed = true;
+  }
+
+  #begin(): void {
+    const signal = this.#signal;
+    if (signal?.aborted === true) {
+      this.#fail(signal.reason);
+      return;
+    }
+    let op: PortalOperation;
+    try {
+      op = this.#host.open(this.#consumer);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    this.#op = op;
+    this.#phase = 'running';
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#finished = op.promise.then(
+      () => this.#settled(false, undefined),
+      (err: unknown) => this.#settled(true, err),
+    );
+    this.#armIdle();
+  }
+
+  #next(): Promise<IteratorResult<R, undefined>> {
+    if (this.#phase === 'new') this.#begin();
+    this.#pulls++;
+    try {
+      const r = this.#poll();
+      if (r !== undefined) return Promise.resolve(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<IteratorResult<R, undefined>>((resolve, reject) => {
+      this.#waiters.push(() => {
+        try {
+          const r = this.#poll();
+          if (r === undefined) return false;
+          resolve(r);
+        } catch (err) {
+          reject(err);
+        }
+        return true;
+      });
+    });
+  }
+
+  #feed(readable: Readable): void {
+    if (this.#phase === 'new') this.#begin();
+    for (;;) {
+      this.#pulls++;
+      let r: IteratorResult<R, undefined> | undefined;
+      try {
+        r = this.#poll();
+      } catch (err) {
+        readable.destroy(err instanceof Error ? err : new UsageError(`The stream was aborted: ${String(err)}`, { cause: err }));
+        return;
+      }
+      if (r === undefined) {
+        this.#waiters.push(() => {
+          this.#feed(readable);
+          return true;
+        });
+        return;
+      }
+      if (r.done === true) {
+        readable.push(null);
+        return;
+      }
+      if (!readable.push(r.value)) return;
+    }
+  }
+
+  /** The next row, the end, undefined (wait), or throws the stream's error. */
+  #poll(): IteratorResult<R, undefined> | undefined {
+    if (this.#pos < this.#buffer.length) {
+      const value = this.#buffer[this.#pos++] as R;
+      if (this.#pos === this.#buffer.length) this.#drained();
+      return { done: false, value };
+    }
+    switch (this.#phase) {
+      case 'failed':
+        throw this.#error;
+      case 'ended':
+      case 'closed':
+        return DONE;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The consumer has taken the last buffered row: only now is the next batch requested. */
+  #drained(): void {
+    this.#buffer = NO_ROWS;
+    this.#pos = 0;
+    if (!this.#more) return;
+    this.#more = false;
+    this.#op?.fetch();
+  }
+
+  #batch(rows: unknown[], more: boolean): void {
+    if (this.#phase !== 'running') return;
+    this.#buffer = rows;
+    this.#pos = 0;
+    this.#more = more;
+    if (rows.length === 0) this.#drained();
+    this.#scheduleWake();
+  }
+
+  /** The operation finished on the wire (ReadyForQuery, or the connection failed). */
+  #settled(failed: boolean, err: unknown): void {
+    this.#clearIdle();
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    if (this.#phase === 'running') {
+      if (failed) {
+        this.#phase = 'failed';
+        this.#error = this.#host.decorate(err);
+      } else this.#phase = 'ended';
+    }
+    this.#scheduleWake();
+  }
+
+  /** Fail now, dropping buffered rows (abort, idle deadline, start failure). */
+  #fail(err: unknown): void {
+    this.#phase = 'failed';
+    this.#error = err;
+    this.#buffer = NO_ROWS;
+    this.#pos = 0;
+    this.#scheduleWake();
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#phase !== 'running') return;
+    this.#fail(reason);
+    this.#stopOperation(true);
+  }
+
+  /** Release the connection: drop a queued operation, or close the portal (cancelling a batch in flight if asked). */
+  #stopOperation(cancel: boolean): void {
+    const op = this.#op;
+    if (op === undefined) return;
+    if (this.#host.dequeue(op)) {
+      op.fail(new UsageError('The stream was closed before its statement was sent'));
+      return;
+    }
+    if (cancel && op.fetching) this.#host.cancel(op);
+    op.close();
+  }
+
+  /**
+   * Waiters are woken from a microtask, not from inside the session's message dispatch, so consumer code (a Readable's
+   * 'data' handler) never runs, or throws, inside the protocol parser.
+   */
+  #scheduleWake(): void {
+    if (this.#wakeScheduled || this.#waiters.length === 0) return;
+    this.#wakeScheduled = true;
+    queueMicrotask(() => {
+      this.#wakeScheduled = false;
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) if (!w()) this.#waiters.push(w);
+    });
+  }
+
+  #armIdle(): void {
+    const ms = this.#settings.idleTimeoutMs;
+    if (ms <= 0) return;
+    this.#pullsAtArm = this.#pulls;
+    this.#timer = setTimeout(this.#onIdleTick, ms);
+    this.#timer.unref();
+  }
+
+  #clearIdle(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Idle means: nobody is waiting for a row and no row was pulled since the last tick. */
+  readonly #onIdleTick = (): void => {
+    this.#timer = undefined;
+    if (this.#phase !== 'running') return;
+    if (this.#waiters.length > 0 || this.#pulls !== this.#pullsAtArm) {
+      this.#armIdle();
+      return;
+    }
+    const ms = this.#settings.idleTimeoutMs;
+    this.#fail(
+      new UsageError(
+        `The stream was not read for idleTimeoutMs=${ms}; its portal was closed to free the connection. ` +
+          'Consume the stream promptly, close() it when done, or raise idleTimeoutMs',
+        { code: 'STREAM_IDLE_TIMEOUT' },
+      ),
+    );
+    this.#stopOperation(false);
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The fake's model of CrateDB's `DelayableWriteChannel` (WIRE.md §4.2): a deferred write reserves a block in the
+ * output; everything written after it waits behind the block until the write has run. DataRows bypass the delay.
+ * Nothing reaches the socket until a flush (Flush, Sync's ReadyForQuery, an ErrorResponse, every 1000 rows).
+ */
+
+/** A reserved place in the output, filled when the deferred execution finishes. */
+export class Block {
+  released = false;
+  messages: Buffer[] = [];
+}
+
+type Entry = Buffer | Block;
+
+/** The ordered, delay-aware output of one session. */
+export class Output {
+  #pending: Entry[] = [];
+  #unflushed: Buffer[] = [];
+
+  constructor(private readonly send: (data: Buffer) => void) {}
+
+  /** Queues a message behind any unreleased block. */
+  write(message: Buffer): void {
+    this.#pending.push(message);
+    this.#drain();
+  }
+
+  /** §4.2: DataRows are written with `bypassDelay()`, ahead of anything held back. */
+  bypass(message: Buffer): void {
+    this.#unflushed.push(message);
+  }
+
+  /** Reserves a place for a deferred execution's reply. */
+  delay(): Block {
+    const block = new Block();
+    this.#pending.push(block);
+    return block;
+  }
+
+  /** Fills a block (or drops it with no messages) and sends whatever it was holding back. */
+  release(block: Block, messages: readonly Buffer[]): void {
+    block.released = true;
+    block.messages = [...messages];
+    this.#drain();
+    this.flush();
+  }
+
+  /** §4.2 bulk plan failure: the delayed messages are discarded. */
+  discardPending(): void {
+    this.#pending = [];
+  }
+
+  flush(): void {
+    if (this.#unflushed.length === 0) return;
+    const data = Buffer.concat(this.#unflushed);
+    this.#unflushed = [];
+    this.send(data);
+  }
+
+  #drain(): void {
+    while (this.#pending.length > 0) {
+      const head = this.#pending[0] as Entry;
+      if (head instanceof Block) {
+        if (!head.released) return;
+        this.#unflushed.push(...head.messages);
+      } else this.#unflushed.push(head);
+      this.#pending.shift();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A scripted CrateDB-behaviour server for CI (WIRE.md §8.4: no real CrateDB can run here). It speaks pgwire the way
+ * WIRE.md says CrateDB does — quirks included — and records what the client sent so tests can assert on it.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Connection, type ServerContext } from './connection.js';
+import type { FrontendMessage } from './frontend.js';
+import type { CrateSession } from './session.js';
+import { Catalog } from './sql/catalog.js';
+
+export type { FrontendMessage } from './frontend.js';
+
+/** Options of {@link startFakeCrate}. */
+export interface FakeCrateOptions {
+  /** username → password; null = trust (WIRE.md §2). Default `{ crate: null }`. `crate` can never have a password. */
+  users?: Record<string, string | null>;
+  /** TLS key and certificate (PEM): answer `S` to SSLRequest; absent → `N` (ssl.psql.enabled=false, §1.1). */
+  tls?: { key: string; cert: string };
+  /** Require TLS for password users (HBA `ssl: on`, §2.2). */
+  requireTlsForPasswords?: boolean;
+  /** crate_version, default `6.4.1` (the newest released image, §0). Some quirks depend on it (§1.1, §5.1). */
+  version?: string;
+  /** Parse text limit in characters, default 262144 (§4.7). */
+  statementMaxLength?: number;
+}
+
+/** A running fake server. */
+export interface FakeCrate {
+  readonly host: string;
+  readonly port: number;
+  /** `postgres://user[:password]@127.0.0.1:port/doc[?query]`; user defaults to `crate`. */
+  url(user?: string, password?: string, query?: Record<string, string>): string;
+  /** Every frontend message received, one array per accepted socket (cancel sockets included), in order. */
+  readonly received: ReadonlyArray<ReadonlyArray<FrontendMessage>>;
+  /** The raw parameters of every StartupMessage received, in order. */
+  readonly startupParams: ReadonlyArray<Readonly<Record<string, string>>>;
+  stop(): Promise<void>;
+}
+
+/** Starts a fake CrateDB node on 127.0.0.1 with an ephemeral port. */
+export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<FakeCrate> {
+  const users = options.users ?? { crate: null };
+  // §2.2: the superuser `crate` has no password, and one cannot be set.
+  if ('crate' in users && users.crate !== null) throw new Error('the crate superuser cannot have a password (WIRE.md §2.2)');
+  const received: FrontendMessage[][] = [];
+  const startupParams: Array<Readonly<Record<string, string>>> = [];
+  const sessions = new Map<number, { secret: number; session: CrateSession }>();
+  const connections = new Set<Connection>();
+  let lastPid = 0;
+
+  const ctx: ServerContext = {
+    users,
+    tls: options.tls,
+    requireTlsForPasswords: options.requireTlsForPasswords ?? false,
+    version: options.version ?? '6.4.1',
+    statementMaxLength: options.statementMaxLength ?? 262_144,
+    catalog: new Catalog(),
+    nextPid: () => ++lastPid,
+    register: (pid, secret, session) => sessions.set(pid, { secret, session }),
+    unregister: (pid) => sessions.delete(pid),
+    cancel: (pid, secret) => {
+      const entry = sessions.get(pid);
+      if (entry && entry.secret === secret) entry.session.cancel();
+    },
+    recordStartup: (params) => startupParams.push({ ...params }),
+  };
+
+  const server: Server = createServer((socket: Socket) => {
+    socket.setNoDelay(true);
+    const log: FrontendMessage[] = [];
+    received.push(log);
+    const connection = new Connection(socket, ctx, log);
+    connections.add(connection);
+    socket.on('close', () => connections.delete(connection));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('fake CrateDB: no TCP address');
+  const port = address.port;
+
+  return {
+    host: '127.0.0.1',
+    port,
+    url(user = 'crate', password?: string, query?: Record<string, string>): string {
+      const auth = password === undefined ? encodeURIComponent(user) : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+      const search = query && Object.keys(query).length > 0 ? `?${new URLSearchParams(query).toString()}` : '';
+      return `postgres://${auth}@127.0.0.1:${port}/doc${search}`;
+    },
+    received,
+    startupParams,
+    async stop(): Promise<void> {
+      for (const connection of connections) connection.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,482 @@
+/**
+ * One authenticated connection of the fake: the simple and extended query protocols with CrateDB's execution
+ * semantics (WIRE.md §3, §4): deferred and bulked writes, skip-until-Sync, portals that survive Sync, RFQ status bytes.
+ */
+import {
+  bindComplete, closeComplete, commandComplete, emptyQueryResponse, errorResponse, isDataRow, noData,
+  parameterDescription, parseComplete, portalSuspended, readyForQuery,
+} from './backend.js';
+import { asFakeError, internalError, syntaxError, type FakeCrateError } from './errors.js';
+import { formatCodeAt, type FrontendMessage } from './frontend.js';
+import { Job } from './jobs.js';
+import type { Block, Output } from './output.js';
+import { decodeParam } from './params.js';
+import { commandTag, describeColumns, encodeRow } from './results.js';
+import { analyze, type Analyzed, type EngineSession, type ExecResult } from './sql/analyzer.js';
+import type { Catalog } from './sql/catalog.js';
+import { positionOf, splitStatements } from './sql/lexer.js';
+import type { SessionSettings } from './sql/settings.js';
+import { runSimpleQuery } from './simple-query.js';
+import { pgTypeOf, typeForParamOid, type CrateType } from './types.js';
+
+/** What a session needs from its server. */
+export interface SessionConfig {
+  readonly user: string;
+  readonly version: string;
+  readonly catalog: Catalog;
+  readonly settings: SessionSettings;
+  readonly statementMaxLength: number;
+  readonly output: Output;
+  /** Terminate: close the socket. */
+  readonly terminate: () => void;
+  /** DISCARD ALL removes the session from the cancel registry (§4.8). */
+  readonly unregister: () => void;
+}
+
+interface Statement {
+  readonly text: string;
+  /** null for the empty query (§3: its Execute answers EmptyQueryResponse). */
+  readonly analyzed: Analyzed | null;
+}
+
+interface Portal {
+  readonly statement: Statement;
+  readonly params: readonly unknown[];
+  readonly resultFormats: readonly number[];
+  state: 'ready' | 'suspended' | 'done';
+  rows: unknown[][];
+  cursor: number;
+}
+
+interface DeferredGroup {
+  readonly key: string;
+  readonly items: Array<{ portal: Portal; block: Block }>;
+}
+
+const SESSION = 'io.crate.session.Session';
+const PWP = 'io.crate.protocols.postgres.PostgresWireProtocol';
+
+/** The protocol state machine of one authenticated connection. */
+export class CrateSession implements EngineSession {
+  #statements = new Map<string, Statement>();
+  #portals = new Map<string, Portal>();
+  #skipUntilSync = false;
+  #inTransaction = false;
+  #groups: DeferredGroup[] = [];
+  #readInBatch = false;
+  #job: Job | null = null;
+  #inbox: FrontendMessage[] = [];
+  #pumping = false;
+  #closed = false;
+
+  constructor(private readonly config: SessionConfig) {}
+
+  get user(): string {
+    return this.config.user;
+  }
+  get version(): string {
+    return this.config.version;
+  }
+  get catalog(): Catalog {
+    return this.config.catalog;
+  }
+  get settings(): SessionSettings {
+    return this.config.settings;
+  }
+
+  setInTransaction(inTransaction: boolean): void {
+    this.#inTransaction = inTransaction;
+  }
+
+  /** §4.8: DISCARD ALL drops portals, statements and the transaction flag, and leaves the cancel registry. */
+  discardAll(): void {
+    this.#statements.clear();
+    this.#portals.clear();
+    this.#inTransaction = false;
+    this.config.unregister();
+  }
+
+  deallocate(name: string | null): void {
+    if (name === null) this.#statements.clear();
+    else this.#statements.delete(name);
+  }
+
+  /** §1.5: CancelRequest kills the most recent job and drops the deferred executions. */
+  cancel(): void {
+    this.#job?.kill(`Cancellation request by: ${this.user}`);
+    this.#dropDeferred();
+  }
+
+  /** The socket went away: stop without answering. */
+  close(): void {
+    this.#closed = true;
+    this.#inbox = [];
+    this.#job?.kill('connection closed');
+  }
+
+  /** Messages are handled one at a time; a running job (sleep) holds the rest back. */
+  receive(message: FrontendMessage): void {
+    this.#inbox.push(message);
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#inbox.length > 0 && !this.#closed) {
+        const pending = this.#dispatch(this.#inbox.shift() as FrontendMessage);
+        if (pending) await pending;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #dispatch(message: FrontendMessage): Promise<void> | void {
+    // §4.4: after an error every message except Sync is dropped.
+    if (this.#skipUntilSync && message.type !== 'Sync') return;
+    try {
+      switch (message.type) {
+        case 'Query':
+          return runSimpleQuery(message.text, this, this.config.output, (a, p) => this.#runRead(a, p));
+        case 'Parse':
+          return this.#parse(message.name, message.text, message.paramTypes);
+        case 'Bind':
+          return this.#bind(message);
+        case 'Describe':
+          return this.#describe(message.kind, message.name);
+        case 'Execute':
+          return this.#execute(message.portal, message.maxRows);
+        case 'Sync':
+          return this.#sync();
+        case 'Flush':
+          return this.#flush();
+        case 'Close':
+          return this.#close(message.kind, message.name);
+        case 'Terminate':
+          this.close();
+          return this.config.terminate();
+        case 'Other':
+          // §3: FunctionCall/Copy*: `Unsupported messageType: <decimal byte>`, no skip-until-Sync, no RFQ.
+          this.#writeError(
+            internalError(`Unsupported messageType: ${message.code}`, `${PWP}.dispatchMessage(PostgresWireProtocol.java:425)`),
+          );
+          return;
+        case 'Malformed':
+          throw internalError(
+            `Malformed message ${String.fromCharCode(message.code)}: ${message.reason}`,
+            'io.netty.buffer.AbstractByteBuf.checkReadableBytes0(AbstractByteBuf.java:1442)',
+          );
+        default:
+          // A PasswordMessage (or startup packet) after authentication reaches a handler without auth context.
+          throw internalError(
+            'Cannot invoke "io.crate.protocols.postgres.AuthenticationContext.setSecurePassword(char[])" because ' +
+              '"this.authContext" is null',
+            `${PWP}.handlePassword(PostgresWireProtocol.java:540)`,
+          );
+      }
+    } catch (err) {
+      // §4.4: an exception while handling a message → ErrorResponse and skip until Sync.
+      this.#writeError(asFakeError(err));
+      this.#skipUntilSync = true;
+    }
+  }
+
+  #writeError(err: FakeCrateError): void {
+    this.config.output.write(errorResponse(err.fields()));
+    this.config.output.flush();
+  }
+
+  /** Runs a read (or any statement on the simple path); the fake's `sleep` makes it a killable job (§1.5). */
+  async #runRead(analyzed: Analyzed, params: readonly unknown[]): Promise<ExecResult> {
+    const ms = analyzed.sleepMs(params);
+    if (ms > 0) {
+      const job = new Job(ms, this.settings.statementTimeoutMs);
+      this.#job = job;
+      try {
+        await job.done;
+      } finally {
+        this.#job = null;
+      }
+    }
+    return analyzed.run(params);
+  }
+
+  #parse(name: string, text: string, oids: readonly number[]): void {
+    const declared = oids.map((oid): CrateType | null => {
+      const type = typeForParamOid(oid, this.version);
+      // §5.3: 17 bytea, 3802 jsonb, 1083 time, 869 inet, … are refused.
+      if (type === undefined) {
+        throw internalError(
+          `Can't map PGType with oid=${oid} to Crate type`,
+          `${PWP}.handleParseMessage(PostgresWireProtocol.java:471)`,
+        );
+      }
+      return type;
+    });
+    // §4.7: statement_max_length applies to Parse (not to simple Query).
+    if (text.length > this.config.statementMaxLength) {
+      throw internalError(
+        `Statement exceeds \`statement_max_length\` (${this.config.statementMaxLength}). ` +
+          'Try replacing inline values with parameter placeholders',
+        `${SESSION}.validateStatementLength(Session.java:1024)`,
+      );
+    }
+    // §3: exactly one statement, with an optional trailing `;`.
+    const statements = splitStatements(text);
+    const extra = statements[1]?.tokens[0];
+    if (extra) {
+      const { line, column } = positionOf(text, extra.start);
+      throw syntaxError(line, column, `mismatched input '${text.slice(extra.start, extra.end)}' expecting <EOF>`);
+    }
+    const analyzed = statements[0] ? analyze(statements[0], declared, this) : null;
+    // §4.5: re-Parse of an existing name silently replaces it.
+    this.#statements.set(name, { text, analyzed });
+    this.config.output.write(parseComplete());
+  }
+
+  #bind(message: Extract<FrontendMessage, { type: 'Bind' }>): void {
+    const statement = this.#statements.get(message.statement);
+    if (!statement) {
+      throw internalError(`No statement found with name: ${message.statement}`, `${SESSION}.bind(Session.java:372)`);
+    }
+    const types = statement.analyzed?.paramTypes ?? [];
+    // §4.6: params are decoded at Bind with the effective types, in the declared format.
+    const params = message.params.map((raw, i) => {
+      if (raw === null) return null;
+      const type = types[i];
+      if (!type) {
+        throw internalError(
+          `Requested parameter index exceeds the number of parameters: ${i}`,
+          'io.crate.session.PreparedStmt.getEffectiveParameterType(PreparedStmt.java:118)',
+        );
+      }
+      return decodeParam(type, raw, formatCodeAt(message.paramFormats, i), this.version);
+    });
+    // §4.5: re-Bind of a portal name silently replaces it (the old cursor closes without CommandComplete).
+    const resultFormats = message.resultFormats;
+    this.#portals.set(message.portal, { statement, params, resultFormats, state: 'ready', rows: [], cursor: 0 });
+    this.config.output.write(bindComplete());
+  }
+
+  #portal(name: string): Portal {
+    const portal = this.#portals.get(name);
+    if (!portal) throw internalError(`Cannot find portal: ${name}`, `${SESSION}.getSafePortal(Session.java:861)`);
+    return portal;
+  }
+
+  #describe(kind: string, name: string): void {
+    const out = this.config.output;
+    if (kind === 'S') {
+      const statement = this.#statements.get(name);
+      if (!statement) {
+        // §3: describing an unknown statement is an internal NPE (XX000).
+        throw internalError(
+          'Cannot invoke "io.crate.session.PreparedStmt.parameterTypes()" because "preparedStmt" is null',
+          `${SESSION}.describe(Session.java:512)`,
+        );
+      }
+      const analyzed = statement.analyzed;
+      out.write(parameterDescription((analyzed?.paramTypes ?? []).map((t) => pgTypeOf(t, this.version).oid)));
+      out.write(analyzed?.columns ? describeColumns(analyzed.columns, [], this.version) : noData());
+      return;
+    }
+    if (kind === 'P') {
+      const portal = this.#portal(name);
+      const columns = portal.statement.analyzed?.columns;
+      out.write(columns ? describeColumns(columns, portal.resultFormats, this.version) : noData());
+      return;
+    }
+    throw internalError(`Invalid describe type: ${kind}`, `${SESSION}.describe(Session.java:505)`);
+  }
+
+  #execute(portalName: string, maxRows: number): Promise<void> | void {
+    const out = this.config.output;
+    const portal = this.#portal(portalName);
+    if (portal.state === 'done') {
+      // §4.1 (inferred): a completed portal is not re-run; the Execute never answers and its delay block is never
+      // released, so everything after it (ReadyForQuery included) is held back for good.
+      out.delay();
+      return;
+    }
+    const analyzed = portal.statement.analyzed;
+    if (!analyzed) {
+      portal.state = 'done';
+      out.write(emptyQueryResponse());
+      return;
+    }
+    if (analyzed.isWrite) {
+      // §4.2: writes are queued, grouped by statement AST, and run at Sync/Flush; maxRows is ignored for DML.
+      const block = out.delay();
+      let group = this.#groups.find((g) => g.key === analyzed.groupKey);
+      if (!group) this.#groups.push((group = { key: analyzed.groupKey, items: [] }));
+      group.items.push({ portal, block });
+      return;
+    }
+    if (this.#groups.length > 0) {
+      // §4.2: a read while writes are queued; the queued writes are dropped at the following Sync.
+      throw internalError('Only write operations are allowed in Batch statements', `${SESSION}.execute(Session.java:735)`);
+    }
+    this.#readInBatch = true;
+    if (portal.state === 'suspended') return this.#emit(this.#stream(portal, maxRows));
+    const ms = analyzed.sleepMs(portal.params);
+    if (ms <= 0) return this.#emit(this.#start(portal, analyzed.run(portal.params), maxRows));
+    const block = out.delay();
+    return this.#runRead(analyzed, portal.params).then(
+      (result) => {
+        let messages: Buffer[];
+        try {
+          messages = this.#start(portal, result, maxRows);
+        } catch (err) {
+          portal.state = 'done';
+          messages = [errorResponse(asFakeError(err).fields())];
+        }
+        out.release(block, messages);
+      },
+      (err: unknown) => {
+        // §4.3: a runtime failure (job killed) is an ErrorResponse, with no skip-until-Sync.
+        portal.state = 'done';
+        out.release(block, [errorResponse(asFakeError(err).fields())]);
+      },
+    );
+  }
+
+  /** Writes messages; DataRows bypass delayed writes and are flushed every 1000 rows (§4.1, §4.2). */
+  #emit(messages: readonly Buffer[]): void {
+    const out = this.config.output;
+    let rows = 0;
+    for (const m of messages) {
+      if (isDataRow(m)) {
+        out.bypass(m);
+        if (++rows % 1000 === 0) out.flush();
+      } else out.write(m);
+    }
+  }
+
+  #start(portal: Portal, result: ExecResult, maxRows: number): Buffer[] {
+    if (result.kind !== 'rows') {
+      portal.state = 'done';
+      return [result.kind === 'count' ? commandComplete(commandTag(portal.statement.text, result.count)) : emptyQueryResponse()];
+    }
+    portal.rows = result.rows;
+    portal.cursor = 0;
+    return this.#stream(portal, maxRows);
+  }
+
+  /**
+   * §4.1: up to maxRows DataRows, then PortalSuspended — unless the rows ran out exactly (the server looks one row
+   * ahead), which ends with CommandComplete; its `SELECT k` counts only this Execute's rows.
+   */
+  #stream(portal: Portal, maxRows: number): Buffer[] {
+    const columns = portal.statement.analyzed?.columns ?? [];
+    const remaining = portal.rows.length - portal.cursor;
+    const n = maxRows > 0 ? Math.min(maxRows, remaining) : remaining;
+    const batch = portal.rows.slice(portal.cursor, portal.cursor + n);
+    portal.cursor += n;
+    const messages = batch.map((row) => encodeRow(columns, row, portal.resultFormats, this.version));
+    if (portal.cursor < portal.rows.length) {
+      portal.state = 'suspended';
+      messages.push(portalSuspended());
+    } else {
+      portal.state = 'done';
+      messages.push(commandComplete(commandTag(portal.statement.text, n)));
+    }
+    return messages;
+  }
+
+  /**
+   * §4.2 at Sync/Flush: groups run in order of first appearance; one Execute runs normally, two or more are one bulk
+   * with a CommandComplete per Execute (−3 for a failed INSERT item, 0 for an item that did not apply). A plan error
+   * is thrown to the caller.
+   */
+  #runDeferred(): void {
+    const groups = this.#groups;
+    this.#groups = [];
+    for (const group of groups) {
+      const first = group.items[0]?.portal.statement.analyzed as Analyzed;
+      first.plan();
+      for (const { portal, block } of group.items) {
+        portal.state = 'done';
+        let reply: Buffer;
+        try {
+          const result = first.run(portal.params);
+          reply = commandComplete(commandTag(portal.statement.text, result.kind === 'count' ? result.count : 0));
+        } catch (err) {
+          // §4.3: a runtime failure of a single write is an ErrorResponse with RFQ still I/T; inside a bulk it is
+          // only a count (no message).
+          if (group.items.length === 1) reply = errorResponse(asFakeError(err).fields());
+          else reply = commandComplete(commandTag(portal.statement.text, first.bulkFailureCount));
+        }
+        this.config.output.release(block, [reply]);
+      }
+    }
+  }
+
+  #dropDeferred(): void {
+    for (const group of this.#groups) for (const { block } of group.items) this.config.output.release(block, []);
+    this.#groups = [];
+  }
+
+  #sync(): void {
+    const out = this.config.output;
+    if (this.#skipUntilSync) {
+      // §4.4: Sync drops the deferred executions, flushes the delayed messages and answers RFQ E.
+      this.#skipUntilSync = false;
+      this.#readInBatch = false;
+      this.#dropDeferred();
+      out.write(readyForQuery('E'));
+      out.flush();
+      return;
+    }
+    // §4.3: the status is the session flag at Sync; it means nothing about real transactions.
+    let status: 'I' | 'T' | 'E' = this.#inTransaction ? 'T' : 'I';
+    // §4.2 (inferred): with a read in the batch, Sync waits only for the read; queued writes stay for the next Sync
+    // and their delay blocks hold this ReadyForQuery back.
+    if (!this.#readInBatch) {
+      try {
+        this.#runDeferred();
+      } catch (err) {
+        // §4.2: a plan failure at Sync → one ErrorResponse, delayed messages discarded, RFQ E.
+        out.discardPending();
+        this.#groups = [];
+        out.write(errorResponse(asFakeError(err).fields()));
+        status = 'E';
+      }
+    }
+    this.#readInBatch = false;
+    out.write(readyForQuery(status));
+    out.flush();
+  }
+
+  /** §3: Flush triggers deferred writes when there are any, otherwise it flushes the socket. */
+  #flush(): void {
+    const out = this.config.output;
+    if (this.#groups.length > 0) {
+      try {
+        this.#runDeferred();
+      } catch (err) {
+        out.discardPending();
+        this.#groups = [];
+        out.write(errorResponse(asFakeError(err).fields()));
+      }
+    }
+    out.flush();
+  }
+
+  /** §3: CloseComplete even for unknown names; closing a statement drops its portals. */
+  #close(kind: string, name: string): void {
+    if (kind === 'S') {
+      const statement = this.#statements.get(name);
+      this.#statements.delete(name);
+      for (const [portalName, portal] of this.#portals) {
+        if (portal.statement === statement) this.#portals.delete(portalName);
+      }
+    } else if (kind === 'P') {
+      this.#portals.delete(name);
+    } else {
+      throw internalError(`Invalid Close message type: ${kind}`, `${PWP}.handleClose(PostgresWireProtocol.java:614)`);
+    }
+    this.config.output.write(closeComplete());
+  }
+}

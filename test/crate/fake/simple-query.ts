@@ -1,0 +1,44 @@
+/**
+ * The simple query protocol (WIRE.md §3): `;`-separated statements run in order, each executed at once (no deferral),
+ * the first failure stops the rest, and one ReadyForQuery `I` ends it whatever happened (§4.3).
+ */
+import { commandComplete, emptyQueryResponse, errorResponse, readyForQuery } from './backend.js';
+import { asFakeError } from './errors.js';
+import type { Output } from './output.js';
+import { commandTag, describeColumns, encodeRow } from './results.js';
+import { analyze, type Analyzed, type EngineSession, type ExecResult } from './sql/analyzer.js';
+import { splitStatements } from './sql/lexer.js';
+
+/** Runs `text`; `run` executes one analysed statement (the session's job-aware runner). */
+export async function runSimpleQuery(
+  text: string,
+  session: EngineSession,
+  out: Output,
+  run: (analyzed: Analyzed, params: readonly unknown[]) => Promise<ExecResult>,
+): Promise<void> {
+  try {
+    const statements = splitStatements(text);
+    // §3: an empty or comment-only string answers EmptyQueryResponse.
+    if (statements.length === 0) out.write(emptyQueryResponse());
+    for (const source of statements) {
+      const analyzed = analyze(source, [], session);
+      if (analyzed.columns) out.write(describeColumns(analyzed.columns, [], session.version));
+      const result = await run(analyzed, []);
+      let count = result.kind === 'count' ? result.count : 0;
+      if (result.kind === 'rows') {
+        result.rows.forEach((row, i) => {
+          out.bypass(encodeRow(analyzed.columns ?? [], row, [], session.version));
+          if ((i + 1) % 1000 === 0) out.flush();
+        });
+        count = result.rows.length;
+      }
+      // §4.10: every tag of a multi-statement string is built from the WHOLE string (issue crate/crate#20085).
+      out.write(commandComplete(commandTag(text, count)));
+    }
+  } catch (err) {
+    // §4.4: the simple protocol never enters skip mode; the first failure stops the remaining statements.
+    out.write(errorResponse(asFakeError(err).fields()));
+  }
+  out.write(readyForQuery('I'));
+  out.flush();
+}
