@@ -150,7 +150,7 @@ async function runWorkload(spec: WorkloadSpec, index: number, options: Options, 
     entry.worker.send({ type: 'stop' });
     const message = await entry.worker.next(START_TIMEOUT_MS);
     if (message.type === 'stopped') entry.result.peakRssMB = message.peakRssMB;
-    entry.worker.kill();
+    await entry.worker.waitExit(START_TIMEOUT_MS);
   }
   for (const r of results) {
     if (r.status === 'ok' && r.rates.length > 0) r.summary = summarize(r.rates);

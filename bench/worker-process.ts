@@ -50,6 +50,15 @@ export class WorkerProcess {
     });
   }
 
+  /** Waits for the worker to exit by itself (it writes its CPU profile then), killing it after `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<void> {
+    if (this.#exit !== undefined) return;
+    const exited = new Promise<void>((resolve) => this.#child.once('exit', () => resolve()));
+    const timer = setTimeout(() => this.kill(), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
   kill(): void {
     if (this.#exit === undefined) this.#child.kill('SIGKILL');
   }

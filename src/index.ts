@@ -9,7 +9,7 @@ export type { StreamOptions } from './query/stream.js';
 export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk.js';
 export type { BulkResult, ExecuteManyOptions } from './query/bulk.js';
 export { OID } from './codecs/oids.js';
-export { createPool, Pool, PoolConnection } from './pool.js';
+export { createPool, Pool, PoolConnection, PoolStream } from './pool.js';
 export type {
   PoolOptions,
   PoolStats,
@@ -19,6 +19,7 @@ export type {
   EndOptions,
   ClientFactory,
   PoolClient,
+  PoolableStream,
   HostSelection,
 } from './pool.js';
 export { CHANNELS } from './diagnostics.js';

@@ -86,7 +86,9 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
     port,
     url(user = 'crate', password?: string, query?: Record<string, string>): string {
       const auth = password === undefined ? encodeURIComponent(user) : `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
-      const search = query && Object.keys(query).length > 0 ? `?${new URLSearchParams(query).toString()}` : '';
+      // Percent-encoding, not URLSearchParams: libpq-style URL parsing keeps '+' as a plus sign, not a space.
+      const pairs = Object.entries(query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`);
+      const search = pairs.length > 0 ? `?${pairs.join('&')}` : '';
       return `postgres://${auth}@127.0.0.1:${port}/doc${search}`;
     },
     received,
