@@ -1,10 +1,11 @@
 /**
- * `npx tsx bench/profile-summary.ts <file.cpuprofile> [top]`: where a V8 CPU profile spent its self time, by
+ * `npx tsx bench/profile-summary.ts <dir|file.cpuprofile> [top]`: where a V8 CPU profile spent its self time, by
  * function and by file, so the hot path is visible without opening DevTools. Profiles come from
- * `npm run bench -- --profile` (cratewire) or `--profile=all`.
+ * `npm run bench -- --profile` (cratewire) or `--profile=all`, one directory per worker; given a directory, the
+ * busiest profile in it is summarised (the others are tsx's mostly idle loader thread).
  */
-import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
@@ -34,17 +35,44 @@ function top(counts: Map<string, number>, total: number, limit: number): string[
     .map(([key, hits]) => `${((100 * hits) / total).toFixed(1).padStart(5)} %  ${key}`);
 }
 
+async function load(file: string): Promise<CpuProfile> {
+  return JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+}
+
+function busySamples(profile: CpuProfile): number {
+  return profile.nodes.reduce((sum, n) => sum + (n.callFrame.functionName === '(idle)' ? 0 : (n.hitCount ?? 0)), 0);
+}
+
+/** The profile at `path`, or the busiest one in the directory `path`. */
+async function pick(path: string): Promise<{ file: string; profile: CpuProfile }> {
+  if (!(await stat(path)).isDirectory()) return { file: path, profile: await load(path) };
+  let best: { file: string; profile: CpuProfile } | undefined;
+  for (const name of (await readdir(path)).filter((n) => n.endsWith('.cpuprofile'))) {
+    const file = join(path, name);
+    const profile = await load(file);
+    if (best === undefined || busySamples(profile) > busySamples(best.profile)) best = { file, profile };
+  }
+  if (best === undefined) throw new Error(`no .cpuprofile in ${path}`);
+  return best;
+}
+
 async function main(): Promise<void> {
-  const file = process.argv[2];
-  if (file === undefined) throw new Error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [top]');
+  const path = process.argv[2];
+  if (path === undefined) throw new Error('usage: tsx bench/profile-summary.ts <dir|file.cpuprofile> [top]');
   const limit = Number(process.argv[3] ?? 25);
-  const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const { file, profile } = await pick(path);
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let total = 0;
+  let idle = 0;
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
     if (hits === 0) continue;
+    // Idle is time spent waiting for the server; percentages are of the time the CPU was busy in this process.
+    if (node.callFrame.functionName === '(idle)') {
+      idle += hits;
+      continue;
+    }
     total += hits;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = shortUrl(url);
@@ -54,7 +82,7 @@ async function main(): Promise<void> {
   }
   const seconds = (profile.endTime - profile.startTime) / 1e6;
   process.stdout.write(
-    [`${file}: ${total} samples over ${seconds.toFixed(1)} s`, '', 'Self time by function:', ...top(byFunction, total, limit), '', 'Self time by file:', ...top(byFile, total, 15), ''].join('\n'),
+    [`${file}: ${seconds.toFixed(1)} s, busy ${((100 * total) / (total + idle)).toFixed(1)} % (percentages below are of busy samples)`, '', 'Self time by function:', ...top(byFunction, total, limit), '', 'Self time by file:', ...top(byFile, total, 15), ''].join('\n'),
   );
 }
 

@@ -87,9 +87,9 @@ async function startWorkers(spec: WorkloadSpec, options: Options, target: Target
       continue;
     }
     progress(`${label} · starting ${driver}`);
-    const nodeArgs = options.profile.includes(driver)
-      ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${spec.id}-${spec.slug}-${driver}.cpuprofile`]
-      : [];
+    // One directory per worker and V8's own file names: tsx's loader thread writes a profile too, and a fixed
+    // --cpu-prof-name would let it overwrite the main thread's.
+    const nodeArgs = options.profile.includes(driver) ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, `${spec.id}-${spec.slug}-${driver}`)}`] : [];
     const worker = new WorkerProcess({ driver, workload: spec.id, target: target.info, plainRows }, nodeArgs);
     const message = await worker.next(START_TIMEOUT_MS);
     if (message.type === 'ready') {
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
     };
     // A profiled run is slowed by the profiler: its figures must not replace the published ones.
     printSummary(report, await writeOutputs(report, options.profile.length > 0 ? PROFILE_DIR : RESULTS_DIR));
-    if (options.profile.length > 0) process.stdout.write(`CPU profiles: ${PROFILE_DIR} (summarise with: npx tsx bench/profile-summary.ts <file>)\n`);
+    if (options.profile.length > 0) process.stdout.write(`CPU profiles: ${PROFILE_DIR} (summarise one with: npx tsx bench/profile-summary.ts <dir or file>)\n`);
   } finally {
     await target.dispose();
   }
