@@ -51,6 +51,13 @@ export function unfitReason(client: PoolClient): readonly [PoolDestroyReason, st
   return undefined;
 }
 
+/** Pool callers see one class for "cannot reach the database", even when the server refused at startup (57P03). */
+function asConnectionError(err: unknown, host: HostPort): ConnectionError {
+  if (err instanceof ConnectionError) return err;
+  const reason = err instanceof Error ? err.message : String(err);
+  return new ConnectionError(`Could not connect to ${host.host}:${host.port}: ${reason}`, { host: host.host, port: host.port, cause: err });
+}
+
 /** Opens one ready-to-use connection per call. `signal` aborts when the pool ends. */
 export class Connector {
   readonly #factory: ClientFactory;
@@ -79,10 +86,10 @@ export class Connector {
       } catch (err) {
         this.#hosts.removed(host);
         if (this.#signal.aborted) throw err;
-        lastError = err;
         // Wrong credentials or settings fail on every host alike; anything else (refused, timed out, FATAL "the
         // database system is starting up") is the host's problem, so try the next one.
         if (err instanceof AuthenticationError || err instanceof ConfigError || err instanceof UsageError) throw err;
+        lastError = asConnectionError(err, host);
         this.#hosts.failed(host);
         continue;
       }

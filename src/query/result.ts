@@ -66,7 +66,7 @@ export class RowShape {
   constructor(fields: readonly Field[], registry: TypeRegistry) {
     this.fields = fields;
     this.decoders = fields.map((f) => registry.decoder(f.typeOid));
-    this.#buildObject = compileObjectBuilder(fields.map((f) => f.name));
+    this.#buildObject = objectBuilder(fields.map((f) => f.name));
   }
 
   /** Build one row; a decode failure becomes a DecodeError naming the column. */
@@ -116,6 +116,21 @@ function decodeArray(values: readonly (string | null)[], decoders: readonly Deco
     row[i] = v === null || v === undefined ? null : (decoders[i] as Decoder)(v);
   }
   return row;
+}
+
+/** Compiled builders by column-name list, shared by all connections: compiling costs far more than a query. */
+const BUILDERS = new Map<string, RowBuilder>();
+const MAX_BUILDERS = 1_000;
+
+function objectBuilder(names: readonly string[]): RowBuilder {
+  const key = names.join('\u0000');
+  let builder = BUILDERS.get(key);
+  if (builder === undefined) {
+    if (BUILDERS.size >= MAX_BUILDERS) BUILDERS.clear();
+    builder = compileObjectBuilder(names);
+    BUILDERS.set(key, builder);
+  }
+  return builder;
 }
 
 /**
