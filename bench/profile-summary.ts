@@ -12,6 +12,7 @@ interface ProfileNode {
   readonly id: number;
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
   readonly hitCount?: number;
+  readonly children?: readonly number[];
 }
 
 interface CpuProfile {
@@ -26,6 +27,47 @@ function shortUrl(url: string): string {
   if (url === '') return '(native)';
   const path = url.startsWith('file://') ? fileURLToPath(url) : url;
   return path.startsWith(ROOT) ? relative(ROOT, path) : path;
+}
+
+/** `name  file:line`; tsx puts a transpiled module on one line, so line 1 carries no information and is left out. */
+function frameKey(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  const line = url === '' || lineNumber === 0 ? '' : `:${lineNumber + 1}`;
+  return `${functionName || '(anonymous)'}  ${shortUrl(url)}${line}`;
+}
+
+/** cratewire's code: src/ run through tsx, or its tsc build that bench/run.ts measures by default. */
+function isCratewire(path: string): boolean {
+  return path.startsWith('src/') || path.startsWith('bench/.build/cratewire/');
+}
+
+/**
+ * Inclusive (self + callees) samples per function of cratewire's own code, each counted once per stack
+ * even when the function recurses: which entry points the busy time flows through.
+ */
+function inclusiveInCratewire(profile: CpuProfile): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<number, number>();
+  const subtotal = (node: ProfileNode): number => {
+    let sum = node.callFrame.functionName === '(idle)' ? 0 : (node.hitCount ?? 0);
+    for (const child of node.children ?? []) sum += subtotal(byId.get(child) as ProfileNode);
+    totals.set(node.id, sum);
+    return sum;
+  };
+  const root = profile.nodes[0];
+  if (root !== undefined) subtotal(root);
+  const result = new Map<string, number>();
+  const walk = (node: ProfileNode, onStack: ReadonlySet<string>): void => {
+    const key = frameKey(node);
+    let next = onStack;
+    if (isCratewire(shortUrl(node.callFrame.url)) && !onStack.has(key)) {
+      result.set(key, (result.get(key) ?? 0) + (totals.get(node.id) ?? 0));
+      next = new Set(onStack).add(key);
+    }
+    for (const child of node.children ?? []) walk(byId.get(child) as ProfileNode, next);
+  };
+  if (root !== undefined) walk(root, new Set());
+  return result;
 }
 
 function top(counts: Map<string, number>, total: number, limit: number): string[] {
@@ -74,15 +116,14 @@ async function main(): Promise<void> {
       continue;
     }
     total += hits;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = shortUrl(url);
-    const fn = `${functionName || '(anonymous)'}  ${where}${url === '' ? '' : `:${lineNumber + 1}`}`;
+    const where = shortUrl(node.callFrame.url);
+    const fn = frameKey(node);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
     byFile.set(where, (byFile.get(where) ?? 0) + hits);
   }
   const seconds = (profile.endTime - profile.startTime) / 1e6;
   process.stdout.write(
-    [`${file}: ${seconds.toFixed(1)} s, busy ${((100 * total) / (total + idle)).toFixed(1)} % (percentages below are of busy samples)`, '', 'Self time by function:', ...top(byFunction, total, limit), '', 'Self time by file:', ...top(byFile, total, 15), ''].join('\n'),
+    [`${file}: ${seconds.toFixed(1)} s, busy ${((100 * total) / (total + idle)).toFixed(1)} % (percentages below are of busy samples)`, '', 'Self time by function:', ...top(byFunction, total, limit), '', 'Self time by file:', ...top(byFile, total, 15), '', 'Inclusive time, cratewire functions:', ...top(inclusiveInCratewire(profile), total, 20), ''].join('\n'),
   );
 }
 

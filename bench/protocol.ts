@@ -28,6 +28,8 @@ export interface WorkerConfig {
   readonly target: TargetInfo;
   /** Rows in `bench_rows` (point selects pick ids in 1..plainRows). */
   readonly plainRows: number;
+  /** URL of the cratewire module to measure: the tsc build of src/ (default) or src/index.ts itself. */
+  readonly cratewireEntry: string;
 }
 
 export type ParentMessage = { readonly type: 'run'; readonly units: number } | { readonly type: 'stop' };

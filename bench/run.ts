@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, release, totalmem, type as osType } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildCratewire } from './build-cratewire.js';
 import { DRIVERS, HTTP_DRIVERS, type DriverName, type TargetInfo } from './protocol.js';
 import { renderReport } from './report/markdown.js';
 import { renderSvg } from './report/svg.js';
@@ -21,6 +22,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_DIR = join(ROOT, 'bench', 'results');
 const PROFILE_DIR = join(RESULTS_DIR, 'profiles');
 const START_TIMEOUT_MS = 60_000;
+const SRC_ENTRY = new URL('../src/index.ts', import.meta.url).href;
 const RUN_TIMEOUT_MS = Number(process.env['BENCH_RUN_TIMEOUT_S'] ?? 300) * 1000;
 
 interface Options {
@@ -30,6 +32,8 @@ interface Options {
   readonly rounds: number;
   /** Which drivers run under `--cpu-prof`. */
   readonly profile: readonly DriverName[];
+  /** See WorkerConfig.cratewireEntry; filled in by main() after the build. */
+  readonly cratewireEntry: string;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -58,6 +62,7 @@ function parseOptions(argv: readonly string[]): Options {
     scale,
     rounds,
     profile,
+    cratewireEntry: SRC_ENTRY,
   };
 }
 
@@ -90,7 +95,7 @@ async function startWorkers(spec: WorkloadSpec, options: Options, target: Target
     // One directory per worker and V8's own file names: tsx's loader thread writes a profile too, and a fixed
     // --cpu-prof-name would let it overwrite the main thread's.
     const nodeArgs = options.profile.includes(driver) ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, `${spec.id}-${spec.slug}-${driver}`)}`] : [];
-    const worker = new WorkerProcess({ driver, workload: spec.id, target: target.info, plainRows }, nodeArgs);
+    const worker = new WorkerProcess({ driver, workload: spec.id, target: target.info, plainRows, cratewireEntry: options.cratewireEntry }, nodeArgs);
     const message = await worker.next(START_TIMEOUT_MS);
     if (message.type === 'ready') {
       result.baselineRssMB = message.rssMB;
@@ -206,9 +211,17 @@ function printSummary(report: BenchReport, written: string): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
+/** `BENCH_CRATEWIRE=src` measures src/ through tsx (quicker to iterate on; slightly slower, see build-cratewire.ts). */
+async function cratewireEntry(drivers: readonly DriverName[]): Promise<string> {
+  if (!drivers.includes('cratewire') || process.env['BENCH_CRATEWIRE'] === 'src') return SRC_ENTRY;
+  progress('building cratewire (tsc)…');
+  return buildCratewire(ROOT);
+}
+
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
+  const parsed = parseOptions(process.argv.slice(2));
   const started = Date.now();
+  const options: Options = { ...parsed, cratewireEntry: await cratewireEntry(parsed.drivers) };
   const plainRows = plainRowsAt(options.scale);
   const target = await openTarget({ plainRows, docRows: docRowsAt(options.scale) }, progress);
   const onSignal = (): void => {
@@ -233,7 +246,12 @@ async function main(): Promise<void> {
         scale: options.scale,
         rounds: options.rounds,
         durationS: Math.round((Date.now() - started) / 1000),
-        notes: target.notes,
+        notes: [
+          ...target.notes,
+          options.cratewireEntry === SRC_ENTRY
+            ? 'cratewire ran from src/ through tsx (BENCH_CRATEWIRE=src), which wraps every closure in a keepNames helper: slightly slower than its build.'
+            : 'cratewire ran from a tsc build of src/ (bench/.build), plain JavaScript like the peers from node_modules.',
+        ],
         drivers: await driverVersions(),
       },
       workloads,

@@ -3,8 +3,7 @@
  * while this harness is written: they are looked up at run time through narrow structural types, so the harness
  * reports "not available yet" today and measures them as soon as they exist, without edits.
  */
-import * as cratewire from '../../src/index.js';
-import { connect, type Client } from '../../src/index.js';
+import type { Client } from '../../src/index.js';
 import { plainRow, type RowChecker } from '../data.js';
 import type { WorkerConfig } from '../protocol.js';
 import { FETCH_SIZE, POOL_SIZE, SQL_DOCS, SQL_INSERT, SQL_INT, SQL_POINT, SQL_RANGE } from '../workloads.js';
@@ -44,6 +43,9 @@ interface BenchPool {
 
 type CreatePool = (url: string, options: { max: number }) => BenchPool;
 
+/** The module's exports, typed from the sources it was built from (WorkerConfig.cratewireEntry). */
+type Cratewire = typeof import('../../src/index.js');
+
 function canStream(client: object): client is StreamingClient {
   return typeof (client as Partial<StreamingClient>).stream === 'function';
 }
@@ -52,7 +54,7 @@ function canExecuteMany(client: object): client is BulkClient {
   return typeof (client as Partial<BulkClient>).executeMany === 'function';
 }
 
-function findCreatePool(): CreatePool | undefined {
+function findCreatePool(cratewire: Cratewire): CreatePool | undefined {
   const exported: Readonly<Record<string, unknown>> = cratewire;
   const create = exported['createPool'];
   return typeof create === 'function' ? (create as CreatePool) : undefined;
@@ -73,10 +75,11 @@ function addStreamed(checker: RowChecker, item: unknown): void {
 
 /** Opens `config.workload` on cratewire. */
 export async function openJob(config: WorkerConfig): Promise<Job> {
+  const cratewire = (await import(config.cratewireEntry)) as Cratewire;
   const { pgUrl } = config.target;
   const maxId = config.plainRows;
   if (config.workload === '3') {
-    const createPool = findCreatePool();
+    const createPool = findCreatePool(cratewire);
     if (createPool === undefined) throw new Unavailable('createPool() is not exported yet');
     const pool = createPool(pgUrl, { max: POOL_SIZE });
     const close = async (): Promise<void> => {
@@ -86,7 +89,7 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
     return concurrentJob(async (id) => checkPointObject((await pool.query(SQL_POINT, [id])).rows[0] as PlainObject | undefined, id), maxId, close);
   }
 
-  const client: Client = await connect(pgUrl);
+  const client: Client = await cratewire.connect(pgUrl);
   const close = (): Promise<void> => client.close();
   try {
     switch (config.workload) {

@@ -21,6 +21,13 @@ export interface ConnectionControl {
 /** Called once per connection when its borrower releases it; `destroy` asks the pool to close it. */
 export type ReleaseHandler = (slot: Slot, destroy: Error | undefined) => void;
 
+const CONTROLS = new WeakMap<PoolConnection, ConnectionControl>();
+
+/** The pool's handle on a connection it handed out (used by transaction() to forbid release inside it). */
+export function controlOf(connection: PoolConnection): ConnectionControl {
+  return CONTROLS.get(connection) as ConnectionControl;
+}
+
 /** A connection handed out by {@link Pool.acquire}. Release it exactly once, or use `await using`. */
 export class PoolConnection implements AsyncDisposable {
   readonly #slot: Slot;
@@ -32,6 +39,7 @@ export class PoolConnection implements AsyncDisposable {
     this.#slot = slot;
     this.#control = control;
     this.#onRelease = onRelease;
+    CONTROLS.set(this, control);
   }
 
   /** Facts about the server (`isCrate`, versions, ParameterStatus values). */

@@ -58,13 +58,11 @@ export class HostSelector {
     state.connections = Math.max(0, state.connections - 1);
   }
 
-  /** Connecting to `host` failed: back off exponentially. Returns the backoff in ms. */
-  failed(host: HostPort): number {
+  /** Connecting to `host` failed: back off exponentially (0.5 s, 1 s, 2 s, … up to 30 s). */
+  failed(host: HostPort): void {
     const state = this.#state(host);
     state.failures++;
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(state.failures - 1, 16));
-    state.backoffUntil = this.#now() + delay;
-    return delay;
+    state.backoffUntil = this.#now() + Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.min(state.failures - 1, 16));
   }
 
   /** Connecting to `host` worked: forget its failures. */

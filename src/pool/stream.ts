@@ -31,6 +31,9 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   #released: Promise<void> | undefined;
   #error: unknown;
   #pulling = false;
+  /** Pull counter for the idle deadline: one timer per idle period, not one per row. */
+  #pulls = 0;
+  #pullsAtArm = 0;
   #timer: NodeJS.Timeout | undefined;
   readonly #onAbort = (): void => {
     this.#error ??= this.#options.signal?.reason;
@@ -89,7 +92,7 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
       throw this.#error;
     }
     this.#pulling = true;
-    this.#clearIdle();
+    this.#pulls++;
     try {
       const iterator = this.#iterator ?? (await this.#start());
       const result = await iterator.next();
@@ -106,7 +109,6 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
       throw this.#error;
     } finally {
       this.#pulling = false;
-      if (this.#error === undefined) this.#armIdle();
     }
   }
 
@@ -123,6 +125,7 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
     this.#inner = connection.stream<R>(this.#text, this.#params, { ...this.#options, idleTimeoutMs: 0 });
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#iterator = this.#inner[Symbol.asyncIterator]();
+    this.#armIdle();
     return this.#iterator;
   }
 
@@ -143,10 +146,15 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   }
 
   #armIdle(): void {
-    if (this.#idleTimeoutMs === 0 || this.#connection === undefined) return;
+    if (this.#idleTimeoutMs === 0) return;
+    this.#pullsAtArm = this.#pulls;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      if (this.#pulling || this.#error !== undefined) return;
+      if (this.#error !== undefined) return;
+      if (this.#pulling || this.#pulls !== this.#pullsAtArm) {
+        this.#armIdle();
+        return;
+      }
       this.#error = new UsageError(
         `The stream was not read for idleTimeoutMs=${this.#idleTimeoutMs}; it was closed and its connection returned to the pool. ` +
           'Consume the stream promptly, close() it when done, or raise idleTimeoutMs',

@@ -22,6 +22,7 @@ import type {
   RowDescriptionMessage,
 } from 'pg-protocol/dist/messages.js';
 import { ProtocolError } from '../errors.js';
+import { checkMessageBody } from './message-check.js';
 
 export { serialize };
 export type {
@@ -55,6 +56,9 @@ export type BackendMessage = PgBackendMessage;
 const KNOWN_TYPES = new Uint8Array(256);
 for (const c of '123ACDEGHIKNRSTZcdnst') KNOWN_TYPES[c.charCodeAt(0)] = 1;
 
+/** pg-protocol's internal per-message decoder: body at `offset`, `length` as declared (it counts itself). */
+type HandlePacket = (offset: number, code: number, length: number, bytes: Buffer) => BackendMessage;
+
 /** Frontend messages with constant bytes, built once. */
 export const SYNC = serialize.sync();
 export const FLUSH = serialize.flush();
@@ -76,6 +80,14 @@ export class MessageReader {
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes;
+    // The Parser calls handlePacket once per complete message with its exact bounds: the one place where a body can
+    // be checked before pg-protocol's unbounded decoders read it (message-check.ts). pg-protocol is pinned exactly.
+    const parser = this.#parser as unknown as { handlePacket: HandlePacket };
+    const decode = parser.handlePacket.bind(parser);
+    parser.handlePacket = (offset, code, length, bytes) => {
+      checkMessageBody(code, bytes, offset, offset + length - 4);
+      return decode(offset, code, length, bytes);
+    };
   }
 
   /** Feed bytes; `onMessage` is called for each complete message. Throws ProtocolError on bad framing. */

@@ -122,6 +122,7 @@ export class RowCollector {
     try {
       this.rows.push(this.#shape.decode(msg.fields as (string | null)[], this.#mode));
     } catch (err) {
+      if (err instanceof ProtocolError) throw err;
       this.#stop(err as Error);
     }
   }

@@ -8,6 +8,7 @@
  * The operation stays the session's active one from the first Bind to the last ReadyForQuery, so queries issued on
  * the same connection meanwhile wait behind it.
  */
+import { ProtocolError } from '../errors.js';
 import type { OperationIO } from '../protocol/session.js';
 import { FLUSH, SYNC, serialize, type BackendMessage, type DataRowMessage } from '../protocol/wire.js';
 import { ExtendedQuery, type ExtendedQueryInit } from './extended.js';
@@ -143,6 +144,7 @@ export class PortalOperation extends ExtendedQuery {
     try {
       this.#rows.push(shape.decode(msg.fields as (string | null)[], this.#rowMode));
     } catch (err) {
+      if (err instanceof ProtocolError) throw err;
       this.#onDecodeError(err as Error);
     }
   }

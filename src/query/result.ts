@@ -3,7 +3,7 @@
  * (decoders resolved once per RowDescription, DESIGN.md §7).
  */
 import type { Decoder, TypeRegistry } from '../codecs/registry.js';
-import { DecodeError } from '../errors.js';
+import { DecodeError, ProtocolError } from '../errors.js';
 import type { RowDescriptionMessage, WireField } from '../protocol/wire.js';
 
 /** How rows are returned: objects keyed by column name (default) or arrays in column order. */
@@ -69,10 +69,13 @@ export class RowShape {
     this.#buildObject = objectBuilder(fields.map((f) => f.name));
   }
 
-  /** Build one row; a decode failure becomes a DecodeError naming the column. */
+  /**
+   * Build one row; a decode failure becomes a DecodeError naming the column. A row of the wrong width is a
+   * ProtocolError: the server broke the protocol, so the connection cannot be trusted further.
+   */
   decode(values: readonly (string | null)[], mode: RowMode): unknown {
     if (values.length !== this.fields.length) {
-      throw new DecodeError(`DataRow has ${values.length} columns but RowDescription announced ${this.fields.length}`);
+      throw new ProtocolError(`DataRow has ${values.length} columns but RowDescription announced ${this.fields.length}`);
     }
     try {
       return mode === 'array' ? decodeArray(values, this.decoders) : this.#buildObject(values, this.decoders);
