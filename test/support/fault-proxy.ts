@@ -34,8 +34,8 @@ export type Fault =
   | { readonly kind: 'half-open'; readonly at: Trigger }
   /** Deliver the server's bytes one at a time, one socket write per byte. */
   | { readonly kind: 'trickle' }
-  /** Hold each server message `ms` milliseconds before forwarding it. */
-  | { readonly kind: 'delay'; readonly ms: number };
+  /** Hold each server message (or only those of `type`, e.g. `'C'`) `ms` milliseconds before forwarding it. */
+  | { readonly kind: 'delay'; readonly ms: number; readonly type?: string };
 
 /** What the first client message of a connection showed it to be. */
 export type ConnectionKind = 'unknown' | 'session' | 'cancel';
@@ -325,7 +325,8 @@ class Connection implements ProxiedConnection {
           else this.#client.end();
           return;
         }
-        if (this.fault.kind === 'delay') await sleep(this.fault.ms);
+        const f = this.fault;
+        if (f.kind === 'delay' && (f.type === undefined || f.type.charCodeAt(0) === msg[0])) await sleep(f.ms);
         if (this.#halted) return;
         if (this.fault.kind === 'trickle') {
           for (let i = 0; i < msg.length; i++) {
