@@ -34,10 +34,12 @@ describe('pool on CrateDB', () => {
   });
 
   it.skipIf(REAL_CRATE)('never sends DISCARD ALL or RESET to CrateDB (WIRE.md §4.8)', async () => {
-    const c = await pool.acquire();
+    const single = createPool(target.url(), { max: 1 });
+    const c = await single.acquire();
     await c.query('SET statement_timeout = 1000');
     c.release();
-    await (await pool.acquire()).release();
+    (await single.acquire()).release();
+    await single.end();
     const texts = (target.fake?.received.flat() ?? []).map((m) => ('text' in m ? String((m as { text: unknown }).text) : ''));
     expect(texts.filter((t) => /DISCARD|^\s*RESET/i.test(t))).toEqual([]);
     expect(texts.filter((t) => /SET\s+statement_timeout\s+TO\s+DEFAULT/i.test(t)).length).toBeGreaterThan(0);
