@@ -15,6 +15,7 @@ import {
   QueryTimeoutError,
   UsageError,
 } from './errors.js';
+import { traceQuery } from './diagnostics.js';
 import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
 import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
@@ -405,7 +406,21 @@ export class Client implements AsyncDisposable {
   }
 
   /** Queue `op`, wire up abort/timeout, and decorate its error with the query and the caller's stack. */
-  async #run<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
+  #run<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
+    return traceQuery(
+      () => ({
+        text,
+        paramCount: params?.length ?? 0,
+        host: this.#host.host,
+        port: this.#host.port,
+        database: this.#config.database,
+        user: this.#config.user,
+      }),
+      () => this.#runTraced(op, options, text, params),
+    );
+  }
+
+  async #runTraced<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
     const signal = options.signal;
     const timeoutMs = options.timeoutMs ?? this.#config.queryTimeoutMs;
     if (signal?.aborted === true) throw signal.reason;

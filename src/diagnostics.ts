@@ -7,10 +7,16 @@
  * subscribe('cratewire:pool:destroy', (event) => console.log(event));
  * ```
  */
-import { channel } from 'node:diagnostics_channel';
+import { channel, tracingChannel } from 'node:diagnostics_channel';
 
 /** Channel names, stable across versions. */
 export const CHANNELS = Object.freeze({
+  /**
+   * A TracingChannel around every query, prepare and simple query of a client: subscribe to
+   * `tracing:cratewire:query:start` / `:asyncEnd` / `:error` (or with `diagnostics_channel.tracingChannel('cratewire:query')`).
+   * The context carries the SQL text and the parameter count — never parameter values.
+   */
+  query: 'cratewire:query',
   /** A caller got a pool client (or gave up: `error` is set). */
   poolAcquire: 'cratewire:pool:acquire',
   /** A caller gave its pool client back. */
@@ -100,4 +106,24 @@ export function publishPoolConnect(build: () => PoolConnectEvent): void {
 /** Publish on `cratewire:pool:destroy`; `build` runs only when someone subscribed. */
 export function publishPoolDestroy(build: () => PoolDestroyEvent): void {
   if (destroyChannel.hasSubscribers) destroyChannel.publish(build());
+}
+
+/** Context of the `cratewire:query` tracing channel; `result` or `error` is added by Node when the query settles. */
+export interface QueryTraceContext {
+  readonly text: string;
+  readonly paramCount: number;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  result?: unknown;
+  error?: unknown;
+}
+
+const queryTracing = tracingChannel<unknown, QueryTraceContext>(CHANNELS.query);
+
+/** Run `run` inside the query tracing channel when someone subscribed; otherwise just run it. */
+export function traceQuery<T>(build: () => QueryTraceContext, run: () => Promise<T>): Promise<T> {
+  if (!queryTracing.hasSubscribers) return run();
+  return queryTracing.tracePromise(run, build());
 }

@@ -46,7 +46,10 @@ export function renderSvg(report: BenchReport): string {
         `<text x="${CHART_X0 - 8}" y="${y + 12}" class="peer" text-anchor="end">÷ ${esc(r.peer)}</text>`,
         `<rect x="${CHART_X0}" y="${y}" width="${(barEnd - CHART_X0).toFixed(1)}" height="${BAR_H}" fill="${color}"><title>${esc(`${w.slug} ÷ ${r.peer}: ${r.ratio.toFixed(3)}× (quartile bracket ${r.low.toFixed(2)}–${r.high.toFixed(2)})`)}</title></rect>`,
         `<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${y + BAR_H / 2}" y2="${y + BAR_H / 2}" class="whisker"/>`,
-        `<text x="${(Math.max(barEnd, x(r.high)) + 6).toFixed(1)}" y="${y + 12}" class="value">${r.ratio.toFixed(2)}×</text>`,
+        // The value sits inside the bar's start, clear of the whisker, unless the bar is too short to hold it.
+        barEnd - CHART_X0 >= 44
+          ? `<text x="${CHART_X0 + 5}" y="${y + 12}" class="inside">${r.ratio.toFixed(2)}×</text>`
+          : `<text x="${(Math.max(barEnd, x(r.high)) + 5).toFixed(1)}" y="${y + 12}" class="value">${r.ratio.toFixed(2)}×</text>`,
       );
       y += BAR_H + BAR_GAP;
     }
@@ -71,6 +74,7 @@ export function renderSvg(report: BenchReport): string {
   .subtitle { font-size: 11px; fill: #555; }
   .group { font-size: 12px; font-weight: 600; fill: #333; }
   .peer, .value { font-size: 11px; fill: #333; }
+  .inside { font-size: 11px; font-weight: 600; fill: #fff; }
   .tick { font-size: 10px; fill: #666; }
   .grid { stroke: #e4e4e4; stroke-width: 1; }
   .parity { stroke: #c0392b; stroke-width: 1.5; stroke-dasharray: 5 3; }

@@ -253,3 +253,31 @@ describe('lifecycle', () => {
     expect(outer.closed).toBe(true);
   });
 });
+
+describe('diagnostics', () => {
+  it('traces queries on the cratewire:query tracing channel without parameter values', async () => {
+    const { tracingChannel } = await import('node:diagnostics_channel');
+    const events: { kind: string; text: string; paramCount: number; error?: unknown; json: string }[] = [];
+    const record = (kind: string) => (ctx: unknown): void => {
+      const c = ctx as { text: string; paramCount: number; error?: unknown };
+      events.push({ kind, text: c.text, paramCount: c.paramCount, error: c.error, json: JSON.stringify(ctx) });
+    };
+    const handlers = { start: record('start'), end: () => undefined, asyncStart: () => undefined, asyncEnd: record('asyncEnd'), error: record('error') };
+    const tracing = tracingChannel('cratewire:query');
+    tracing.subscribe(handlers);
+    try {
+      await client.query('SELECT length($1::text) AS n', ['canary-param-value']);
+      await client.query('SELECT 1/0').catch(() => undefined);
+    } finally {
+      tracing.unsubscribe(handlers);
+    }
+    expect(events.map((e) => [e.kind, e.text, e.paramCount])).toEqual([
+      ['start', 'SELECT length($1::text) AS n', 1],
+      ['asyncEnd', 'SELECT length($1::text) AS n', 1],
+      ['start', 'SELECT 1/0', 0],
+      ['error', 'SELECT 1/0', 0],
+      ['asyncEnd', 'SELECT 1/0', 0],
+    ]);
+    expect(events.some((e) => e.json.includes('canary-param-value'))).toBe(false);
+  });
+});
