@@ -77,7 +77,8 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 async function main(): Promise<void> {
   if (process.argv[2] === 'child') {
     const result = await measure(process.argv[3] as string, process.argv[4] as Mode);
-    process.send?.(result);
+    // The IPC channel keeps a forked child alive: disconnect once the result is out.
+    process.send?.(result, () => process.disconnect());
     return;
   }
   const pg = await startTestPostgres();

@@ -40,7 +40,8 @@ ${renderMarkdown(RESULT_HEADER, resultRows(report))}
 ## Method
 
 - Every (workload, driver) pair runs in its own child process (only that driver loaded), so *peak RSS* is
-  \`process.resourceUsage().maxRSS\` of a process that did nothing else (it includes Node and tsx themselves).
+  \`process.resourceUsage().maxRSS\` of a process that did nothing else; it includes Node and tsx themselves, shown
+  as *base* (RSS once connected, before the first run).
 - Per workload: one warm-up run per driver (a fifth of a round), then ${m.rounds} timed rounds alternating between drivers
   (A B C A B C …), so drift on the machine hits every driver alike. Reported: the median of the rounds, min – max and
   the interquartile range. Only the driver calls are timed; inputs are built before and results checked after.

@@ -27,7 +27,8 @@ export function resultRows(report: BenchReport): string[][] {
     w.drivers.forEach((d, i) => {
       const first = i === 0;
       const head = [first ? w.id : '', first ? `${w.slug} (${unitLabel(w)})` : '', d.driver];
-      const rss = d.peakRssMB === undefined ? '' : `${d.peakRssMB} MB`;
+      const base = d.baselineRssMB === undefined ? '' : ` (base ${Math.round(d.baselineRssMB)})`;
+      const rss = d.peakRssMB === undefined ? '' : `${d.peakRssMB} MB${base}`;
       if (d.status !== 'ok' || d.summary === undefined) {
         const reason = d.reason === undefined || d.reason === STATUS_TEXT[d.status] ? '' : `: ${d.reason}`;
         rows.push([...head, '—', '', '', rss, '', `${STATUS_TEXT[d.status]}${reason}`]);

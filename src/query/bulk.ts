@@ -277,7 +277,11 @@ export class BulkOperation extends QueryOperation<BulkResult> {
       super.fail(err);
       return;
     }
-    const unknown = this.#sent.slice(this.#replies);
+    // PostgreSQL commits a chunk only at its Sync: without the chunk's ReadyForQuery a row that already replied may
+    // not be committed, and a chunk that had an error is rolled back whole. CrateDB's replies come after the writes.
+    const transactional = this.#init.transactional;
+    if (transactional && this.#chunkError !== undefined) this.#chunkDone('I');
+    const unknown = !transactional ? this.#sent.slice(this.#replies) : this.#chunkError === undefined ? [...this.#sent] : [];
     for (const i of unknown) {
       this.#status[i] = DONE;
       this.#counts[i] = BULK_UNKNOWN;

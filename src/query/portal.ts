@@ -26,7 +26,8 @@ export interface PortalInit extends ExtendedQueryInit {
 export interface PortalConsumer {
   /**
    * One batch of decoded rows. `more` is true when the portal is suspended: call {@link PortalOperation.fetch} for the
-   * next batch, or {@link PortalOperation.close}. When false, the operation is finishing; its promise settles next.
+   * next batch, or {@link PortalOperation.close}. When false, these are the last rows (an empty last batch is not
+   * reported); the end, or the error, is the settling of the operation's promise.
    */
   batch(rows: unknown[], more: boolean): void;
 }
@@ -162,7 +163,7 @@ export class PortalOperation extends ExtendedQuery {
     if (suspended && !more) this.#closePortal();
     else if (!suspended) this.#sync();
     else this.#state = 'suspended';
-    if (!this.#closing) this.#consumer.batch(rows, more);
+    if (!this.#closing && (more || rows.length > 0)) this.#consumer.batch(rows, more);
   }
 
   #closePortal(): void {

@@ -67,6 +67,13 @@ describe('stream()', () => {
     expect(await collect(client.stream(sql, [day], { fetchSize: 2, prepare: false }))).toEqual(expected);
   });
 
+  it('re-prepares a cached statement the server lost, like query()', async () => {
+    const sql = 'SELECT g * 2 AS v FROM generate_series(1, 3) g';
+    expect(await collect(client.stream(sql))).toEqual([{ v: 2 }, { v: 4 }, { v: 6 }]);
+    await client.simpleQuery('DEALLOCATE ALL');
+    expect(await collect(client.stream(sql, [], { fetchSize: 2 }))).toEqual([{ v: 2 }, { v: 4 }, { v: 6 }]);
+  });
+
   it('break closes the portal and leaves the connection usable', async () => {
     const seen: number[] = [];
     for await (const row of client.stream<{ n: number }>(SERIES, [1000], { fetchSize: 10 })) {

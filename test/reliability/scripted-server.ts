@@ -12,8 +12,11 @@ export interface ClientRequest {
   readonly messages: readonly Buffer[];
 }
 
-/** What to send: bytes, or `'close'` (end the connection), or `'hang'` (send nothing, keep it open). */
-export type Reply = Buffer | readonly Buffer[] | 'close' | 'hang';
+/**
+ * What to send: bytes (a list may hold `'close'` to end the connection after the bytes before it), `'close'` alone,
+ * or `'hang'` (send nothing, keep the connection open).
+ */
+export type Reply = Buffer | readonly (Buffer | 'close')[] | 'close' | 'hang';
 
 /** The server's behaviour for every connection. */
 export interface Script {
@@ -80,8 +83,14 @@ function serve(socket: Socket, script: Script, slot: number, received: string[])
   let requests = 0;
   let pending: Buffer[] = [];
   const send = (reply: Reply): void => {
-    if (reply === 'close') socket.end();
-    else if (reply !== 'hang' && !socket.destroyed) socket.write(Buffer.isBuffer(reply) ? reply : Buffer.concat(reply as Buffer[]));
+    if (reply === 'hang' || socket.destroyed) return;
+    for (const part of reply === 'close' || Buffer.isBuffer(reply) ? [reply] : reply) {
+      if (part === 'close') {
+        socket.end();
+        return;
+      }
+      socket.write(part);
+    }
   };
   socket.on('data', (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);

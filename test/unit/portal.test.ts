@@ -89,7 +89,7 @@ describe('PortalOperation', () => {
     h.receive(be.parseComplete(), be.bindComplete(), be.rowDescription([INT_FIELD]), ...rows(1, 2), be.portalSuspended());
     op.fetch();
     h.receive(be.commandComplete('SELECT 0'));
-    expect(c.batches).toEqual([[[1, 2], true], [[], false]]);
+    expect(c.batches).toEqual([[[1, 2], true]]);
     expect(h.newlySent()).toEqual(['Execute(2)', 'Flush', 'Sync']);
     h.receive(be.readyForQuery('I'));
     await op.promise;
