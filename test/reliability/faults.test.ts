@@ -49,6 +49,20 @@ async function open(p: FaultProxy, extra: ConnectOptions = {}): Promise<Client> 
   return c;
 }
 
+/** Run `fn` with a fresh table `(id int primary key)` the trust user may write to. */
+async function withTable(fn: (table: string) => Promise<void>): Promise<void> {
+  const table = `reliability_bulk_${process.pid}`;
+  await pg().psql(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id int PRIMARY KEY); GRANT ALL ON ${table} TO ${pg().users.trust.user}`);
+  try {
+    await fn(table);
+  } finally {
+    await pg().psql(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+const ids = (n: number): number[][] => Array.from({ length: n }, (_, i) => [i]);
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+
 /** The last session connection the proxy accepted must get closed by the driver (or was closed by the fault). */
 async function expectClosed(c: Client | undefined, conn: ProxiedConnection | undefined): Promise<void> {
   if (c !== undefined) expect(c.closed).toBe(true);
@@ -134,26 +148,23 @@ describe('a running connection', () => {
   });
 
   it('closed in the middle of executeMany: BulkInterruptedError says which rows were acknowledged; none is lost', async () => {
-    const table = `reliability_bulk_${process.pid}`;
-    await pg().psql(`DROP TABLE IF EXISTS ${table}; CREATE TABLE ${table} (id int PRIMARY KEY); GRANT ALL ON ${table} TO ${pg().users.trust.user}`);
-    try {
+    await withTable(async (table) => {
       // ReadyForQuery #1 ends startup, #2 and #3 acknowledge chunks 1 and 2; #4 (chunk 3) never arrives.
       const p = await proxy({ kind: 'close', at: { from: 'server', type: 'Z', nth: 4 } });
       const c = await open(p);
-      const rows = Array.from({ length: 50 }, (_, i) => [i]);
-      const err = await rejection(c.executeMany(`INSERT INTO ${table} (id) VALUES ($1)`, rows, { chunkRows: 10 }), BulkInterruptedError);
+      const err = await rejection(c.executeMany(`INSERT INTO ${table} (id) VALUES ($1)`, ids(50), { chunkRows: 10 }), BulkInterruptedError);
       expect(err.acknowledgedChunks).toBe(2);
       expect(err.acknowledgedRows).toBe(20);
-      expect(err.unknownRows).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+      expect(err.unknownRows).toEqual(range(20, 30));
       expect(err.result.rowCounts.slice(0, 20)).toEqual(new Array(20).fill(1));
-      expect(err.result.notApplied).toEqual(Array.from({ length: 20 }, (_, i) => 30 + i));
+      expect(err.result.rowCounts.slice(20, 30)).toEqual(new Array(10).fill(-2));
+      expect(err.result.notApplied).toEqual(range(30, 50));
+      // Every acknowledged row is stored; no row that was never sent is.
       const stored = (await pg().psql(`SELECT id FROM ${table} ORDER BY id`)).split('\n').filter((l) => l !== '').map(Number);
-      for (let i = 0; i < 20; i++) expect(stored).toContain(i);
+      expect(stored.slice(0, 20)).toEqual(range(0, 20));
       expect(stored.every((id) => id < 30)).toBe(true);
       await expectClosed(c, p.sessions()[0]);
-    } finally {
-      await pg().psql(`DROP TABLE IF EXISTS ${table}`);
-    }
+    });
   });
 
   it('bytes delivered one at a time: the same results as over a healthy connection', async () => {
@@ -211,15 +222,17 @@ describe('a pool', () => {
   });
 
   it('replaces a connection lost during executeMany, after reporting the partial result', async () => {
-    const p = await proxy({ kind: 'close', at: { from: 'server', type: 'Z', nth: 2 } });
-    const pool = createPool(via(p, { max: 1 }));
-    pools.push(pool);
-    const err = await rejection(pool.executeMany('SELECT $1::int', [[1], [2], [3]], { chunkRows: 1 }), ConnectionError);
-    // SELECT returns rows, so executeMany refuses it at Describe — unless the connection is lost first, as here.
-    expect(err).toBeInstanceOf(ConnectionClosedError);
-    p.setFault({ kind: 'none' });
-    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-    expect(pool.stats.destroyed).toBe(1);
+    await withTable(async (table) => {
+      const p = await proxy({ kind: 'close', at: { from: 'server', type: 'Z', nth: 3 } });
+      const pool = createPool(via(p, { max: 1 }));
+      pools.push(pool);
+      const err = await rejection(pool.executeMany(`INSERT INTO ${table} (id) VALUES ($1)`, ids(30), { chunkRows: 10 }), BulkInterruptedError);
+      expect(err.acknowledgedRows).toBe(10);
+      expect(err.unknownRows).toEqual(range(10, 20));
+      p.setFault({ kind: 'none' });
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect(pool.stats).toMatchObject({ created: 2, destroyed: 1 });
+    });
   });
 
   it('cannot connect to a server that never answers: PoolTimeoutError carrying the connect error', async () => {
