@@ -228,6 +228,8 @@ export class Client implements AsyncDisposable {
     this.#checkUsable();
     checkText(text);
     if (!Array.isArray(params)) throw new UsageError('query(text, params, options): params must be an array of values');
+    checkCallOptions('query', options);
+    this.#checkParameterCount(params.length);
     this.#checkStatementLength(text);
     const op = new ExtendedQuery({
       text,
@@ -248,6 +250,7 @@ export class Client implements AsyncDisposable {
   async simpleQuery<R = Record<string, unknown>>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
     this.#checkUsable();
     checkText(text);
+    checkCallOptions('simpleQuery', options);
     const op = new SimpleQuery({
       text,
       rowMode: options.rowMode ?? 'object',
@@ -261,6 +264,7 @@ export class Client implements AsyncDisposable {
   async prepare(text: string, options: PrepareOptions = {}): Promise<PreparedStatement> {
     this.#checkUsable();
     checkText(text);
+    checkCallOptions('prepare', options);
     this.#checkStatementLength(text);
     const op = new PrepareOperation(`cw_p${++this.#statementCounter}`, text, options.paramTypes ?? [], this.#types());
     const info = await this.#run(op, options, text, undefined);
@@ -277,6 +281,8 @@ export class Client implements AsyncDisposable {
     this.#checkUsable();
     checkText(text);
     if (!Array.isArray(params)) throw new UsageError('stream(text, params, options): params must be an array of values');
+    checkCallOptions('stream', options);
+    this.#checkParameterCount(params.length);
     this.#checkStatementLength(text);
     const settings = resolveStreamSettings(options);
     return new RowStream<R>(
@@ -320,6 +326,8 @@ export class Client implements AsyncDisposable {
     this.#checkUsable();
     checkText(text);
     const settings = checkBulkInput(text, rows, options);
+    checkCallOptions('executeMany', options);
+    this.#checkParameterCount(rows[0]?.length ?? 0);
     this.#checkStatementLength(text);
     if (rows.length === 0) return emptyBulkResult();
     const deadline = linkBulkDeadline(options.signal, options.timeoutMs ?? this.#config.queryTimeoutMs);
@@ -499,6 +507,8 @@ export class Client implements AsyncDisposable {
     const run = async <R>(params: readonly unknown[] = [], options: Omit<QueryOptions, 'prepare' | 'paramTypes'> = {}): Promise<Result<R>> => {
       if (closed) throw new UsageError('This prepared statement was closed; prepare it again');
       this.#checkUsable();
+      if (!Array.isArray(params)) throw new UsageError('execute(params, options): params must be an array of values');
+      checkCallOptions('execute', options);
       const op = new ExtendedQuery({
         text: info.text,
         values: params,
@@ -534,6 +544,21 @@ export class Client implements AsyncDisposable {
       throw this.#session.failure instanceof ConnectionClosedError
         ? new ClientClosedError(`The connection was lost (${this.#session.failure.message}); create a new connection with connect()`, { cause: this.#session.failure })
         : new ClientClosedError();
+    }
+  }
+
+  /**
+   * Bind carries the parameter count as a 16-bit integer: PostgreSQL reads it unsigned (65 535 at most), CrateDB
+   * signed (32 767). Beyond that the count would wrap and the server would misread the message, so fail before sending.
+   */
+  #checkParameterCount(count: number): void {
+    const isCrate = this.#serverInfo?.isCrate === true;
+    const max = isCrate ? 32_767 : 65_535;
+    if (count > max) {
+      throw new UsageError(
+        `Too many parameters: ${count}; ${isCrate ? 'CrateDB' : 'PostgreSQL'} accepts at most ${max} per statement. ` +
+          'Pass a list as one array parameter (e.g. = ANY($1)), or split the statement',
+      );
     }
   }
 
@@ -581,6 +606,31 @@ export class Client implements AsyncDisposable {
         { host: this.#host.host, port: this.#host.port, cause: err },
       ),
     );
+  }
+}
+
+const ROW_MODES: readonly unknown[] = ['object', 'array'];
+/** setTimeout fires at once for delays above 2^31−1 ms. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * The options every call shares, checked before anything is queued: a wrong one would otherwise be ignored silently
+ * (a negative timeout, an unknown row mode) or fail half-way (a signal that is not an AbortSignal).
+ */
+function checkCallOptions(method: string, options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    const hint = method === 'simpleQuery' && Array.isArray(options) ? '; simpleQuery() takes no parameters, use query(text, params) for $n parameters' : '';
+    throw new UsageError(`${method}(): options must be an object${hint}`);
+  }
+  const { signal, timeoutMs, rowMode } = options as { signal?: unknown; timeoutMs?: unknown; rowMode?: unknown };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new UsageError(`${method}(): options.signal must be an AbortSignal (e.g. AbortSignal.timeout(ms))`);
+  }
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS)) {
+    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`);
+  }
+  if (rowMode !== undefined && !ROW_MODES.includes(rowMode)) {
+    throw new UsageError(`${method}(): options.rowMode must be 'object' or 'array', got ${String(rowMode)}`);
   }
 }
 

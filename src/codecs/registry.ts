@@ -25,10 +25,12 @@ import {
   type ValueEncoder,
 } from './encode.js';
 import { ARRAY_ELEMENT_OID, nameOfType } from './oids.js';
+import { rawDecoderFor, type RawDecoder } from './raw.js';
 import { ParameterError } from '../errors.js';
 
 export type { Decoder, Int8Mode, NumericMode } from './builtin.js';
 export type { EncodedParam } from './encode.js';
+export type { RawDecoder } from './raw.js';
 export { needsDescribe } from './encode.js';
 
 /** A user codec for one type OID. Either function may be left out to keep the built-in one. */
@@ -62,6 +64,7 @@ export class TypeRegistry {
   readonly #encoding: EncodeDialect;
   readonly #types: Readonly<Record<number, CustomType>>;
   readonly #decoders = new Map<number, Decoder>();
+  readonly #rawDecoders = new Map<number, RawDecoder>();
   readonly #encoders = new Map<number, ValueEncoder>();
 
   constructor(options: RegistryOptions) {
@@ -83,6 +86,16 @@ export class TypeRegistry {
       this.#decoders.set(typeOid, decoder);
     }
     return decoder;
+  }
+
+  /** The decoder for a result column that reads the field's bytes in place (see raw.ts); same values as decoder(). */
+  rawDecoder(typeOid: number): RawDecoder {
+    let raw = this.#rawDecoders.get(typeOid);
+    if (raw === undefined) {
+      raw = rawDecoderFor(this.decoder(typeOid));
+      this.#rawDecoders.set(typeOid, raw);
+    }
+    return raw;
   }
 
   #custom(typeOid: number): CustomType | undefined {

@@ -20,13 +20,13 @@ const SPACE = 32;
 const LETTER_T = 84;
 const LETTER_Z = 90;
 
-/** Two decimal digits at `pos`, or -1. */
-function twoDigits(text: string, pos: number): number {
-  const a = text.charCodeAt(pos) - DIGIT_0;
-  const b = text.charCodeAt(pos + 1) - DIGIT_0;
-  // Written so that NaN (past the end of the text) fails too.
-  if (!(a >= 0 && a <= 9 && b >= 0 && b <= 9)) return -1;
-  return a * 10 + b;
+/** Two decimal digits at `pos` (before `end`), or -1. */
+function twoDigits(b: Uint8Array, pos: number, end: number): number {
+  if (pos + 1 >= end) return -1;
+  const x = (b[pos] as number) - DIGIT_0;
+  const y = (b[pos + 1] as number) - DIGIT_0;
+  if (!(x >= 0 && x <= 9 && y >= 0 && y <= 9)) return -1;
+  return x * 10 + y;
 }
 
 /**
@@ -43,8 +43,18 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + dayOfEra - 719_468;
 }
 
-function malformed(text: string): DecodeError {
-  return new DecodeError(`Malformed timestamp ${JSON.stringify(text)}`);
+function malformed(b: Uint8Array, start: number, end: number): DecodeError {
+  return new DecodeError(`Malformed timestamp ${JSON.stringify(Buffer.from(b.subarray(start, end)).toString('utf8'))}`);
+}
+
+const INFINITY = Buffer.from('infinity', 'latin1');
+const MINUS_INFINITY = Buffer.from('-infinity', 'latin1');
+const BC_SUFFIX = Buffer.from(' BC', 'latin1');
+
+function bytesEqual(b: Uint8Array, start: number, end: number, expected: Uint8Array): boolean {
+  if (end - start !== expected.length) return false;
+  for (let i = 0; i < expected.length; i++) if (b[start + i] !== expected[i]) return false;
+  return true;
 }
 
 /**
@@ -59,34 +69,42 @@ function malformed(text: string): DecodeError {
  * Throws DecodeError for malformed text and for instants outside the JS Date range (±8.64e15 ms, about ±275 760 years).
  */
 export function parseTimestamp(text: string): Date | number {
-  const len = text.length;
-  let pos = 0;
+  const bytes = Buffer.from(text, 'utf8');
+  return parseTimestampBytes(bytes, 0, bytes.length);
+}
+
+/**
+ * {@link parseTimestamp} over the bytes `b[start, end)` — straight from a DataRow, with no intermediate string
+ * (DESIGN.md §7: value decoding, not framing, is where the row time goes).
+ */
+export function parseTimestampBytes(b: Uint8Array, start: number, end: number): Date | number {
+  let pos = start;
   let year = 0;
-  while (pos < len) {
-    const d = text.charCodeAt(pos) - DIGIT_0;
+  while (pos < end) {
+    const d = (b[pos] as number) - DIGIT_0;
     if (!(d >= 0 && d <= 9)) break;
     year = year * 10 + d;
     pos++;
   }
-  if (pos < 4 || text.charCodeAt(pos) !== DASH) {
-    if (text === 'infinity') return Infinity;
-    if (text === '-infinity') return -Infinity;
-    throw malformed(text);
+  if (pos - start < 4 || pos >= end || b[pos] !== DASH) {
+    if (bytesEqual(b, start, end, INFINITY)) return Infinity;
+    if (bytesEqual(b, start, end, MINUS_INFINITY)) return -Infinity;
+    throw malformed(b, start, end);
   }
-  const month = twoDigits(text, pos + 1);
-  const day = twoDigits(text, pos + 4);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || text.charCodeAt(pos + 3) !== DASH) throw malformed(text);
+  const month = twoDigits(b, pos + 1, end);
+  const day = twoDigits(b, pos + 4, end);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || pos + 3 >= end || b[pos + 3] !== DASH) throw malformed(b, start, end);
   pos += 6;
 
   let hour = 0;
   let minute = 0;
   let second = 0;
   let ms = 0;
-  const sep = text.charCodeAt(pos);
+  const sep = pos < end ? b[pos] : -1;
   if (sep === SPACE || sep === LETTER_T) {
-    hour = twoDigits(text, pos + 1);
-    minute = twoDigits(text, pos + 4);
-    second = twoDigits(text, pos + 7);
+    hour = twoDigits(b, pos + 1, end);
+    minute = twoDigits(b, pos + 4, end);
+    second = twoDigits(b, pos + 7, end);
     if (
       hour < 0 ||
       hour > 24 ||
@@ -94,42 +112,42 @@ export function parseTimestamp(text: string): Date | number {
       minute > 59 ||
       second < 0 ||
       second > 60 ||
-      text.charCodeAt(pos + 3) !== COLON ||
-      text.charCodeAt(pos + 6) !== COLON
+      b[pos + 3] !== COLON ||
+      b[pos + 6] !== COLON
     ) {
-      throw malformed(text);
+      throw malformed(b, start, end);
     }
     pos += 9;
-    if (text.charCodeAt(pos) === DOT) {
-      const start = ++pos;
-      while (pos < len) {
-        const d = text.charCodeAt(pos) - DIGIT_0;
+    if (pos < end && b[pos] === DOT) {
+      const fraction = ++pos;
+      while (pos < end) {
+        const d = (b[pos] as number) - DIGIT_0;
         if (!(d >= 0 && d <= 9)) break;
-        if (pos - start < 3) ms = ms * 10 + d;
+        if (pos - fraction < 3) ms = ms * 10 + d;
         pos++;
       }
-      const digits = pos - start;
-      if (digits === 0) throw malformed(text);
+      const digits = pos - fraction;
+      if (digits === 0) throw malformed(b, start, end);
       if (digits === 1) ms *= 100;
       else if (digits === 2) ms *= 10;
     }
   }
 
   let offsetSeconds = 0;
-  const sign = text.charCodeAt(pos);
+  const sign = pos < end ? b[pos] : -1;
   if (sign === PLUS || sign === DASH) {
-    const oh = twoDigits(text, pos + 1);
-    if (oh < 0) throw malformed(text);
+    const oh = twoDigits(b, pos + 1, end);
+    if (oh < 0) throw malformed(b, start, end);
     offsetSeconds = oh * 3600;
     pos += 3;
-    if (text.charCodeAt(pos) === COLON) {
-      const om = twoDigits(text, pos + 1);
-      if (om < 0) throw malformed(text);
+    if (pos < end && b[pos] === COLON) {
+      const om = twoDigits(b, pos + 1, end);
+      if (om < 0) throw malformed(b, start, end);
       offsetSeconds += om * 60;
       pos += 3;
-      if (text.charCodeAt(pos) === COLON) {
-        const os = twoDigits(text, pos + 1);
-        if (os < 0) throw malformed(text);
+      if (pos < end && b[pos] === COLON) {
+        const os = twoDigits(b, pos + 1, end);
+        if (os < 0) throw malformed(b, start, end);
         offsetSeconds += os;
         pos += 3;
       }
@@ -139,16 +157,16 @@ export function parseTimestamp(text: string): Date | number {
     pos++;
   }
 
-  if (pos !== len) {
-    if (pos + 3 === len && text.endsWith(' BC')) year = 1 - year;
-    else throw malformed(text);
+  if (pos !== end) {
+    if (bytesEqual(b, pos, end, BC_SUFFIX)) year = 1 - year;
+    else throw malformed(b, start, end);
   }
 
   const epochMs =
     daysFromCivil(year, month, day) * DAY_MS + (hour * 3600 + minute * 60 + second - offsetSeconds) * 1000 + ms;
   if (!(Math.abs(epochMs) <= MAX_DATE_MS)) {
     throw new DecodeError(
-      `Timestamp ${JSON.stringify(text)} is outside the range of a JavaScript Date; ` +
+      `Timestamp ${JSON.stringify(Buffer.from(b.subarray(start, end)).toString('utf8'))} is outside the range of a JavaScript Date; ` +
         'read it as text with a custom decoder (the `types` option) or cast it to text in SQL',
     );
   }

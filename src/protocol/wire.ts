@@ -12,7 +12,6 @@ import type {
   BackendKeyDataMessage,
   BackendMessage as PgBackendMessage,
   CommandCompleteMessage,
-  DataRowMessage,
   DatabaseError as PgDatabaseError,
   NoticeMessage,
   NotificationResponseMessage,
@@ -29,7 +28,6 @@ export type {
   AuthenticationMD5Password,
   BackendKeyDataMessage,
   CommandCompleteMessage,
-  DataRowMessage,
   NoticeMessage,
   NotificationResponseMessage,
   ParameterDescriptionMessage,
@@ -59,6 +57,34 @@ for (const c of '123ACDEGHIKNRSTZcdnst') KNOWN_TYPES[c.charCodeAt(0)] = 1;
 /** pg-protocol's internal per-message decoder: body at `offset`, `length` as declared (it counts itself). */
 type HandlePacket = (offset: number, code: number, length: number, bytes: Buffer) => BackendMessage;
 
+const DATA_ROW_CODE = 0x44;
+
+/**
+ * A DataRow left in the receive buffer: `bytes[start, end)` is its body (Int16 column count, then per column an
+ * Int32 length, -1 for NULL, and the value). Rows are decoded straight from these bytes by the result's column
+ * decoders instead of pg-protocol building a string per field. Valid only during the message callback: the parser
+ * reuses its buffer afterwards. Its lengths were checked against the message length (message-check.ts).
+ */
+export class DataRow implements PgBackendMessage {
+  readonly name = 'dataRow' as const;
+  readonly length: number;
+  readonly bytes: Buffer;
+  readonly start: number;
+  readonly end: number;
+
+  constructor(length: number, bytes: Buffer, start: number, end: number) {
+    this.length = length;
+    this.bytes = bytes;
+    this.start = start;
+    this.end = end;
+  }
+
+  /** The number of columns the row says it has. */
+  get columnCount(): number {
+    return this.bytes.readInt16BE(this.start);
+  }
+}
+
 /** Frontend messages with constant bytes, built once. */
 export const SYNC = serialize.sync();
 export const FLUSH = serialize.flush();
@@ -86,7 +112,7 @@ export class MessageReader {
     const decode = parser.handlePacket.bind(parser);
     parser.handlePacket = (offset, code, length, bytes) => {
       checkMessageBody(code, bytes, offset, offset + length - 4);
-      return decode(offset, code, length, bytes);
+      return code === DATA_ROW_CODE ? new DataRow(length, bytes, offset, offset + length - 4) : decode(offset, code, length, bytes);
     };
   }
 

@@ -17,7 +17,7 @@ import {
   serialize,
   type BackendMessage,
   type CommandCompleteMessage,
-  type DataRowMessage,
+  type DataRow,
   type ParameterDescriptionMessage,
   type RowDescriptionMessage,
 } from '../protocol/wire.js';
@@ -88,7 +88,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
         return false;
       case 'dataRow':
         if (this.#collector === undefined) this.unexpected(msg, 'for a statement that returns no rows');
-        this.#collector.add(msg as DataRowMessage);
+        this.#collector.add(msg as DataRow);
         return false;
       case 'commandComplete':
         this.#tag = parseCommandTag((msg as CommandCompleteMessage).text);

@@ -6,7 +6,7 @@
 import { DatabaseError, ProtocolError, ResultTooLargeError, UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
 import type { OperationIO, SessionOperation } from '../protocol/session.js';
-import type { BackendMessage, DataRowMessage, ErrorMessage } from '../protocol/wire.js';
+import type { BackendMessage, DataRow, ErrorMessage } from '../protocol/wire.js';
 import { serialize } from '../protocol/wire.js';
 import type { RowMode, RowShape } from './result.js';
 
@@ -108,7 +108,7 @@ export class RowCollector {
   }
 
   /** Decode and keep one DataRow; after the first failure the remaining rows are drained and dropped. */
-  add(msg: DataRowMessage): void {
+  add(msg: DataRow): void {
     if (this.#stopped) return;
     if (this.#budget.limit > 0 && (this.#budget.used += msg.length) > this.#budget.limit) {
       this.#stop(
@@ -120,7 +120,7 @@ export class RowCollector {
       return;
     }
     try {
-      this.rows.push(this.#shape.decode(msg.fields as (string | null)[], this.#mode));
+      this.rows.push(this.#shape.decodeRow(msg, this.#mode));
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.#stop(err as Error);

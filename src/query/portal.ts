@@ -10,7 +10,7 @@
  */
 import { ProtocolError } from '../errors.js';
 import type { OperationIO } from '../protocol/session.js';
-import { FLUSH, SYNC, serialize, type BackendMessage, type DataRowMessage } from '../protocol/wire.js';
+import { FLUSH, SYNC, serialize, type BackendMessage, type DataRow } from '../protocol/wire.js';
 import { ExtendedQuery, type ExtendedQueryInit } from './extended.js';
 import type { Field, RowMode } from './result.js';
 
@@ -108,7 +108,7 @@ export class PortalOperation extends ExtendedQuery {
   override handle(msg: BackendMessage, io: OperationIO): boolean {
     switch (msg.name) {
       case 'dataRow':
-        this.#row(msg as DataRowMessage);
+        this.#row(msg as DataRow);
         return false;
       case 'portalSuspended':
         this.#batchEnded(true);
@@ -137,13 +137,13 @@ export class PortalOperation extends ExtendedQuery {
     super.fail(err);
   }
 
-  #row(msg: DataRowMessage): void {
+  #row(msg: DataRow): void {
     const shape = this.rowShape;
     if (shape === undefined) this.unexpected(msg, 'for a statement that returns no rows');
     if (msg.length > this.#largestRow) this.#largestRow = msg.length;
     if (this.#closing || this.error !== undefined) return;
     try {
-      this.#rows.push(shape.decode(msg.fields as (string | null)[], this.#rowMode));
+      this.#rows.push(shape.decodeRow(msg, this.#rowMode));
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.#onDecodeError(err as Error);

@@ -2,9 +2,9 @@
  * Query results: the public Result and Field shapes, command-tag parsing, and the per-statement row shape
  * (decoders resolved once per RowDescription, DESIGN.md §7).
  */
-import type { Decoder, TypeRegistry } from '../codecs/registry.js';
+import type { RawDecoder, TypeRegistry } from '../codecs/registry.js';
 import { DecodeError, ProtocolError } from '../errors.js';
-import type { RowDescriptionMessage, WireField } from '../protocol/wire.js';
+import type { DataRow, RowDescriptionMessage, WireField } from '../protocol/wire.js';
 
 /** How rows are returned: objects keyed by column name (default) or arrays in column order. */
 export type RowMode = 'object' | 'array';
@@ -55,45 +55,54 @@ export function parseCommandTag(tag: string): CommandTag {
   return { command, count };
 }
 
-type RowBuilder = (values: readonly (string | null)[], decoders: readonly Decoder[]) => unknown;
+type RowBuilder = (bytes: Buffer, pos: number, decoders: readonly RawDecoder[]) => unknown;
 
 /** Column metadata and decoders for one row description, built once and reused for every row. */
 export class RowShape {
   readonly fields: readonly Field[];
-  readonly decoders: readonly Decoder[];
+  readonly #decoders: readonly RawDecoder[];
   readonly #buildObject: RowBuilder;
+  readonly #buildArray: RowBuilder;
 
   constructor(fields: readonly Field[], registry: TypeRegistry) {
     this.fields = fields;
-    this.decoders = fields.map((f) => registry.decoder(f.typeOid));
-    this.#buildObject = objectBuilder(fields.map((f) => f.name));
+    this.#decoders = fields.map((f) => registry.rawDecoder(f.typeOid));
+    const names = fields.map((f) => f.name);
+    this.#buildObject = rowBuilder(names, 'object');
+    this.#buildArray = rowBuilder(names, 'array');
   }
 
   /**
-   * Build one row; a decode failure becomes a DecodeError naming the column. A row of the wrong width is a
-   * ProtocolError: the server broke the protocol, so the connection cannot be trusted further.
+   * Build one row from its DataRow bytes; a decode failure becomes a DecodeError naming the column. A row of the
+   * wrong width is a ProtocolError: the server broke the protocol, so the connection cannot be trusted further.
    */
-  decode(values: readonly (string | null)[], mode: RowMode): unknown {
-    if (values.length !== this.fields.length) {
-      throw new ProtocolError(`DataRow has ${values.length} columns but RowDescription announced ${this.fields.length}`);
+  decodeRow(row: DataRow, mode: RowMode): unknown {
+    const count = row.columnCount;
+    if (count !== this.fields.length) {
+      throw new ProtocolError(`DataRow has ${count} columns but RowDescription announced ${this.fields.length}`);
     }
     try {
-      return mode === 'array' ? decodeArray(values, this.decoders) : this.#buildObject(values, this.decoders);
+      return (mode === 'array' ? this.#buildArray : this.#buildObject)(row.bytes, row.start + 2, this.#decoders);
     } catch (err) {
-      throw this.#explain(values, err);
+      throw this.#explain(row, err);
     }
   }
 
-  #explain(values: readonly (string | null)[], err: unknown): Error {
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v === null || v === undefined) continue;
+  /** Find the column whose decoder failed, for the error message. */
+  #explain(row: DataRow, err: unknown): Error {
+    const b = row.bytes;
+    let pos = row.start + 2;
+    for (let i = 0; i < this.fields.length; i++) {
+      const len = b.readInt32BE(pos);
+      pos += 4;
+      if (len < 0) continue;
       try {
-        (this.decoders[i] as Decoder)(v);
+        (this.#decoders[i] as RawDecoder)(b, pos, pos + len);
       } catch (inner) {
         const field = this.fields[i] as Field;
         return new DecodeError(`Column "${field.name}" (type OID ${field.typeOid}): ${(inner as Error).message}`, { cause: inner });
       }
+      pos += len;
     }
     return err instanceof Error ? err : new DecodeError(String(err));
   }
@@ -111,41 +120,39 @@ export function fieldsFrom(msg: RowDescriptionMessage): Field[] {
   }));
 }
 
-function decodeArray(values: readonly (string | null)[], decoders: readonly Decoder[]): unknown[] {
-  const n = values.length;
-  const row = new Array<unknown>(n);
-  for (let i = 0; i < n; i++) {
-    const v = values[i];
-    row[i] = v === null || v === undefined ? null : (decoders[i] as Decoder)(v);
-  }
-  return row;
-}
-
-/** Compiled builders by column-name list, shared by all connections: compiling costs far more than a query. */
+/** Compiled builders by row mode and column-name list, shared by all connections: compiling costs far more than a query. */
 const BUILDERS = new Map<string, RowBuilder>();
 const MAX_BUILDERS = 1_000;
 
-function objectBuilder(names: readonly string[]): RowBuilder {
-  const key = names.join('\u0000');
+function rowBuilder(names: readonly string[], mode: RowMode): RowBuilder {
+  const key = `${mode}\u0000${names.join('\u0000')}`;
   let builder = BUILDERS.get(key);
   if (builder === undefined) {
     if (BUILDERS.size >= MAX_BUILDERS) BUILDERS.clear();
-    builder = compileObjectBuilder(names);
+    builder = compileRowBuilder(names, mode);
     BUILDERS.set(key, builder);
   }
   return builder;
 }
 
 /**
- * An object-literal builder specialised to the column names: V8 gives every row the same hidden class and the
- * literal avoids per-property dictionary transitions. Names are embedded with JSON.stringify, so any column name is
- * a safe property key (`__proto__` as a computed key, so it is an own property and not the prototype); with
- * duplicate names the last column wins, as in node-postgres.
+ * A row builder specialised to the column list: it walks the DataRow's length-prefixed fields once and returns an
+ * object literal (V8 gives every row the same hidden class) or an array literal. Names are embedded with
+ * JSON.stringify, so any column name is a safe property key (`__proto__` as a computed key, so it is an own property
+ * and not the prototype); with duplicate names the last column wins, as in node-postgres.
  */
-function compileObjectBuilder(names: readonly string[]): RowBuilder {
-  const props = names.map((name, i) => {
-    const key = name === '__proto__' ? `["__proto__"]` : JSON.stringify(name);
-    return `${key}: v[${i}] === null ? null : d[${i}](v[${i}])`;
+function compileRowBuilder(names: readonly string[], mode: RowMode): RowBuilder {
+  const body: string[] = ['let l;'];
+  names.forEach((_, i) => {
+    body.push(
+      `l = (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]; p += 4;`,
+      `let v${i} = null; if (l >= 0) { v${i} = d[${i}](b, p, p + l); p += l; }`,
+    );
   });
-  return new Function('v', 'd', `return {${props.join(',\n')}};`) as RowBuilder;
+  const values = names.map((name, i) => {
+    if (mode === 'array') return `v${i}`;
+    return `${name === '__proto__' ? '["__proto__"]' : JSON.stringify(name)}: v${i}`;
+  });
+  body.push(mode === 'array' ? `return [${values.join(', ')}];` : `return {${values.join(',\n')}};`);
+  return new Function('b', 'p', 'd', body.join('\n')) as RowBuilder;
 }

@@ -4,7 +4,7 @@
  */
 import type { TypeRegistry } from '../codecs/registry.js';
 import type { OperationIO } from '../protocol/session.js';
-import type { BackendMessage, CommandCompleteMessage, DataRowMessage, RowDescriptionMessage } from '../protocol/wire.js';
+import type { BackendMessage, CommandCompleteMessage, DataRow, RowDescriptionMessage } from '../protocol/wire.js';
 import { serialize } from '../protocol/wire.js';
 import { QueryOperation, RowCollector, type ByteBudget } from './operation.js';
 import { fieldsFrom, parseCommandTag, RowShape, type Result, type RowMode } from './result.js';
@@ -44,7 +44,7 @@ export class SimpleQuery extends QueryOperation<Result<unknown>[]> {
         return false;
       case 'dataRow':
         if (this.#collector === undefined) this.unexpected(msg, 'before RowDescription');
-        this.#collector.add(msg as DataRowMessage);
+        this.#collector.add(msg as DataRow);
         return false;
       case 'commandComplete':
         this.#completeStatement((msg as CommandCompleteMessage).text);
