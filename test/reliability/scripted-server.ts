@@ -1,12 +1,15 @@
 /**
  * A tiny scripted pgwire server for hostile-byte tests: it answers SSLRequest with 'N', reads the StartupMessage,
  * sends a startup reply (normal by default, or any bytes), then answers each client request — the messages up to a
- * Sync, Flush or Query — with whatever bytes the script returns, however broken.
+ * Sync, Flush, Query or password message — with whatever bytes the script returns, however broken.
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 
-/** One request of the client: the type bytes of its messages, e.g. `'PBDES'` or `'Q'`, and the messages themselves. */
+/**
+ * One request of the client: the type bytes of its messages, e.g. `'PBDES'`, `'Q'` or `'p'` (a password message,
+ * also a request), and the messages themselves.
+ */
 export interface ClientRequest {
   readonly types: string;
   readonly messages: readonly Buffer[];
@@ -126,7 +129,7 @@ function serve(socket: Socket, script: Script, slot: number, received: string[])
         return;
       }
       pending.push(msg);
-      if (type === 'S' || type === 'H' || type === 'Q') {
+      if (type === 'S' || type === 'H' || type === 'Q' || type === 'p') {
         const request: ClientRequest = { types: pending.map((m) => String.fromCharCode(m[0] as number)).join(''), messages: pending };
         pending = [];
         send(script.request === undefined ? readyForQuery() : script.request(requests++, request));
