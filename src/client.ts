@@ -12,6 +12,7 @@ import {
   ConnectTimeoutError,
   CrateDbError,
   DatabaseError,
+  ProtocolError,
   QueryTimeoutError,
   UsageError,
 } from './errors.js';
@@ -123,6 +124,15 @@ export class Client implements AsyncDisposable {
   #idleWaiters: (() => void)[] = [];
   #closed: Promise<void>;
   #statementCounter = 0;
+  /** Messages written during this tick; sent as one socket write (several pipelined queries share a syscall). */
+  #outgoing: Buffer[] = [];
+  readonly #flush = (): void => {
+    const out = this.#outgoing;
+    this.#outgoing = [];
+    if (out.length > 0 && !this.#transport.socket.destroyed) {
+      this.#transport.socket.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+    }
+  };
 
   private constructor(config: ResolvedConfig, host: HostPort, transport: Transport) {
     this.#config = config;
@@ -133,7 +143,8 @@ export class Client implements AsyncDisposable {
     this.#session = new Session(
       {
         send: (buffers) => {
-          socket.write(buffers.length === 1 ? (buffers[0] as Buffer) : Buffer.concat(buffers as Buffer[]));
+          if (this.#outgoing.length === 0) process.nextTick(this.#flush);
+          for (const b of buffers) this.#outgoing.push(b);
         },
         onNotice: (n) => this.#notice(n),
         onParameterStatus: (name, value) => {
@@ -239,6 +250,7 @@ export class Client implements AsyncDisposable {
       maxResultBytes: this.#config.maxResultBytes,
       paramTypes: options.paramTypes,
       cache: options.prepare === false ? undefined : this.#cache,
+      pipeline: this.#mayPipeline(options),
     });
     return (await this.#run(op, options, text, params)) as Result<R>;
   }
@@ -360,6 +372,7 @@ export class Client implements AsyncDisposable {
     }
     this.#state = 'closed';
     this.#session.fail(new ClientClosedError());
+    this.#flush();
     this.#transport.socket.end(TERMINATE);
     const timer = setTimeout(() => this.#transport.socket.destroy(), this.#config.closeTimeoutMs);
     await this.#closed;
@@ -411,6 +424,12 @@ export class Client implements AsyncDisposable {
       isCrate: this.#serverInfo.isCrate,
       types: this.#config.types,
     });
+    if (this.#serverInfo.canPipeline) this.#session.enablePipelining(this.#config.pipelineDepth);
+  }
+
+  /** A query with a signal or deadline is never pipelined: its CancelRequest must hit it, not a neighbour. */
+  #mayPipeline(options: { signal?: AbortSignal; timeoutMs?: number }): boolean {
+    return options.signal === undefined && !((options.timeoutMs ?? this.#config.queryTimeoutMs) > 0);
   }
 
   /** Queue `op`, wire up abort/timeout, and decorate its error with the query and the caller's stack. */
@@ -518,6 +537,7 @@ export class Client implements AsyncDisposable {
         paramTypes: undefined,
         cache: undefined,
         statement: info,
+        pipeline: this.#mayPipeline(options),
       });
       return (await this.#run(op, options, info.text, params)) as Result<R>;
     };
@@ -541,8 +561,9 @@ export class Client implements AsyncDisposable {
 
   #checkUsable(): void {
     if (this.#state !== 'open') {
-      throw this.#session.failure instanceof ConnectionClosedError
-        ? new ClientClosedError(`The connection was lost (${this.#session.failure.message}); create a new connection with connect()`, { cause: this.#session.failure })
+      const failure = this.#session.failure;
+      throw failure instanceof ConnectionClosedError || failure instanceof ProtocolError
+        ? new ClientClosedError(`The connection was lost (${failure.message}); create a new connection with connect()`, { cause: failure })
         : new ClientClosedError();
     }
   }

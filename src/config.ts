@@ -72,6 +72,11 @@ export interface ConnectOptions {
   numeric?: NumericMode;
   /** Size of the automatic prepared-statement cache; 0 disables it. Default 100. */
   statementCacheSize?: number;
+  /**
+   * Most queries in flight at once on one PostgreSQL connection when several are issued without awaiting (each with
+   * its own Sync, so errors stay separate). 1 disables pipelining. Never used on CrateDB. Default 16.
+   */
+  pipelineDepth?: number;
   /** Default per-query timeout; 0 = none. Default 0. */
   queryTimeoutMs?: number;
   /** How long close() waits for queued queries. Default 5 000. */
@@ -112,6 +117,7 @@ export interface ResolvedConfig {
   readonly int8: Int8Mode;
   readonly numeric: NumericMode;
   readonly statementCacheSize: number;
+  readonly pipelineDepth: number;
   readonly queryTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly maxResultBytes: number;
@@ -144,6 +150,7 @@ interface Settings {
   int8: Int8Mode;
   numeric: NumericMode;
   statementCacheSize: number;
+  pipelineDepth: number;
   queryTimeoutMs: number;
   closeTimeoutMs: number;
   maxResultBytes: number;
@@ -180,6 +187,7 @@ const RANGES = {
   connectTimeoutMs: { min: 1, max: MAX_TIMER_MS },
   keepAliveInitialDelayMs: { min: 0, max: MAX_TIMER_MS },
   statementCacheSize: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  pipelineDepth: { min: 1, max: 1_000 },
   queryTimeoutMs: { min: 0, max: MAX_TIMER_MS },
   closeTimeoutMs: { min: 0, max: MAX_TIMER_MS },
   maxResultBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
@@ -414,6 +422,7 @@ const OPTION_CHECKERS: OptionCheckers = {
   int8: (value, name) => checkEnum(value, name, INT8_MODES),
   numeric: (value, name) => checkEnum(value, name, NUMERIC_MODES),
   statementCacheSize: checkIntOption('statementCacheSize'),
+  pipelineDepth: checkIntOption('pipelineDepth'),
   queryTimeoutMs: checkIntOption('queryTimeoutMs'),
   closeTimeoutMs: checkIntOption('closeTimeoutMs'),
   maxResultBytes: checkIntOption('maxResultBytes'),
@@ -494,6 +503,7 @@ const STRING_KEYS: Readonly<Record<string, StringKey>> = {
   int8: maps('int8', (t, name) => checkEnum(t, name, INT8_MODES)),
   numeric: maps('numeric', (t, name) => checkEnum(t, name, NUMERIC_MODES)),
   statementCacheSize: intKey('statementCacheSize'),
+  pipelineDepth: intKey('pipelineDepth'),
   queryTimeoutMs: intKey('queryTimeoutMs'),
   closeTimeoutMs: intKey('closeTimeoutMs'),
   maxResultBytes: intKey('maxResultBytes'),
@@ -911,6 +921,7 @@ function build(merged: Layer): ResolvedConfig {
     int8: merged.int8?.value ?? 'number',
     numeric: merged.numeric?.value ?? 'string',
     statementCacheSize: int('statementCacheSize', 100),
+    pipelineDepth: int('pipelineDepth', 16),
     queryTimeoutMs: int('queryTimeoutMs', 0),
     closeTimeoutMs: int('closeTimeoutMs', 5_000),
     maxResultBytes: int('maxResultBytes', 0),

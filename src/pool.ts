@@ -1,10 +1,8 @@
 /**
  * Pool: a bounded set of connections for web servers, over an injected client factory (DESIGN.md §1.3, §2). It
- * never imports protocol/ or codecs/. Each acquire gets a client exclusively; `query()` acquires, runs and releases.
- *
- * Not done yet: pipelining several pool.query() callers on one PostgreSQL connection (ServerInfo.canPipeline; never
- * on CrateDB, WIRE.md §4.2). Every call here takes a connection of its own, so one caller's error cannot reach
- * another's result.
+ * never imports protocol/ or codecs/. Each acquire gets a client exclusively; `query()` acquires, runs and releases —
+ * except that on PostgreSQL, when every connection is busy, a read may join a connection already running other
+ * pool.query() reads, pipelined (pool/lanes.ts).
  */
 import type { QueryOptions } from './client.js';
 import { resolveConfig, type ConnectOptions, type ResolvedConfig } from './config.js';
@@ -12,6 +10,7 @@ import { PoolClosedError } from './errors.js';
 import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
+import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk.js';
@@ -41,10 +40,18 @@ export function createPool(input?: string | (ConnectOptions & PoolOptions), opti
 /** A pool of connections. Create it with {@link createPool}. */
 export class Pool implements AsyncDisposable {
   readonly #core: PoolCore;
+  readonly #lanes: QueryLanes;
+  readonly #max: number;
+  /** Exclusive acquires not settled yet (acquire(), transaction(), executeMany(), non-shared query()). */
+  #acquiring = 0;
+  /** Whether the server allows pipelining; learnt from the first connection handed to pool.query() (never CrateDB). */
+  #canPipeline = false;
 
   /** @internal Use {@link createPool}. */
   constructor(config: ResolvedConfig, options: ResolvedPoolOptions) {
     this.#core = new PoolCore(config, options);
+    this.#lanes = new QueryLanes(config.pipelineDepth);
+    this.#max = options.max;
   }
 
   /** Current counters; see {@link PoolStats}. */
@@ -63,17 +70,41 @@ export class Pool implements AsyncDisposable {
    * a ConnectionError when the database cannot be reached, and with `signal.reason` on abort.
    */
   acquire(options: AcquireOptions = {}): Promise<PoolConnection> {
-    return this.#core.acquire(options);
+    this.#acquiring++;
+    const done = (): void => {
+      this.#acquiring--;
+    };
+    const connection = this.#core.acquire(options);
+    connection.then(done, done);
+    return connection;
   }
 
-  /** Run one statement on a pooled connection (see Client.query); the connection is released even on error. */
+  /**
+   * Run one statement on a pooled connection (see Client.query); the connection is released even on error. On
+   * PostgreSQL a plain read (no signal or deadline, nothing session-scoped) may share a busy connection with other
+   * pool.query() reads when no connection is free, pipelined up to `pipelineDepth`; never on CrateDB.
+   */
   async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
+    if (this.#canPipeline && isShareable(text, options)) {
+      const joined = this.#mustWait() ? this.#lanes.tryJoin<R>(text, params, options) : undefined;
+      return joined ?? this.#lanes.open<R>(this.#core.acquire(), text, params, options);
+    }
     const connection = await this.acquire({ signal: options?.signal });
+    this.#canPipeline = connection.serverInfo.canPipeline;
     try {
       return await connection.query<R>(text, params, options);
     } finally {
       connection.release();
     }
+  }
+
+  /**
+   * Join a lane only when an acquire would wait (no free connection, none can be opened) and no exclusive acquire is
+   * pending — joiners never overtake a caller that needs a connection of its own.
+   */
+  #mustWait(): boolean {
+    const s = this.#core.stats;
+    return this.#acquiring === 0 && s.idle === 0 && s.total + s.connecting >= this.#max;
   }
 
   /**

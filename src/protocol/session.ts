@@ -2,9 +2,10 @@
  * The sans-IO protocol session: bytes in through {@link Session.receive}, bytes out through the injected `send`.
  * No sockets and no timers here (DESIGN.md §1.1).
  *
- * Operations run strictly one after another: an operation is started when the previous one consumed its last
- * ReadyForQuery. That is the only safe mode on CrateDB (WIRE.md §4.2, §10.6); the pool gets concurrency from more
- * connections.
+ * Operations run one after another: an operation is started when the previous one consumed its last ReadyForQuery.
+ * That is the only safe mode on CrateDB (WIRE.md §4.2, §10.6). On PostgreSQL the owner may enable pipelining: then
+ * operations that send all their messages at start, each ending with its own Sync (so an error stays within it), are
+ * sent while earlier ones are still in flight, up to a depth, and their replies are routed in order.
  */
 import { ConnectionClosedError, ProtocolError } from '../errors.js';
 import { toDatabaseError } from './database-error.js';
@@ -27,6 +28,13 @@ export interface SessionOperation {
   handle(msg: BackendMessage, io: OperationIO): boolean;
   /** The connection failed before the operation finished: settle with `err`. Called at most once. */
   fail(err: Error): void;
+  /**
+   * Whether the operation may share the pipeline: it sends every message (ending with Sync) in `start()` and never
+   * sends more later. Absent means never. Asked before start and while in flight.
+   */
+  pipelinable?(): boolean;
+  /** Another operation is in flight beside this one: it must not send anything after its start any more. */
+  markPipelined?(): void;
 }
 
 /** Callbacks from the session to its owner (the client). */
@@ -53,7 +61,10 @@ export class Session {
   readonly #hooks: SessionHooks;
   readonly #reader: MessageReader;
   readonly #pending: SessionOperation[] = [];
-  #active: SessionOperation | undefined;
+  /** Started operations whose replies are still expected, oldest first. */
+  readonly #inflight: SessionOperation[] = [];
+  /** Most operations in flight at once; 1 = no pipelining. */
+  #depth = 1;
   #state: SessionState = 'open';
   #holds = 0;
   #failure: Error | undefined;
@@ -73,12 +84,18 @@ export class Session {
 
   /** True when no operation is running or queued. */
   get idle(): boolean {
-    return this.#active === undefined && this.#pending.length === 0;
+    return this.#inflight.length === 0 && this.#pending.length === 0;
   }
 
   /** Number of operations running or queued. */
   get size(): number {
-    return this.#pending.length + (this.#active === undefined ? 0 : 1);
+    return this.#pending.length + this.#inflight.length;
+  }
+
+  /** Allow up to `depth` pipelinable operations in flight (PostgreSQL only; never CrateDB, WIRE.md §4.2). */
+  enablePipelining(depth: number): void {
+    this.#depth = Math.max(1, Math.floor(depth));
+    this.#startNext();
   }
 
   /**
@@ -112,9 +129,9 @@ export class Session {
     return true;
   }
 
-  /** Whether `op` is the running operation. */
+  /** Whether `op` has been started and its replies are still expected. */
   isActive(op: SessionOperation): boolean {
-    return this.#active === op;
+    return this.#inflight.includes(op);
   }
 
   /** Do not start queued operations until {@link release} (e.g. while a CancelRequest is in flight). */
@@ -143,10 +160,9 @@ export class Session {
     if (this.#state === 'failed') return;
     this.#state = 'failed';
     this.#failure = err;
-    const active = this.#active;
-    this.#active = undefined;
+    const inflight = this.#inflight.splice(0);
     const pending = this.#pending.splice(0);
-    active?.fail(err);
+    for (const op of inflight) op.fail(err);
     for (const op of pending) op.fail(err);
   }
 
@@ -175,12 +191,12 @@ export class Session {
         break;
       }
     }
-    const op = this.#active;
+    const op = this.#inflight[0];
     if (op === undefined) {
       throw new ProtocolError(`Unexpected '${msg.name}' message while no query is running`);
     }
     if (op.handle(msg, this.#io)) {
-      this.#active = undefined;
+      this.#inflight.shift();
       this.#startNext();
     }
   }
@@ -201,19 +217,32 @@ export class Session {
   }
 
   #startNext(): void {
-    while (this.#active === undefined && this.#holds === 0 && this.#state === 'open') {
-      const op = this.#pending.shift();
+    while (this.#holds === 0 && this.#state === 'open') {
+      const op = this.#pending[0];
       if (op === undefined) {
-        this.#hooks.onIdle();
+        if (this.#inflight.length === 0) this.#hooks.onIdle();
         return;
       }
-      this.#active = op;
+      if (this.#inflight.length > 0 && !this.#mayJoin(op)) return;
+      this.#pending.shift();
+      if (this.#inflight.length > 0) {
+        for (const running of this.#inflight) running.markPipelined?.();
+        op.markPipelined?.();
+      }
+      this.#inflight.push(op);
       try {
         op.start(this.#io);
       } catch (err) {
-        this.#active = undefined;
+        this.#inflight.pop();
         op.fail(err as Error);
       }
     }
   }
+
+  /** Whether `op` may be sent while the in-flight operations have not finished. */
+  #mayJoin(op: SessionOperation): boolean {
+    if (this.#inflight.length >= this.#depth || op.pipelinable?.() !== true) return false;
+    return this.#inflight.every((running) => running.pipelinable?.() === true);
+  }
+
 }

@@ -38,6 +38,8 @@ export interface ExtendedQueryInit {
   readonly cache: StatementCache | undefined;
   /** An explicitly prepared statement (client.prepare()); skips Parse. */
   readonly statement?: StatementInfo | undefined;
+  /** May share a pipelined connection (PostgreSQL; the caller sets no signal or deadline). Default false. */
+  readonly pipeline?: boolean;
 }
 
 type Phase = 'describing' | 'executing' | 'syncing';
@@ -54,6 +56,9 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   /** True when this run used a statement from the automatic cache (it may have been lost server-side). */
   #fromCache = false;
   #retried = false;
+  #started = false;
+  /** Another operation was in flight beside this one: no retry may send messages after its start. */
+  #pipelined = false;
   #paramTypes: readonly number[] | undefined;
   #shape: RowShape | undefined;
   #collector: RowCollector | undefined;
@@ -65,7 +70,25 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     this.#budget = { limit: init.maxResultBytes, used: 0 };
   }
 
+  /**
+   * Pipelinable when everything is sent at start — a known statement, or no value whose encoding needs the statement
+   * described first — and the caller set no signal or deadline (a CancelRequest could hit a neighbour).
+   */
+  pipelinable(): boolean {
+    if (this.#init.pipeline !== true) return false;
+    if (this.#started) return this.#phase === 'executing';
+    if (this.#init.statement !== undefined) return true;
+    const cache = this.#init.cache;
+    if (cache !== undefined && cache.has(statementKey(this.#init.text, this.#init.paramTypes))) return true;
+    return !this.#init.values.some(needsDescribe);
+  }
+
+  markPipelined(): void {
+    this.#pipelined = true;
+  }
+
   start(io: OperationIO): void {
+    this.#started = true;
     const known = this.#init.statement ?? this.#cached();
     if (known !== undefined) this.#executeKnown(known, io);
     else this.#prepareAndExecute(io);
@@ -194,6 +217,12 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   #readyForQuery(io: OperationIO): boolean {
     const stale = this.error !== undefined && this.#fromCache && !this.#retried && isStaleStatement(this.error);
     if (!stale) return this.finish(() => this.#result());
+    if (this.#pipelined) {
+      // Replies of later operations are already on their way: re-running now would answer out of order. The next
+      // run of this SQL prepares it afresh.
+      this.#init.cache?.delete(this.#key as string);
+      return this.finish(() => this.#result());
+    }
     this.#retried = true;
     this.#fromCache = false;
     this.#init.cache?.delete(this.#key as string);

@@ -43,6 +43,11 @@ export class StatementCache {
     return `cw_${++this.#counter}`;
   }
 
+  /** Whether `key` is cached, without touching the LRU order. */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
   /** Look up and mark as most recently used. */
   get(key: string): StatementInfo | undefined {
     const info = this.#entries.get(key);
@@ -53,8 +58,16 @@ export class StatementCache {
     return info;
   }
 
-  /** Add a described statement, evicting the least recently used one beyond capacity. */
+  /**
+   * Add a described statement, evicting the least recently used one beyond capacity. With pipelining two runs of the
+   * same SQL may both have prepared it; the replaced statement is closed.
+   */
   set(key: string, info: StatementInfo): void {
+    const previous = this.#entries.get(key);
+    if (previous !== undefined && previous.name !== info.name) {
+      this.#entries.delete(key);
+      this.#closes.push(previous.name);
+    }
     this.#entries.set(key, info);
     while (this.#entries.size > this.capacity) {
       const oldest = this.#entries.keys().next().value as string;

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/client.js';
 import type { ConnectOptions } from '../../src/config.js';
-import { ConnectionClosedError, DatabaseError, ProtocolError } from '../../src/errors.js';
+import { ClientClosedError, ConnectionClosedError, DatabaseError, ProtocolError } from '../../src/errors.js';
 import { BulkInterruptedError } from '../../src/query/bulk.js';
 import { failOnStrayErrors, rejection, settle } from './oracle.js';
 import {
@@ -151,7 +151,9 @@ describe('messages in the wrong state', () => {
     expect(result?.rows).toEqual([{ v: 'a' }]);
     await settle((server as ScriptedServer).allClosed(), 'server-side socket close');
     expect(c.closed).toBe(true);
-    await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    const err = await rejection(c.query('SELECT 1'), ClientClosedError);
+    expect(err.message).toMatch(/The connection was lost \(Unexpected 'readyForQuery' message while no query is running\)/);
+    expect(err.cause).toBeInstanceOf(ProtocolError);
   });
 
   it('a CommandComplete with no Execute pending in executeMany() is a ProtocolError', async () => {
@@ -217,6 +219,15 @@ describe('invalid UTF-8 (decoded with replacement characters, never an error)', 
     const err = await rejection(c.simpleQuery('SELECT 2'), DatabaseError);
     expect(err.message).toBe('bad f\uFFFD\uFFFDo');
     expect((await c.simpleQuery('SELECT 3'))[0]?.rows).toEqual([{ v: 'ok' }]);
+  });
+
+  it('in text and varchar values on the extended path, in array row mode', async () => {
+    const bad = Buffer.from([0xc3, 0x28, 0xe2, 0x82]);
+    const desc = rowDescription([{ name: 't', oid: 25 }, { name: 'vc', oid: 1043 }]);
+    const c = await open(firstReply([PARSE_COMPLETE, NO_PARAMS, desc, BIND_COMPLETE, dataRow([bad, bad]), commandComplete('SELECT 1'), readyForQuery()]));
+    const result = await c.query('SELECT t, vc', [], { rowMode: 'array' });
+    expect(result.rows).toEqual([[bad.toString('utf8'), bad.toString('utf8')]]);
+    expect(bad.toString('utf8')).toContain('\uFFFD');
   });
 });
 

@@ -47,7 +47,10 @@ export interface ProxiedConnection {
   readonly kind: ConnectionKind;
   /** Whether the fault has fired (for `close` and `half-open`). */
   readonly fired: boolean;
-  /** Every complete message the client sent, in order (the untyped first ones included), forwarded or not. */
+  /**
+   * Every complete message the client sent on a forwarding connection, in order (the untyped first ones included),
+   * forwarded or not; after a TLS upgrade, the encrypted chunks. Empty for `blackhole` and `stall-tls`.
+   */
   readonly clientMessages: readonly Buffer[];
   /** Resolves when the client side of this connection has closed (whoever closed it). */
   readonly clientClosed: Promise<void>;

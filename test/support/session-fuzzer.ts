@@ -166,7 +166,10 @@ const BYTE_MUTATIONS: readonly ((r: Random, b: Buffer) => Buffer)[] = [
 
 const MESSAGE_MUTATIONS: readonly ((r: Random, m: Buffer[]) => Buffer[])[] = [
   // Drop one.
-  (r, m) => m.filter((_, i) => i !== int(r, m.length)),
+  (r, m) => {
+    const drop = int(r, m.length);
+    return m.filter((_, i) => i !== drop);
+  },
   // Duplicate one.
   (r, m) => {
     const i = int(r, m.length);
@@ -221,7 +224,8 @@ function makeInput(r: Random): Buffer {
   if (mode < 0.1) return Buffer.concat(Array.from({ length: 1 + int(r, 30) }, () => randomMessage(r)));
   let bytes: Buffer = BASE;
   for (let k = 1 + int(r, 3); k > 0; k--) {
-    bytes = r() < 0.5 ? pick(r, BYTE_MUTATIONS)(r, bytes) : Buffer.concat(pick(r, MESSAGE_MUTATIONS)(r, frames(bytes)));
+    const messages = frames(bytes);
+    bytes = r() < 0.5 || messages.length === 0 ? pick(r, BYTE_MUTATIONS)(r, bytes) : Buffer.concat(pick(r, MESSAGE_MUTATIONS)(r, messages));
   }
   return bytes;
 }
@@ -290,15 +294,31 @@ function harness(maxMessageBytes: number, r: Random): Harness {
 /** Settle states after the event loop had one full turn (every promise chain of a settled operation has run). */
 async function states(promises: readonly Promise<unknown>[]): Promise<PromiseSettledResult<unknown>[] | undefined> {
   const pending = Symbol('pending');
-  const turn = new Promise<typeof pending>((resolve) => setImmediate(() => resolve(pending)));
-  const all = Promise.allSettled(promises);
-  const first = await Promise.race([all, turn]);
+  let timer: NodeJS.Immediate | undefined;
+  const turn = new Promise<typeof pending>((resolve) => {
+    timer = setImmediate(() => resolve(pending));
+  });
+  const first = await Promise.race([Promise.allSettled(promises), turn]);
+  // Iterations settle in microtasks; a timer left behind would keep its closure (and the session) alive.
+  clearImmediate(timer);
   return first === pending ? undefined : first;
 }
 
+function iterationRandom(seed: number, iteration: number): Random {
+  return rng((seed ^ Math.imul(iteration + 1, 0x9e3779b1)) >>> 0);
+}
+
+/** The input bytes of one iteration (to show or replay the input of a failure or a hang). */
+export function fuzzInput(seed: number, iteration: number): Buffer {
+  return makeInput(iterationRandom(seed, iteration));
+}
+
+/** The oracle found a problem in the driver (anything else thrown is a problem of the fuzzer itself). */
+class OracleViolation extends Error {}
+
 /** Run one iteration; returns its outcome name or throws a description of the oracle violation. */
 async function iterate(seed: number, iteration: number, maxMessageBytes: number, input: { bytes: Buffer }): Promise<string> {
-  const r = rng((seed ^ Math.imul(iteration + 1, 0x9e3779b1)) >>> 0);
+  const r = iterationRandom(seed, iteration);
   const bytes = makeInput(r);
   input.bytes = bytes;
   return checkInput(bytes, chunk(r, bytes), maxMessageBytes, r);
@@ -315,24 +335,24 @@ export async function checkInput(bytes: Buffer, chunks: readonly Buffer[] = [byt
     try {
       h.session.receive(piece);
     } catch (err) {
-      throw new Error(`receive() threw ${String(err)}`);
+      throw new OracleViolation(`receive() threw ${String(err)}`);
     }
   }
   const eof = new ConnectionClosedError('end of input');
   h.session.fail(eof);
   const settled = await states(h.ops.map((o) => o.promise));
-  if (settled === undefined) throw new Error('an operation did not settle after the connection closed');
+  if (settled === undefined) throw new OracleViolation('an operation did not settle after the connection closed');
   let protocolSeen = false;
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') return;
     const reason: unknown = s.reason;
-    if (!(reason instanceof CrateDbError)) throw new Error(`operation ${i} rejected with a non-driver error: ${String(reason)}`);
+    if (!(reason instanceof CrateDbError)) throw new OracleViolation(`operation ${i} rejected with a non-driver error: ${String(reason)}`);
     if (reason instanceof ProtocolError || reason.cause instanceof ProtocolError) protocolSeen ||= !(h.ops[i] as Harness['ops'][number]).startup;
   });
   const failure = h.session.failure;
-  if (protocolSeen && !(failure instanceof ProtocolError)) throw new Error('an operation failed with a ProtocolError but the session was not failed with it');
-  if (failure instanceof ProtocolError && h.fatal[0] !== failure) throw new Error('the session failed with a ProtocolError without telling its owner (onFatal)');
-  if (h.fatal.length > 1) throw new Error(`onFatal was called ${h.fatal.length} times`);
+  if (protocolSeen && !(failure instanceof ProtocolError)) throw new OracleViolation('an operation failed with a ProtocolError but the session was not failed with it');
+  if (failure instanceof ProtocolError && h.fatal[0] !== failure) throw new OracleViolation('the session failed with a ProtocolError without telling its owner (onFatal)');
+  if (h.fatal.length > 1) throw new OracleViolation(`onFatal was called ${h.fatal.length} times`);
   if (failure instanceof ProtocolError) return 'protocol';
   if (failure !== eof) return 'fatal-response';
   const reasons = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as CrateDbError] : []));
@@ -352,7 +372,8 @@ export async function runSessionFuzz(options: FuzzOptions): Promise<FuzzReport> 
       const outcome = await iterate(options.seed, i, options.maxMessageBytes ?? 65_536, input);
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     } catch (err) {
-      failures.push({ seed: options.seed, iteration: i, problem: (err as Error).message, input: input.bytes.toString('hex') });
+      const problem = err instanceof OracleViolation ? err.message : `fuzzer error: ${String((err as Error).stack ?? err)}`;
+      failures.push({ seed: options.seed, iteration: i, problem, input: input.bytes.toString('hex') });
     }
   }
   return { iterations: options.iterations, outcomes, failures };
