@@ -86,9 +86,6 @@ export interface PreparedStatement {
 
 type ClientState = 'open' | 'closing' | 'closed';
 
-/** How long a cancelled query may keep running before the connection is destroyed instead. */
-const CANCEL_GRACE_MS = 5_000;
-
 /**
  * Open a connection. `input` is a URL (`postgres://`, `postgresql://`, `crate://`), a keyword/value string, or
  * options; `options` override it. Hosts are tried in order; each attempt has one `connectTimeoutMs` deadline over
@@ -498,7 +495,7 @@ export class Client implements AsyncDisposable {
     this.#session.hold();
     const grace = setTimeout(() => {
       if (!op.settled) this.destroy(new ConnectionClosedError('The server did not stop a cancelled query; the connection was closed'));
-    }, CANCEL_GRACE_MS);
+    }, this.#config.cancelTimeoutMs);
     op.promise.then(
       () => clearTimeout(grace),
       () => clearTimeout(grace),
@@ -511,7 +508,7 @@ export class Client implements AsyncDisposable {
       keepAliveInitialDelayMs: 0,
       processId: this.#key.processId,
       secretKey: this.#key.secretKey,
-      timeoutMs: CANCEL_GRACE_MS,
+      timeoutMs: this.#config.cancelTimeoutMs,
     }).then(
       () => this.#session.release(),
       () => {

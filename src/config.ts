@@ -79,6 +79,11 @@ export interface ConnectOptions {
   pipelineDepth?: number;
   /** Default per-query timeout; 0 = none. Default 0. */
   queryTimeoutMs?: number;
+  /**
+   * How long a CancelRequest (its own socket, its own deadline) and the cancelled query may take to finish before the
+   * connection is destroyed instead — what bounds a half-open socket once a query deadline fired. Default 5 000.
+   */
+  cancelTimeoutMs?: number;
   /** How long close() waits for queued queries. Default 5 000. */
   closeTimeoutMs?: number;
   /** Bound on one buffered result; 0 = unlimited. Default 0. */
@@ -119,6 +124,7 @@ export interface ResolvedConfig {
   readonly statementCacheSize: number;
   readonly pipelineDepth: number;
   readonly queryTimeoutMs: number;
+  readonly cancelTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly maxResultBytes: number;
   readonly maxMessageBytes: number;
@@ -152,6 +158,7 @@ interface Settings {
   statementCacheSize: number;
   pipelineDepth: number;
   queryTimeoutMs: number;
+  cancelTimeoutMs: number;
   closeTimeoutMs: number;
   maxResultBytes: number;
   maxMessageBytes: number;
@@ -189,6 +196,7 @@ const RANGES = {
   statementCacheSize: { min: 0, max: Number.MAX_SAFE_INTEGER },
   pipelineDepth: { min: 1, max: 1_000 },
   queryTimeoutMs: { min: 0, max: MAX_TIMER_MS },
+  cancelTimeoutMs: { min: 1, max: MAX_TIMER_MS },
   closeTimeoutMs: { min: 0, max: MAX_TIMER_MS },
   maxResultBytes: { min: 0, max: Number.MAX_SAFE_INTEGER },
   maxMessageBytes: { min: 1, max: Number.MAX_SAFE_INTEGER },
@@ -424,6 +432,7 @@ const OPTION_CHECKERS: OptionCheckers = {
   statementCacheSize: checkIntOption('statementCacheSize'),
   pipelineDepth: checkIntOption('pipelineDepth'),
   queryTimeoutMs: checkIntOption('queryTimeoutMs'),
+  cancelTimeoutMs: checkIntOption('cancelTimeoutMs'),
   closeTimeoutMs: checkIntOption('closeTimeoutMs'),
   maxResultBytes: checkIntOption('maxResultBytes'),
   maxMessageBytes: checkIntOption('maxMessageBytes'),
@@ -505,6 +514,7 @@ const STRING_KEYS: Readonly<Record<string, StringKey>> = {
   statementCacheSize: intKey('statementCacheSize'),
   pipelineDepth: intKey('pipelineDepth'),
   queryTimeoutMs: intKey('queryTimeoutMs'),
+  cancelTimeoutMs: intKey('cancelTimeoutMs'),
   closeTimeoutMs: intKey('closeTimeoutMs'),
   maxResultBytes: intKey('maxResultBytes'),
   maxMessageBytes: intKey('maxMessageBytes'),
@@ -923,6 +933,7 @@ function build(merged: Layer): ResolvedConfig {
     statementCacheSize: int('statementCacheSize', 100),
     pipelineDepth: int('pipelineDepth', 16),
     queryTimeoutMs: int('queryTimeoutMs', 0),
+    cancelTimeoutMs: int('cancelTimeoutMs', 5_000),
     closeTimeoutMs: int('closeTimeoutMs', 5_000),
     maxResultBytes: int('maxResultBytes', 0),
     maxMessageBytes: int('maxMessageBytes', 1_073_741_824),
