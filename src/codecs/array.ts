@@ -26,7 +26,6 @@ const COMMA = 44;
 const LBRACE = 123;
 const RBRACE = 125;
 const LBRACKET = 91;
-const EQUALS = 61;
 
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
