@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError, UsageError, connect, type Client } from '../../src/index.js';
-import { REAL_CRATE, startCrateTarget, type CrateTarget } from './target.js';
+import { FORCED_BULK_ENDINGS, REAL_CRATE, startCrateTarget, type CrateTarget } from './target.js';
 
 let target: CrateTarget;
 let client: Client;
@@ -114,5 +114,37 @@ describe('executeMany on CrateDB (WIRE.md §4.2, §10.7)', () => {
   it('an empty rows array returns an empty result without a round trip', async () => {
     const res = await client.executeMany(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, []);
     expect(res.rowCounts).toEqual([]);
+  });
+});
+
+describe.skipIf(REAL_CRATE)('the other bulk endings of WIRE.md §4.2 (forced in the scripted server)', () => {
+  const rows = [[1], [2], [3]];
+  const insertInto = async (name: keyof typeof FORCED_BULK_ENDINGS): Promise<string> => {
+    await client.simpleQuery(`DROP TABLE IF EXISTS ${name}`);
+    await client.simpleQuery(`CREATE TABLE ${name} (id INTEGER PRIMARY KEY)`);
+    return `INSERT INTO ${name} (id) VALUES ($1)`;
+  };
+
+  it('one ErrorResponse for the whole batch (planning failed at Sync): every row failed, each with that error', async () => {
+    const res = await client.executeMany(await insertInto('cw_bulk_plan_error'), rows);
+    expect(res.failed).toEqual([0, 1, 2]);
+    expect([0, 1, 2].map((i) => (res.errors.get(i) as DatabaseError | undefined)?.sqlstate)).toEqual(['XX000', 'XX000', 'XX000']);
+    expect((await client.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+  });
+
+  it('one ErrorResponse per Execute (the bulk failed later): every row failed with its own error', async () => {
+    const res = await client.executeMany(await insertInto('cw_bulk_runtime_error'), rows);
+    expect(res.failed).toEqual([0, 1, 2]);
+    const errors = [0, 1, 2].map((i) => res.errors.get(i));
+    expect(errors.every((e) => e instanceof DatabaseError)).toBe(true);
+    expect(new Set(errors).size).toBe(3);
+    expect((await client.query('SELECT 2 AS ok')).rows).toEqual([{ ok: 2 }]);
+  });
+
+  it('unknown counts arrive as -2 and are neither failed nor not applied', async () => {
+    const res = await client.executeMany(await insertInto('cw_bulk_unknown_count'), rows);
+    expect(res.rowCounts).toEqual([-2, -2, -2]);
+    expect(res.failed).toEqual([]);
+    expect(res.notApplied).toEqual([]);
   });
 });

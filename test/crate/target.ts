@@ -23,6 +23,13 @@ export interface CrateTarget {
 /** A password user the fake knows (WIRE.md §2.2: `crate` itself can have no password). */
 export const ALICE = { user: 'alice', password: 's3cret-alice' } as const;
 
+/** Tables whose bulks the fake ends the ways WIRE.md §4.2 describes but its SQL engine cannot provoke. */
+export const FORCED_BULK_ENDINGS = {
+  cw_bulk_plan_error: 'plan-error',
+  cw_bulk_runtime_error: 'runtime-error',
+  cw_bulk_unknown_count: 'unknown-count',
+} as const;
+
 /** True when the suite runs against a real CrateDB. */
 export const REAL_CRATE = (process.env['CRATEDB_URL'] ?? '') !== '';
 
@@ -41,6 +48,7 @@ export async function startCrateTarget(): Promise<CrateTarget> {
   const fake = await startFakeCrate({
     users: { crate: null, [ALICE.user]: ALICE.password },
     tls: { key: certs.serverKeyPem, cert: certs.serverCertPem },
+    bulkEndings: FORCED_BULK_ENDINGS,
   });
   return {
     url: (query = {}, user, password) => fake.url(user, password, query),

@@ -9,7 +9,7 @@ import { authenticationCleartextPassword, errorResponse, negotiateProtocolVersio
 import { AuthFailure, startupFatal, type FakeCrateError } from './errors.js';
 import { decodeMessage, decodeStartupPacket, FrameReader, type FrontendMessage } from './frontend.js';
 import { Output } from './output.js';
-import { CrateSession } from './session.js';
+import { CrateSession, type BulkEnding } from './session.js';
 import type { Catalog } from './sql/catalog.js';
 import { SessionSettings } from './sql/settings.js';
 import {
@@ -25,6 +25,7 @@ export interface ServerContext {
   readonly requireTlsForPasswords: boolean;
   readonly version: string;
   readonly statementMaxLength: number;
+  readonly bulkEndings: Readonly<Record<string, BulkEnding>>;
   readonly catalog: Catalog;
   /** §1.3: session ids increment per node from 1. */
   nextPid(): number;
@@ -219,6 +220,7 @@ export class Connection {
       catalog: this.ctx.catalog,
       settings,
       statementMaxLength: this.ctx.statementMaxLength,
+      bulkEndings: this.ctx.bulkEndings,
       output,
       terminate: () => this.destroy(),
       unregister: () => this.ctx.unregister(pid),

@@ -2,6 +2,7 @@
  * A scripted CrateDB-behaviour server for CI (WIRE.md §8.4: no real CrateDB can run here). It speaks pgwire the way
  * WIRE.md says CrateDB does — quirks included — and records what the client sent so tests can assert on it.
  */
+import type { BulkEnding } from './session.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, type ServerContext } from './connection.js';
 import type { FrontendMessage } from './frontend.js';
@@ -9,6 +10,7 @@ import type { CrateSession } from './session.js';
 import { Catalog } from './sql/catalog.js';
 
 export type { FrontendMessage } from './frontend.js';
+export type { BulkEnding } from './session.js';
 
 /** Options of {@link startFakeCrate}. */
 export interface FakeCrateOptions {
@@ -22,6 +24,14 @@ export interface FakeCrateOptions {
   version?: string;
   /** Parse text limit in characters, default 262144 (§4.7). */
   statementMaxLength?: number;
+  /**
+   * Bulk endings WIRE.md §4.2 describes but the tiny SQL engine cannot provoke, by table name (a bulk — two or more
+   * Executes of one write before Sync — whose SQL names the table ends this way):
+   * `plan-error`: planning throws at Sync → one ErrorResponse, delayed replies discarded, RFQ E;
+   * `runtime-error`: the bulk future fails later → every Execute gets its own ErrorResponse, then RFQ;
+   * `unknown-count`: the count is unknown (−1) → `-2` on the wire for each item.
+   */
+  bulkEndings?: Readonly<Record<string, BulkEnding>>;
 }
 
 /** A running fake server. */
@@ -54,6 +64,7 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
     requireTlsForPasswords: options.requireTlsForPasswords ?? false,
     version: options.version ?? '6.4.1',
     statementMaxLength: options.statementMaxLength ?? 262_144,
+    bulkEndings: options.bulkEndings ?? {},
     catalog: new Catalog(),
     nextPid: () => ++lastPid,
     register: (pid, secret, session) => sessions.set(pid, { secret, session }),

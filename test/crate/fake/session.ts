@@ -20,12 +20,17 @@ import { runSimpleQuery } from './simple-query.js';
 import { pgTypeOf, typeForParamOid, type CrateType } from './types.js';
 
 /** What a session needs from its server. */
+/** A bulk ending the engine cannot provoke by itself (WIRE.md §4.2). */
+export type BulkEnding = 'plan-error' | 'runtime-error' | 'unknown-count';
+
 export interface SessionConfig {
   readonly user: string;
   readonly version: string;
   readonly catalog: Catalog;
   readonly settings: SessionSettings;
   readonly statementMaxLength: number;
+  /** Forced bulk endings by table name (see FakeCrateOptions.bulkEndings). */
+  readonly bulkEndings: Readonly<Record<string, BulkEnding>>;
   readonly output: Output;
   /** Terminate: close the socket. */
   readonly terminate: () => void;
@@ -395,10 +400,23 @@ export class CrateSession implements EngineSession {
     this.#groups = [];
     for (const group of groups) {
       const first = group.items[0]?.portal.statement.analyzed as Analyzed;
+      const forced = group.items.length >= 2 ? this.#forcedEnding(group.items[0]?.portal.statement.text ?? '') : undefined;
+      // §4.2: planning that throws synchronously at Sync ends the whole batch with one ErrorResponse.
+      if (forced === 'plan-error') throw internalError('Bulk planning failed (forced by the test)', `${SESSION}.sync(Session.java:812)`);
       first.plan();
       for (const { portal, block } of group.items) {
         portal.state = 'done';
         let reply: Buffer;
+        if (forced === 'runtime-error') {
+          // §4.2: the bulk future failed later: every Execute of the batch gets its own ErrorResponse.
+          this.config.output.release(block, [errorResponse(internalError('Bulk execution failed (forced by the test)', `${SESSION}.bulkExec(Session.java:901)`).fields())]);
+          continue;
+        }
+        if (forced === 'unknown-count') {
+          // §4.2: a count of −1 (unknown) is sent as −2.
+          this.config.output.release(block, [commandComplete(commandTag(portal.statement.text, -2))]);
+          continue;
+        }
         try {
           const result = first.run(portal.params);
           reply = commandComplete(commandTag(portal.statement.text, result.kind === 'count' ? result.count : 0));
@@ -411,6 +429,13 @@ export class CrateSession implements EngineSession {
         this.config.output.release(block, [reply]);
       }
     }
+  }
+
+  #forcedEnding(text: string): BulkEnding | undefined {
+    for (const [table, ending] of Object.entries(this.config.bulkEndings)) {
+      if (new RegExp(`\\b${table}\\b`, 'i').test(text)) return ending;
+    }
+    return undefined;
   }
 
   #dropDeferred(): void {
