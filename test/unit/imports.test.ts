@@ -31,8 +31,8 @@ const RULES: [RegExp, RegExp, string][] = [
   [/^codecs\//, /^(protocol|query|transport)\/|^(client|pool|index)\.ts$/, 'codecs/ are leaves'],
   [/^query\//, /^(transport)\/|^(client|pool|index)\.ts$/, 'query/ never reaches up to the client or the socket'],
   [/^transport\//, /^(protocol|query|codecs)\/|^(client|pool|index)\.ts$/, 'transport/ is used only by the client'],
-  // config.ts imports node:net for isIP() only.
-  [/^(?!transport\/|config\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
+  // config/checks.ts imports node:net for isIP() only.
+  [/^(?!transport\/|config\/checks\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
   [/^(?!protocol\/wire\.ts$)/, /^pg-protocol/, 'only protocol/wire.ts imports pg-protocol'],
 ];
 
