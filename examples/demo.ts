@@ -7,13 +7,13 @@ import { connect, type Client } from '../src/index.js';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
 import { printTable } from './print-table.js';
 
-const SUMMITS: [string, number, string, string, [number, number]][] = [
-  ['Mont Blanc', 4808, 'FR/IT', '1786-08-08T00:00:00Z', [6.86444, 45.8325]],
-  ['Monte Rosa', 4634, 'CH/IT', '1855-08-01T00:00:00Z', [7.86694, 45.93694]],
-  ['Dom', 4545, 'CH', '1858-09-11T00:00:00Z', [7.85861, 46.09389]],
-  ['Matterhorn', 4478, 'CH/IT', '1865-07-14T00:00:00Z', [7.65861, 45.97639]],
-  ['Finsteraarhorn', 4274, 'CH', '1812-08-10T00:00:00Z', [8.12611, 46.53722]],
-  ['Zugspitze', 2962, 'DE/AT', '1820-08-27T00:00:00Z', [10.98528, 47.42111]],
+const SUMMITS: [string, number, string, string, [number, number], { range: string; prominence: number }][] = [
+  ['Mont Blanc', 4808, 'FR/IT', '1786-08-08T00:00:00Z', [6.86444, 45.8325], { range: 'Mont Blanc massif', prominence: 4695 }],
+  ['Monte Rosa', 4634, 'CH/IT', '1855-08-01T00:00:00Z', [7.86694, 45.93694], { range: 'Monte Rosa Alps', prominence: 2165 }],
+  ['Dom', 4545, 'CH', '1858-09-11T00:00:00Z', [7.85861, 46.09389], { range: 'Mischabel', prominence: 1046 }],
+  ['Matterhorn', 4478, 'CH/IT', '1865-07-14T00:00:00Z', [7.65861, 45.97639], { range: 'Weisshorn-Matterhorn', prominence: 1042 }],
+  ['Finsteraarhorn', 4274, 'CH', '1812-08-10T00:00:00Z', [8.12611, 46.53722], { range: 'Bernese Alps', prominence: 2280 }],
+  ['Zugspitze', 2962, 'DE/AT', '1820-08-27T00:00:00Z', [10.98528, 47.42111], { range: 'Wetterstein', prominence: 1746 }],
 ];
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
@@ -27,10 +27,13 @@ async function createDemoTable(client: Client): Promise<void> {
   const crate = client.serverInfo.isCrate;
   await client.simpleQuery('DROP TABLE IF EXISTS demo_summits');
   await client.simpleQuery(
-    `CREATE TABLE demo_summits (name TEXT PRIMARY KEY, height INTEGER, country TEXT, first_ascent TIMESTAMP WITH TIME ZONE, coordinates ${crate ? 'GEO_POINT' : 'POINT'})`,
+    `CREATE TABLE demo_summits (name TEXT PRIMARY KEY, height INTEGER, country TEXT, first_ascent TIMESTAMP WITH TIME ZONE, coordinates ${crate ? 'GEO_POINT' : 'POINT'}, details ${crate ? 'OBJECT' : 'JSONB'})`,
   );
   for (const s of SUMMITS) {
-    await client.query('INSERT INTO demo_summits (name, height, country, first_ascent, coordinates) VALUES ($1, $2, $3, $4, $5)', [s[0], s[1], s[2], new Date(s[3]), s[4]]);
+    await client.query(
+      'INSERT INTO demo_summits (name, height, country, first_ascent, coordinates, details) VALUES ($1, $2, $3, $4, $5, $6)',
+      [s[0], s[1], s[2], new Date(s[3]), s[4], s[5]],
+    );
   }
   if (crate) await client.simpleQuery('REFRESH TABLE demo_summits');
 }
@@ -71,9 +74,11 @@ async function main(): Promise<void> {
 
     console.log('\n5. Types');
     const types = await client.query(
-      info.isCrate
-        ? "SELECT 1::bigint AS int8, 1.5::double AS float8, true AS bool, {a=1, b=[1,2]} AS object, [1,2,3] AS int_array, 'POINT(9.74 47.4)'::geo_point AS geo_point, now() AS ts"
-        : "SELECT 1::int8 AS int8, 1.5::float8 AS float8, true AS bool, '{\"a\":1,\"b\":[1,2]}'::jsonb AS object, ARRAY[1,2,3] AS int_array, point(9.74, 47.4) AS point, now() AS ts, 12.50::numeric AS numeric",
+      'SELECT height::bigint AS int8, height * 1.5 AS scaled, true AS bool, details AS object, [1, 2, 3] AS int_array, coordinates AS point, first_ascent AS ts FROM demo_summits WHERE name = $1'.replace(
+        '[1, 2, 3]',
+        info.isCrate ? '[1, 2, 3]' : 'ARRAY[1, 2, 3]',
+      ),
+      ['Matterhorn'],
     );
     printTable(
       Object.entries(types.rows[0] ?? {}).map(([column, value]) => ({
