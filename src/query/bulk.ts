@@ -4,7 +4,8 @@
  * On the wire: Parse (unnamed) + Describe 'S' + Flush first, to learn the parameter types (each row is encoded for
  * them) and to refuse statements that return rows (RowDescription instead of NoData) before any Bind. Then chunks of
  * N × (Bind, Execute) + Sync, bounded by a row count and a byte budget, one chunk in flight at a time: a chunk is
- * written only after the previous one's ReadyForQuery, so memory stays bounded and the socket is never flooded.
+ * written only after the previous one's ReadyForQuery, so memory stays bounded (the chunk in flight plus the next one,
+ * encoded ahead while the server works) and the socket is never flooded.
  *
  * Why each chunk ends with Sync and not Flush:
  * - CrateDB runs the Executes queued before a Sync as one bulk operation with one count per row (WIRE.md §4.2). A
@@ -203,6 +204,15 @@ const NOT_APPLIED = 3;
 
 type BulkPhase = 'queued' | 'describing' | 'refusing' | 'chunks' | 'retrying';
 
+/** Binds and Executes for a run of rows, ready to write. */
+interface EncodedChunk {
+  /** Rows in the chunk, in send order (rows that failed to encode are left out). */
+  readonly rows: number[];
+  readonly buffers: Buffer[];
+  /** First row after the chunk. */
+  readonly end: number;
+}
+
 /** Runs one statement for many rows: describe, chunks, optional one-by-one re-runs. */
 export class BulkOperation extends QueryOperation<BulkResult> {
   readonly #init: BulkInit;
@@ -224,6 +234,8 @@ export class BulkOperation extends QueryOperation<BulkResult> {
   #stopped = false;
   #retryRows: number[] = [];
   #retryPos = 0;
+  /** The next chunk, encoded ahead of its turn. */
+  #prepared: EncodedChunk | undefined;
 
   constructor(init: BulkInit) {
     super();
@@ -311,24 +323,49 @@ export class BulkOperation extends QueryOperation<BulkResult> {
     io.send(SYNC);
   }
 
-  /** Encode and write the next chunk; false when no row is left to send. */
+  /**
+   * Write the next chunk — encoded ahead while the previous one was on the server, or now — and schedule encoding the
+   * one after it. False when no row is left to send.
+   */
   #sendChunk(): boolean {
+    const chunk = this.#prepared ?? this.#encodeChunk(this.#next);
+    this.#prepared = undefined;
+    this.#startChunk();
+    this.#next = chunk.end;
+    if (chunk.rows.length === 0) return false;
+    this.#sent = chunk.rows;
+    chunk.buffers.push(SYNC);
+    this.#io?.send(chunk.buffers);
+    if (this.#next < this.#init.rows.length) setImmediate(this.#encodeAhead);
+    return true;
+  }
+
+  /**
+   * Encode the chunk after the one in flight while the server works on that one (after the write went out), so the
+   * next chunk can be written the moment ReadyForQuery arrives. At most two chunks are ever held in memory.
+   */
+  readonly #encodeAhead = (): void => {
+    if (this.settled || this.#stopped || this.#phase !== 'chunks' || this.#prepared !== undefined) return;
+    this.#prepared = this.#encodeChunk(this.#next);
+  };
+
+  /** Encode rows from `start` up to the chunk limits; rows whose values cannot be encoded fail and are skipped. */
+  #encodeChunk(start: number): EncodedChunk {
     const { rows, chunkRows, chunkBytes } = this.#init;
     const buffers: Buffer[] = [];
+    const sent: number[] = [];
     let bytes = 0;
-    this.#startChunk();
-    while (this.#next < rows.length && this.#sent.length < chunkRows && bytes < chunkBytes) {
-      const i = this.#next++;
+    let i = start;
+    while (i < rows.length && sent.length < chunkRows && bytes < chunkBytes) {
       const bind = this.#bind(i);
-      if (bind === undefined) continue;
-      buffers.push(bind, EXECUTE_UNNAMED);
-      bytes += bind.length + EXECUTE_UNNAMED.length;
-      this.#sent.push(i);
+      if (bind !== undefined) {
+        buffers.push(bind, EXECUTE_UNNAMED);
+        bytes += bind.length + EXECUTE_UNNAMED.length;
+        sent.push(i);
+      }
+      i++;
     }
-    if (this.#sent.length === 0) return false;
-    buffers.push(SYNC);
-    this.#io?.send(buffers);
-    return true;
+    return { rows: sent, buffers, end: i };
   }
 
   /** Re-run the next candidate alone (one Sync), so the server reports its own error; false when none is left. */
