@@ -80,7 +80,8 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
-   * Run one statement on a pooled connection (see Client.query); the connection is released even on error. On
+   * Run one statement on a pooled connection (see Client.query); the connection is released even on error. A
+   * `timeoutMs` covers the wait for a connection (PoolTimeoutError) and the query (QueryTimeoutError) together. On
    * PostgreSQL a plain read (no signal or deadline, nothing session-scoped) may share a busy connection with other
    * pool.query() reads when no connection is free, pipelined up to `pipelineDepth`; never on CrateDB.
    */
@@ -89,10 +90,14 @@ export class Pool implements AsyncDisposable {
       const joined = this.#mustWait() ? this.#lanes.tryJoin<R>(text, params, options) : undefined;
       return joined ?? this.#lanes.open<R>(this.#core.acquire(), text, params, options);
     }
-    const connection = await this.acquire({ signal: options?.signal });
+    // A `timeoutMs` bounds the whole call: waiting for a connection, then the query with the time that is left.
+    const timeoutMs = options?.timeoutMs;
+    const started = Date.now();
+    const connection = await this.acquire(timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs });
     this.#canPipeline = connection.serverInfo.canPipeline;
     try {
-      return await connection.query<R>(text, params, options);
+      const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
+      return await connection.query<R>(text, params, rest);
     } finally {
       connection.release();
     }

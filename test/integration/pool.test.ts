@@ -5,6 +5,7 @@ import {
   DatabaseError,
   PoolClosedError,
   PoolTimeoutError,
+  QueryTimeoutError,
   createPool,
   type ConnectOptions,
   type Pool,
@@ -230,5 +231,23 @@ describe('pool through a database restart', () => {
     const after = await Promise.all(Array.from({ length: 10 }, (_, i) => p.query<{ n: number }>('SELECT $1::int AS n', [i])));
     expect(after.map((r) => r.rows[0]?.n)).toEqual(Array.from({ length: 10 }, (_, i) => i));
     expect(p.stats).toMatchObject({ busy: 0, waiting: 0 });
+  });
+});
+
+describe('pool.query timeoutMs covers the wait and the query', () => {
+  it('a saturated pool fails the caller at its own timeoutMs with PoolTimeoutError, well before acquireTimeoutMs', async () => {
+    const pool = createPool(pg.url('trust', { sslmode: 'disable' }), { max: 1, acquireTimeoutMs: 20_000 });
+    pools.push(pool);
+    const held = await pool.acquire();
+    await expect(pool.query('SELECT 1', [], { timeoutMs: 150 })).rejects.toThrow(PoolTimeoutError);
+    held.release();
+    expect((await pool.query('SELECT 2 AS two', [], { timeoutMs: 2_000 })).rows).toEqual([{ two: 2 }]);
+  });
+
+  it('the time left after the wait bounds the query (QueryTimeoutError, the connection is cancelled, not lost)', async () => {
+    const pool = createPool(pg.url('trust', { sslmode: 'disable' }), { max: 1 });
+    pools.push(pool);
+    await expect(pool.query('SELECT pg_sleep(5)', [], { timeoutMs: 200 })).rejects.toThrow(QueryTimeoutError);
+    expect((await pool.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
   });
 });
