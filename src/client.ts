@@ -16,7 +16,7 @@ import {
   QueryTimeoutError,
   UsageError,
 } from './errors.js';
-import { traceQuery } from './diagnostics.js';
+import { isQueryTraced, traceQuery } from './diagnostics.js';
 import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
 import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
@@ -431,6 +431,8 @@ export class Client implements AsyncDisposable {
 
   /** Queue `op`, wire up abort/timeout, and decorate its error with the query and the caller's stack. */
   #run<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
+    // Per-query hot path: build the trace closures only when someone subscribed.
+    if (!isQueryTraced()) return this.#runTraced(op, options, text, params);
     return traceQuery(
       () => ({
         text,

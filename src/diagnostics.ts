@@ -122,6 +122,11 @@ export interface QueryTraceContext {
 
 const queryTracing = tracingChannel<unknown, QueryTraceContext>(CHANNELS.query);
 
+/** Whether anyone subscribed to the query tracing channel. */
+export function isQueryTraced(): boolean {
+  return queryTracing.hasSubscribers;
+}
+
 /** Run `run` inside the query tracing channel when someone subscribed; otherwise just run it. */
 export function traceQuery<T>(build: () => QueryTraceContext, run: () => Promise<T>): Promise<T> {
   if (!queryTracing.hasSubscribers) return run();

@@ -93,7 +93,9 @@ export class Pool implements AsyncDisposable {
     // A `timeoutMs` bounds the whole call: waiting for a connection, then the query with the time that is left.
     const timeoutMs = options?.timeoutMs;
     const started = Date.now();
-    const connection = await this.acquire(timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs });
+    const connection = await this.acquire(
+      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs: Math.ceil(timeoutMs) },
+    );
     this.#canPipeline = connection.serverInfo.canPipeline;
     try {
       const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
