@@ -4,10 +4,16 @@
  */
 import type { WorkloadId } from './workloads.js';
 
-/** The drivers compared. `http` is CrateDB's `POST /_sql` through undici. */
-export type DriverName = 'cratewire' | 'pg' | 'postgres.js' | 'http' | 'node-crate';
+/**
+ * The drivers compared. `http` is CrateDB's `POST /_sql` through undici; `wire-floor` is no driver but the floor of
+ * workload 1b (bench/drivers/wire-floor.ts): what a client that does nothing but write bytes and find one value takes.
+ */
+export type DriverName = 'cratewire' | 'pg' | 'postgres.js' | 'wire-floor' | 'http' | 'node-crate';
 
-export const DRIVERS: readonly DriverName[] = ['cratewire', 'pg', 'postgres.js', 'http', 'node-crate'];
+export const DRIVERS: readonly DriverName[] = ['cratewire', 'pg', 'postgres.js', 'wire-floor', 'http', 'node-crate'];
+
+/** The only workload the `wire-floor` reference runs. */
+export const FLOOR_WORKLOAD: WorkloadId = '1b';
 
 /** Drivers that speak HTTP `/_sql` and so need CrateDB. */
 export const HTTP_DRIVERS: readonly DriverName[] = ['http', 'node-crate'];

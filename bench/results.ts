@@ -2,7 +2,7 @@
  * The shape of bench/results/latest.json, the ratios cratewire ÷ each peer, and the targets of issue 5 checked
  * against them.
  */
-import type { DriverName } from './protocol.js';
+import { FLOOR_WORKLOAD, type DriverName } from './protocol.js';
 import type { Summary } from './stats.js';
 import type { WorkloadId } from './workloads.js';
 
@@ -124,11 +124,23 @@ function ratioCheck(ratios: readonly Ratio[], t: RatioTarget): TargetCheck {
   };
 }
 
+/**
+ * What the wire floor (bench/drivers/wire-floor.ts) reached against `peer` on the floor workload: the most any
+ * client could have reached in this run, shown beside the 1b target.
+ */
+function withFloor(check: TargetCheck, workloads: readonly WorkloadResult[], peer: DriverName): TargetCheck {
+  const w = workloads.find((x) => x.id === FLOOR_WORKLOAD);
+  const floor = w?.drivers.find((d) => d.driver === 'wire-floor')?.summary;
+  const other = w?.drivers.find((d) => d.driver === peer)?.summary;
+  if (check.workload !== FLOOR_WORKLOAD || floor === undefined || other === undefined) return check;
+  return { ...check, actual: `${check.actual} (wire floor: ${(floor.median / other.median).toFixed(2)}×)` };
+}
+
 /** Every target that applies to this run's server; the memory limit is only judged at full scale. */
 export function checkTargets(kind: 'postgresql' | 'cratedb', scale: number, workloads: readonly WorkloadResult[], ratios: readonly Ratio[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   if (kind === 'postgresql') {
-    for (const t of POSTGRES_TARGETS) if (workloads.some((w) => w.id === t.workload)) checks.push(ratioCheck(ratios, t));
+    for (const t of POSTGRES_TARGETS) if (workloads.some((w) => w.id === t.workload)) checks.push(withFloor(ratioCheck(ratios, t), workloads, t.peer));
   } else {
     for (const w of workloads) {
       checks.push(ratioCheck(ratios, { workload: w.id, peer: 'http', min: 1, description: `${w.slug}: faster than HTTP /_sql` }));

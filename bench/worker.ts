@@ -10,6 +10,7 @@ const MODULES: Readonly<Record<DriverName, string>> = {
   cratewire: './drivers/cratewire.js',
   pg: './drivers/pg.js',
   'postgres.js': './drivers/postgres-js.js',
+  'wire-floor': './drivers/wire-floor.js',
   http: './drivers/http.js',
   'node-crate': './drivers/node-crate.js',
 };

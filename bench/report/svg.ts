@@ -7,6 +7,7 @@ import type { BenchReport } from '../results.js';
 const COLORS: Readonly<Record<string, string>> = {
   pg: '#336791',
   'postgres.js': '#e09f1f',
+  'wire-floor': '#aaaaaa',
   http: '#2a9d8f',
   'node-crate': '#8e44ad',
 };

@@ -28,6 +28,7 @@ import {
   UsageError,
 } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
+import { encodeBind, encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
   EXECUTE_UNNAMED,
@@ -247,7 +248,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
   start(io: OperationIO): void {
     this.#io = io;
     this.#phase = 'describing';
-    io.send([serialize.parse({ name: '', text: this.#init.text, types: [] }), serialize.describe({ type: 'S', name: '' }), FLUSH]);
+    io.send([encodeParse('', this.#init.text, []), serialize.describe({ type: 'S', name: '' }), FLUSH]);
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {
@@ -400,7 +401,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
       this.#setFailed(i, err);
       return undefined;
     }
-    return serialize.bind({ statement: '', values: texts });
+    return encodeBind('', texts);
   }
 
   /** CommandComplete for the next row of the chunk in flight. */

@@ -8,6 +8,7 @@
  */
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
 import { UsageError, type DatabaseError } from '../errors.js';
+import { encodeBind, encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
   DESCRIBE_UNNAMED_PORTAL,
@@ -168,12 +169,12 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     const declared = this.#init.paramTypes ?? [];
     if (this.#init.values.some(needsDescribe)) {
       this.#phase = 'describing';
-      const parse = serialize.parse({ name: this.#name, text: this.#init.text, types: [...declared] });
+      const parse = encodeParse(this.#name, this.#init.text, declared);
       io.send([...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
       return;
     }
     const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
-    const parse = serialize.parse({ name: this.#name, text: this.#init.text, types: values.map((v) => v.oid) });
+    const parse = encodeParse(this.#name, this.#init.text, values.map((v) => v.oid));
     const describe = this.#name === '' ? DESCRIBE_UNNAMED_PORTAL : serialize.describe({ type: 'S', name: this.#name });
     const messages = [...this.#closes(), parse];
     if (this.#name === '') messages.push(this.#bind(values), describe);
@@ -259,7 +260,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   }
 
   #bind(values: readonly EncodedParam[]): Buffer {
-    return serialize.bind({ statement: this.#name, values: values.map((v) => v.text) });
+    return encodeBind(this.#name, values.map((v) => v.text));
   }
 
   #closes(): Buffer[] {

@@ -3,6 +3,7 @@
  * They live outside the automatic cache until the caller closes them.
  */
 import type { TypeRegistry } from '../codecs/registry.js';
+import { encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
   SYNC,
@@ -34,7 +35,7 @@ export class PrepareOperation extends QueryOperation<StatementInfo> {
 
   start(io: OperationIO): void {
     io.send([
-      serialize.parse({ name: this.#name, text: this.#text, types: [...this.#paramTypes] }),
+      encodeParse(this.#name, this.#text, this.#paramTypes),
       serialize.describe({ type: 'S', name: this.#name }),
       SYNC,
     ]);

@@ -1,0 +1,128 @@
+/**
+ * The floor for workload 1b, not a peer: the least any client can do per `SELECT $1::int` on the unnamed statement.
+ * A raw socket, the same five messages cratewire and pg send (Parse, Bind, Describe portal, Execute, Sync) built
+ * from constant bytes around the parameter, one write per query, and no parsing beyond finding the DataRow's one
+ * value and ReadyForQuery. No error handling beyond failing loudly, no types, no API. The time it takes is the
+ * server's and the kernel's; what a real driver adds on top of it is its own. Trust authentication only (the harness
+ * connects as a trust user with sslmode=disable).
+ */
+import { connect, type Socket } from 'node:net';
+import type { WorkerConfig } from '../protocol.js';
+import { SQL_INT } from '../workloads.js';
+import { checkInt, sequentialJob, Unavailable, type Job } from './job.js';
+
+function message(type: string, body: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'latin1');
+  head.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([head, body]);
+}
+
+function cstring(s: string): Buffer {
+  return Buffer.from(`${s}\0`, 'utf8');
+}
+
+function startupMessage(user: string, database: string): Buffer {
+  const body = Buffer.concat([Buffer.from([0, 3, 0, 0]), cstring('user'), cstring(user), cstring('database'), cstring(database), Buffer.from([0])]);
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(body.length + 4);
+  return Buffer.concat([length, body]);
+}
+
+/** Reads whole messages off the socket; calls back per ReadyForQuery with the last DataRow's first value as text. */
+class FloorConnection {
+  #pending: Buffer = Buffer.alloc(0);
+  #value: string | null = null;
+  #waiter: ((value: string | null) => void) | undefined;
+  #failure: Error | undefined;
+
+  constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('error', (err) => this.#fail(err));
+  }
+
+  /** Resolves at the next ReadyForQuery. */
+  next(): Promise<string | null> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return new Promise((resolve) => (this.#waiter = resolve));
+  }
+
+  #fail(err: Error): void {
+    this.#failure = err;
+    this.socket.destroy();
+  }
+
+  #receive(chunk: Buffer): void {
+    const b = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    let at = 0;
+    while (b.length - at >= 5) {
+      const length = b.readInt32BE(at + 1);
+      if (b.length - at < length + 1) break;
+      const type = b[at];
+      if (type === 0x44 /* DataRow */) {
+        const fieldLength = b.readInt32BE(at + 7);
+        this.#value = fieldLength < 0 ? null : b.toString('latin1', at + 11, at + 11 + fieldLength);
+      } else if (type === 0x45 /* ErrorResponse */) {
+        this.#fail(new Error(`server error: ${b.toString('utf8', at + 5, at + 1 + length).replaceAll('\0', ' ')}`));
+        return;
+      } else if (type === 0x52 /* Authentication */ && b.readInt32BE(at + 5) !== 0) {
+        this.#fail(new Unavailable('the wire floor client speaks trust authentication only'));
+        return;
+      } else if (type === 0x5a /* ReadyForQuery */) {
+        const waiter = this.#waiter;
+        this.#waiter = undefined;
+        const value = this.#value;
+        this.#value = null;
+        waiter?.(value);
+      }
+      at += length + 1;
+    }
+    this.#pending = at === b.length ? Buffer.alloc(0) : Buffer.from(b.subarray(at));
+  }
+}
+
+/** Opens workload 1b on the floor client. */
+export async function openJob(config: WorkerConfig): Promise<Job> {
+  if (config.workload !== '1b') throw new Unavailable('the wire floor is a reference for workload 1b only');
+  const url = new URL(config.target.pgUrl);
+  if (url.searchParams.get('sslmode') !== 'disable') throw new Unavailable('the wire floor client does not speak TLS (needs sslmode=disable)');
+  const socket = connect({ host: url.hostname, port: Number(url.port || 5432) });
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const conn = new FloorConnection(socket);
+  const ready = conn.next();
+  socket.write(startupMessage(decodeURIComponent(url.username), decodeURIComponent(url.pathname.slice(1))));
+  await ready;
+
+  const parse = message('P', Buffer.concat([cstring(''), cstring(SQL_INT), Buffer.from([0, 0])]));
+  const tail = Buffer.concat([
+    message('D', Buffer.concat([Buffer.from('P'), cstring('')])),
+    message('E', Buffer.concat([cstring(''), Buffer.alloc(4)])),
+    message('S', Buffer.alloc(0)),
+  ]);
+  const close = async (): Promise<void> => {
+    socket.end(message('X', Buffer.alloc(0)));
+  };
+  return sequentialJob(
+    async (n) => {
+      const text = String(n);
+      // Bind: unnamed portal and statement, no format codes (text), one parameter, text results.
+      const bind = Buffer.allocUnsafe(1 + 4 + 2 + 2 + 2 + 4 + text.length + 2);
+      bind[0] = 0x42;
+      bind.writeInt32BE(bind.length - 1, 1);
+      bind.writeInt32BE(0, 5);
+      bind.writeInt16BE(1, 9);
+      bind.writeInt32BE(text.length, 11);
+      bind.write(text, 15, 'latin1');
+      bind.writeInt16BE(0, 15 + text.length);
+      const reply = conn.next();
+      socket.write(Buffer.concat([parse, bind, tail]));
+      return checkInt(await reply, n);
+    },
+    config.plainRows,
+    close,
+  );
+}

@@ -1,0 +1,113 @@
+import { serialize } from 'pg-protocol';
+import { describe, expect, it } from 'vitest';
+import { encodeBind, encodeParse } from '../../src/protocol/frontend.js';
+
+/** Reads a frontend message the way a server does: type, Int32 length counting itself, body. */
+class Reader {
+  pos = 5;
+  constructor(readonly b: Buffer) {}
+  get type(): string {
+    return String.fromCharCode(this.b[0] as number);
+  }
+  get declaredLength(): number {
+    return this.b.readInt32BE(1);
+  }
+  cstring(): string {
+    const end = this.b.indexOf(0, this.pos);
+    const s = this.b.toString('utf8', this.pos, end);
+    this.pos = end + 1;
+    return s;
+  }
+  int16(): number {
+    const v = this.b.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  int32(): number {
+    const v = this.b.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  uint32(): number {
+    const v = this.b.readUInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  bytes(n: number): string {
+    const s = this.b.toString('utf8', this.pos, this.pos + n);
+    this.pos += n;
+    return s;
+  }
+}
+
+function readBind(b: Buffer): { portal: string; statement: string; formats: number[]; values: (string | null)[]; resultFormats: number[]; end: number } {
+  const r = new Reader(b);
+  expect(r.type).toBe('B');
+  const portal = r.cstring();
+  const statement = r.cstring();
+  const formats = Array.from({ length: r.int16() }, () => r.int16());
+  const values = Array.from({ length: r.int16() }, () => {
+    const n = r.int32();
+    return n < 0 ? null : r.bytes(n);
+  });
+  const resultFormats = Array.from({ length: r.int16() }, () => r.int16());
+  return { portal, statement, formats, values, resultFormats, end: r.pos };
+}
+
+describe('encodeParse', () => {
+  it('writes name, text and type OIDs with a length that covers exactly the body', () => {
+    const b = encodeParse('s7', 'SELECT $1, $2 -- ünïcode ✓', [0, 23]);
+    const r = new Reader(b);
+    expect(r.type).toBe('P');
+    expect(r.declaredLength).toBe(b.length - 1);
+    expect(r.cstring()).toBe('s7');
+    expect(r.cstring()).toBe('SELECT $1, $2 -- ünïcode ✓');
+    expect(r.int16()).toBe(2);
+    expect([r.uint32(), r.uint32()]).toEqual([0, 23]);
+    expect(r.pos).toBe(b.length);
+  });
+
+  it('is byte-identical to pg-protocol for the unnamed statement', () => {
+    const text = 'SELECT * FROM t WHERE name = $1 AND note = $2 -- 日本語';
+    expect(encodeParse('', text, [25, 0]).equals(serialize.parse({ name: '', text, types: [25, 0] }))).toBe(true);
+  });
+
+  it('writes OIDs above 2^31 unsigned', () => {
+    const r = new Reader(encodeParse('', 'SELECT $1', [0xfffffffe]));
+    r.cstring();
+    r.cstring();
+    expect(r.int16()).toBe(1);
+    expect(r.uint32()).toBe(0xfffffffe);
+  });
+});
+
+describe('encodeBind', () => {
+  it('binds the unnamed portal with text values, NULLs and empty strings, text results', () => {
+    const b = encodeBind('stmt_1', ['42', null, '', 'grüße ✓']);
+    expect(b.readInt32BE(1)).toBe(b.length - 1);
+    const bind = readBind(b);
+    expect(bind).toMatchObject({ portal: '', statement: 'stmt_1', formats: [], values: ['42', null, '', 'grüße ✓'], resultFormats: [] });
+    expect(bind.end).toBe(b.length);
+  });
+
+  it('binds no parameters', () => {
+    const b = encodeBind('', []);
+    expect(readBind(b)).toMatchObject({ statement: '', values: [], end: b.length });
+  });
+
+  it('handles more parameters than its reusable length scratch, and stays correct for a smaller bind afterwards', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => (i % 7 === 0 ? null : `v${i}`));
+    const b = encodeBind('', many);
+    expect(readBind(b).values).toEqual(many);
+    const small = encodeBind('', ['a', null]);
+    expect(readBind(small).values).toEqual(['a', null]);
+  });
+
+  it('carries the same parameters as pg-protocol (which repeats a text format code per value)', () => {
+    const values = ['1', null, 'x y'];
+    const ours = readBind(encodeBind('', values));
+    const theirs = readBind(serialize.bind({ statement: '', values }));
+    expect(ours.values).toEqual(theirs.values);
+    expect(theirs.formats.every((f) => f === 0)).toBe(true);
+  });
+});
