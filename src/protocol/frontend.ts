@@ -30,23 +30,32 @@ export function encodeParse(name: string, text: string, types: readonly number[]
   return b;
 }
 
-/** Bind of the unnamed portal to `statement` with text parameters (null = SQL NULL) and text results. */
-export function encodeBind(statement: string, values: readonly (string | null)[]): Buffer {
+/**
+ * Bind of the unnamed portal to `statement` with text parameters (null = SQL NULL) and text results, written into
+ * one buffer between the already-encoded messages `before` and `after` (e.g. Parse before, Execute and Sync after),
+ * so a whole query goes out as one allocation.
+ */
+export function encodeBind(statement: string, values: readonly (string | null)[], before: readonly Buffer[] = [], after: readonly Buffer[] = []): Buffer {
   const statementBytes = Buffer.byteLength(statement);
-  let size = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2;
+  let bindSize = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2;
   if (scratchLengths.length < values.length) scratchLengths = new Int32Array(values.length);
   const lengths = scratchLengths;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     const length = v === null || v === undefined ? -1 : Buffer.byteLength(v);
     lengths[i] = length;
-    size += 4 + Math.max(length, 0);
+    bindSize += 4 + Math.max(length, 0);
   }
+  let size = bindSize;
+  for (const m of before) size += m.length;
+  for (const m of after) size += m.length;
   const b = Buffer.allocUnsafe(size);
-  b[0] = BIND;
-  b.writeInt32BE(size - 1, 1);
-  b[5] = 0;
-  let p = 6;
+  let p = 0;
+  for (const m of before) p += m.copy(b, p);
+  b[p] = BIND;
+  b.writeInt32BE(bindSize - 1, p + 1);
+  b[p + 5] = 0;
+  p += 6;
   p += b.write(statement, p, statementBytes, 'utf8');
   b[p++] = 0;
   b[p++] = 0;
@@ -58,6 +67,33 @@ export function encodeBind(statement: string, values: readonly (string | null)[]
     if (length > 0) p += b.write(values[i] as string, p, length, 'utf8');
   }
   b[p++] = 0;
-  b[p] = 0;
+  b[p++] = 0;
+  for (const m of after) p += m.copy(b, p);
   return b;
+}
+
+/** Parse messages of the unnamed statement by SQL text, with the parameter types they were encoded for. */
+const UNNAMED_PARSE = new Map<string, { readonly types: readonly number[]; readonly bytes: Buffer }>();
+const UNNAMED_PARSE_ENTRIES = 256;
+/** Longer texts are encoded afresh each time: the memo must not pin large statements in memory. */
+const UNNAMED_PARSE_MAX_TEXT = 4_096;
+
+/**
+ * Parse of the unnamed statement, memoised per SQL text (shared by every connection; the bytes are never mutated):
+ * a query repeated with `prepare: false` re-sends the same Parse without encoding its text again.
+ */
+export function encodeUnnamedParse(text: string, types: readonly number[]): Buffer {
+  if (text.length > UNNAMED_PARSE_MAX_TEXT) return encodeParse('', text, types);
+  const known = UNNAMED_PARSE.get(text);
+  if (known !== undefined && sameTypes(known.types, types)) return known.bytes;
+  const bytes = encodeParse('', text, types);
+  if (UNNAMED_PARSE.size >= UNNAMED_PARSE_ENTRIES) UNNAMED_PARSE.clear();
+  UNNAMED_PARSE.set(text, { types: [...types], bytes });
+  return bytes;
+}
+
+function sameTypes(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -8,7 +8,7 @@
  */
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
 import { UsageError, type DatabaseError } from '../errors.js';
-import { encodeBind, encodeParse } from '../protocol/frontend.js';
+import { encodeBind, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
   DESCRIBE_UNNAMED_PORTAL,
@@ -23,7 +23,7 @@ import {
   type RowDescriptionMessage,
 } from '../protocol/wire.js';
 import { closeStatementMessages, QueryOperation, RowCollector, type ByteBudget } from './operation.js';
-import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type Result, type RowMode } from './result.js';
+import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type Result, type RowMode, type ShapeMemo } from './result.js';
 import { statementKey, type StatementCache, type StatementInfo } from './statement-cache.js';
 
 /** Everything one extended query needs. */
@@ -41,6 +41,8 @@ export interface ExtendedQueryInit {
   readonly statement?: StatementInfo | undefined;
   /** May share a pipelined connection (PostgreSQL; the caller sets no signal or deadline). Default false. */
   readonly pipeline?: boolean;
+  /** The connection's memo of unnamed statements' row shapes; without it every RowDescription builds a new shape. */
+  readonly shapes?: ShapeMemo | undefined;
 }
 
 type Phase = 'describing' | 'executing' | 'syncing';
@@ -104,9 +106,12 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       case 'parameterDescription':
         this.#paramTypes = (msg as ParameterDescriptionMessage).dataTypeIDs;
         return false;
-      case 'rowDescription':
-        this.#described(new RowShape(fieldsFrom(msg as RowDescriptionMessage), this.#init.registry), io);
+      case 'rowDescription': {
+        const description = msg as RowDescriptionMessage;
+        const { shapes, registry, text } = this.#init;
+        this.#described(shapes !== undefined && this.#name === '' ? shapes.shapeFor(text, description, registry) : new RowShape(fieldsFrom(description), registry), io);
         return false;
+      }
       case 'noData':
         this.#described(undefined, io);
         return false;
@@ -159,7 +164,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     const values = this.#encodeFor(stmt.paramTypes);
     this.#name = stmt.name;
     this.#setShape(stmt.shape);
-    io.send([...this.#closes(), this.#bind(values), ...this.executeMessages()]);
+    io.send(this.#bind(values, this.#closes(), this.executeMessages()));
   }
 
   /** Cache miss or unnamed statement. */
@@ -174,13 +179,13 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       return;
     }
     const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
-    const parse = encodeParse(this.#name, this.#init.text, values.map((v) => v.oid));
-    const describe = this.#name === '' ? DESCRIBE_UNNAMED_PORTAL : serialize.describe({ type: 'S', name: this.#name });
-    const messages = [...this.#closes(), parse];
-    if (this.#name === '') messages.push(this.#bind(values), describe);
-    else messages.push(describe, this.#bind(values));
-    messages.push(...this.executeMessages());
-    io.send(messages);
+    const types = values.map((v) => v.oid);
+    if (this.#name === '') {
+      io.send(this.#bind(values, [...this.#closes(), encodeUnnamedParse(this.#init.text, types)], [DESCRIBE_UNNAMED_PORTAL, ...this.executeMessages()]));
+      return;
+    }
+    const parse = encodeParse(this.#name, this.#init.text, types);
+    io.send(this.#bind(values, [...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name })], this.executeMessages()));
   }
 
   /** RowDescription or NoData: remember the statement and, when describing first, send Bind now. */
@@ -201,7 +206,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       return;
     }
     this.#phase = 'executing';
-    io.send([this.#bind(values), ...this.executeMessages()]);
+    io.send(this.#bind(values, [], this.executeMessages()));
   }
 
   #serverError(io: OperationIO): void {
@@ -259,8 +264,9 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     return values.map((v, i) => this.#init.registry.encode(v, paramTypes[i] as number, i));
   }
 
-  #bind(values: readonly EncodedParam[]): Buffer {
-    return encodeBind(this.#name, values.map((v) => v.text));
+  /** Bind, written into one buffer with the messages that go before and after it. */
+  #bind(values: readonly EncodedParam[], before: readonly Buffer[], after: readonly Buffer[]): Buffer {
+    return encodeBind(this.#name, values.map((v) => v.text), before, after);
   }
 
   #closes(): Buffer[] {

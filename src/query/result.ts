@@ -60,16 +60,36 @@ type RowBuilder = (bytes: Buffer, pos: number, decoders: readonly RawDecoder[]) 
 /** Column metadata and decoders for one row description, built once and reused for every row. */
 export class RowShape {
   readonly fields: readonly Field[];
+  /** The registry the decoders came from. */
+  readonly registry: TypeRegistry;
   readonly #decoders: readonly RawDecoder[];
-  readonly #buildObject: RowBuilder;
-  readonly #buildArray: RowBuilder;
+  #buildObject: RowBuilder | undefined;
+  #buildArray: RowBuilder | undefined;
 
   constructor(fields: readonly Field[], registry: TypeRegistry) {
     this.fields = fields;
+    this.registry = registry;
     this.#decoders = fields.map((f) => registry.rawDecoder(f.typeOid));
-    const names = fields.map((f) => f.name);
-    this.#buildObject = rowBuilder(names, 'object');
-    this.#buildArray = rowBuilder(names, 'array');
+  }
+
+  /** Whether a RowDescription describes exactly these columns (same names, types and origins). */
+  matches(wire: readonly WireField[]): boolean {
+    if (wire.length !== this.fields.length) return false;
+    for (let i = 0; i < wire.length; i++) {
+      const w = wire[i] as WireField;
+      const f = this.fields[i] as Field;
+      if (
+        w.name !== f.name ||
+        w.dataTypeID !== f.typeOid ||
+        w.tableID !== f.tableOid ||
+        w.columnID !== f.columnId ||
+        w.dataTypeSize !== f.typeSize ||
+        w.dataTypeModifier !== f.typeModifier
+      ) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -82,10 +102,18 @@ export class RowShape {
       throw new ProtocolError(`DataRow has ${count} columns but RowDescription announced ${this.fields.length}`);
     }
     try {
-      return (mode === 'array' ? this.#buildArray : this.#buildObject)(row.bytes, row.start + 2, this.#decoders);
+      const build = mode === 'array' ? (this.#buildArray ??= this.#compile('array')) : (this.#buildObject ??= this.#compile('object'));
+      return build(row.bytes, row.start + 2, this.#decoders);
     } catch (err) {
       throw this.#explain(row, err);
     }
+  }
+
+  #compile(mode: RowMode): RowBuilder {
+    return rowBuilder(
+      this.fields.map((f) => f.name),
+      mode,
+    );
   }
 
   /** Find the column whose decoder failed, for the error message. */
@@ -119,6 +147,30 @@ export function fieldsFrom(msg: RowDescriptionMessage): Field[] {
     typeModifier: f.dataTypeModifier,
   }));
 }
+
+/**
+ * The last RowShape per SQL text of unnamed statements on one connection: the server describes the columns on every
+ * run, and while the description is unchanged the shape (decoders, compiled builder) is reused instead of rebuilt.
+ */
+export class ShapeMemo {
+  readonly #shapes = new Map<string, RowShape>();
+
+  /** The shape for `text`'s RowDescription `msg`, reused when it describes the same columns as last time. */
+  shapeFor(text: string, msg: RowDescriptionMessage, registry: TypeRegistry): RowShape {
+    const known = this.#shapes.get(text);
+    if (known !== undefined && known.registry === registry && known.matches(msg.fields)) return known;
+    const shape = new RowShape(fieldsFrom(msg), registry);
+    if (text.length <= MEMO_MAX_TEXT) {
+      if (this.#shapes.size >= MEMO_ENTRIES) this.#shapes.clear();
+      this.#shapes.set(text, shape);
+    }
+    return shape;
+  }
+}
+
+const MEMO_ENTRIES = 256;
+/** Longer statements are not remembered, so the memo never pins large SQL texts. */
+const MEMO_MAX_TEXT = 4_096;
 
 /** Compiled builders by row mode and column-name list, shared by all connections: compiling costs far more than a query. */
 const BUILDERS = new Map<string, RowBuilder>();

@@ -48,6 +48,30 @@ describe('query()', () => {
     }
   });
 
+  it('an unnamed statement follows the table when its columns change between runs (row shapes are not reused blindly)', async () => {
+    await client.simpleQuery('DROP TABLE IF EXISTS reshaped; CREATE TABLE reshaped (id int, v int); INSERT INTO reshaped VALUES (1, 42)');
+    const sql = 'SELECT * FROM reshaped WHERE id = $1';
+    expect((await client.query(sql, [1], { prepare: false })).rows).toEqual([{ id: 1, v: 42 }]);
+    expect((await client.query(sql, [1], { prepare: false })).rows).toEqual([{ id: 1, v: 42 }]);
+    await client.simpleQuery('ALTER TABLE reshaped ALTER COLUMN v TYPE text');
+    expect((await client.query(sql, [1], { prepare: false })).rows).toEqual([{ id: 1, v: '42' }]);
+    await client.simpleQuery("ALTER TABLE reshaped ADD COLUMN note text DEFAULT 'n'");
+    const widened = await client.query(sql, [1], { prepare: false, rowMode: 'array' });
+    expect(widened.rows).toEqual([[1, '42', 'n']]);
+    expect(widened.fields.map((f) => f.name)).toEqual(['id', 'v', 'note']);
+    await client.simpleQuery('ALTER TABLE reshaped RENAME COLUMN note TO remark');
+    expect((await client.query(sql, [1], { prepare: false })).rows).toEqual([{ id: 1, v: '42', remark: 'n' }]);
+  });
+
+  it('an unnamed statement re-sent with parameters of another type is parsed for those types', async () => {
+    const sql = 'SELECT pg_typeof($1)::text AS t';
+    const typeOf = async (paramType: number): Promise<unknown> =>
+      (await client.query<{ t: string }>(sql, ['7'], { prepare: false, paramTypes: [paramType] })).rows[0]?.t;
+    expect(await typeOf(23)).toBe('integer');
+    expect(await typeOf(25)).toBe('text');
+    expect(await typeOf(23)).toBe('integer');
+  });
+
   it('write statements report their row count', async () => {
     const res = await client.query('UPDATE summits SET country = country WHERE height > $1', [0]);
     expect(res.rowCount).toBe(3);

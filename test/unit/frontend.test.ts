@@ -1,6 +1,6 @@
 import { serialize } from 'pg-protocol';
 import { describe, expect, it } from 'vitest';
-import { encodeBind, encodeParse } from '../../src/protocol/frontend.js';
+import { encodeBind, encodeParse, encodeUnnamedParse } from '../../src/protocol/frontend.js';
 
 /** Reads a frontend message the way a server does: type, Int32 length counting itself, body. */
 class Reader {
@@ -109,5 +109,35 @@ describe('encodeBind', () => {
     const theirs = readBind(serialize.bind({ statement: '', values }));
     expect(ours.values).toEqual(theirs.values);
     expect(theirs.formats.every((f) => f === 0)).toBe(true);
+  });
+});
+
+describe('encodeBind with messages before and after it', () => {
+  it('writes them around the Bind in one buffer, each byte-identical', () => {
+    const parse = encodeParse('', 'SELECT $1', [0]);
+    const describePortal = serialize.describe({ type: 'P', name: '' });
+    const sync = serialize.sync();
+    const b = encodeBind('', ['x'], [parse], [describePortal, sync]);
+    const bind = encodeBind('', ['x']);
+    expect(b.equals(Buffer.concat([parse, bind, describePortal, sync]))).toBe(true);
+  });
+});
+
+describe('encodeUnnamedParse', () => {
+  it('re-uses the encoded Parse for the same text and types, and encodes again when the types differ', () => {
+    const text = `SELECT $1 -- memo ${Math.random()}`;
+    const first = encodeUnnamedParse(text, [23]);
+    expect(encodeUnnamedParse(text, [23])).toBe(first);
+    const other = encodeUnnamedParse(text, [25]);
+    expect(other.equals(encodeParse('', text, [25]))).toBe(true);
+    expect(encodeUnnamedParse(text, [25, 0]).equals(encodeParse('', text, [25, 0]))).toBe(true);
+    expect(first.equals(encodeParse('', text, [23]))).toBe(true);
+  });
+
+  it('encodes long texts correctly without keeping them', () => {
+    const text = `SELECT '${'x'.repeat(10_000)}', $1`;
+    const a = encodeUnnamedParse(text, [0]);
+    expect(a.equals(encodeParse('', text, [0]))).toBe(true);
+    expect(encodeUnnamedParse(text, [0])).not.toBe(a);
   });
 });
