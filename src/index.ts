@@ -6,8 +6,8 @@ export type { Result, Field, RowMode } from './query/result.js';
 export type { ServerInfo } from './protocol/server-info.js';
 export { RowStream } from './query/stream.js';
 export type { StreamOptions } from './query/stream.js';
-export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk.js';
-export type { BulkResult, ExecuteManyOptions } from './query/bulk.js';
+export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk-api.js';
+export type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 export { OID } from './codecs/oids.js';
 export { createPool, Pool, PoolConnection, PoolStream } from './pool.js';
 export type {

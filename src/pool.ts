@@ -13,7 +13,7 @@ import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPo
 import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
-import type { BulkResult, ExecuteManyOptions } from './query/bulk.js';
+import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 import type { Result } from './query/result.js';
 import type { StreamOptions } from './query/stream.js';
 

@@ -4,7 +4,7 @@
  */
 import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
 import { UsageError } from '../errors.js';
-import type { BulkResult, ExecuteManyOptions } from '../query/bulk.js';
+import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
 import type { Result } from '../query/result.js';
 import type { StreamOptions } from '../query/stream.js';
 import type { PoolableStream } from './options.js';

@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { StreamConsumedError, UsageError } from '../errors.js';
+import { IdleDeadline, idleTimeoutError } from '../query/idle-deadline.js';
 import type { Field } from '../query/result.js';
 import type { StreamOptions } from '../query/stream.js';
 import type { PoolConnection } from './connection.js';
@@ -31,10 +32,7 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   #released: Promise<void> | undefined;
   #error: unknown;
   #pulling = false;
-  /** Pull counter for the idle deadline: one timer per idle period, not one per row. */
-  #pulls = 0;
-  #pullsAtArm = 0;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #idle: IdleDeadline;
   readonly #onAbort = (): void => {
     this.#error ??= this.#options.signal?.reason;
     void this.#finish();
@@ -51,6 +49,7 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
     this.#params = params;
     this.#options = options;
     this.#idleTimeoutMs = idle;
+    this.#idle = new IdleDeadline(idle, () => this.#pulling, () => this.#idleExpired());
   }
 
   /** The result columns once the server described them (after the first pull). */
@@ -92,7 +91,7 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
       throw this.#error;
     }
     this.#pulling = true;
-    this.#pulls++;
+    this.#idle.pulled();
     try {
       const iterator = this.#iterator ?? (await this.#start());
       const result = await iterator.next();
@@ -125,14 +124,14 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
     this.#inner = connection.stream<R>(this.#text, this.#params, { ...this.#options, idleTimeoutMs: 0 });
     signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#iterator = this.#inner[Symbol.asyncIterator]();
-    this.#armIdle();
+    this.#idle.arm();
     return this.#iterator;
   }
 
   /** Close the inner stream (waits until its portal is done on the wire), then release the connection. Once. */
   #finish(): Promise<void> {
     this.#released ??= (async () => {
-      this.#clearIdle();
+      this.#idle.clear();
       this.#options.signal?.removeEventListener('abort', this.#onAbort);
       const connection = this.#connection;
       if (connection === undefined) return;
@@ -145,28 +144,10 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
     return this.#released;
   }
 
-  #armIdle(): void {
-    if (this.#idleTimeoutMs === 0) return;
-    this.#pullsAtArm = this.#pulls;
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      if (this.#error !== undefined) return;
-      if (this.#pulling || this.#pulls !== this.#pullsAtArm) {
-        this.#armIdle();
-        return;
-      }
-      this.#error = new UsageError(
-        `The stream was not read for idleTimeoutMs=${this.#idleTimeoutMs}; it was closed and its connection returned to the pool. ` +
-          'Consume the stream promptly, close() it when done, or raise idleTimeoutMs',
-        { code: 'STREAM_IDLE_TIMEOUT' },
-      );
-      void this.#finish();
-    }, this.#idleTimeoutMs);
-    this.#timer.unref();
-  }
-
-  #clearIdle(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+  /** The idle deadline passed: close the stream and give its connection back. */
+  #idleExpired(): void {
+    if (this.#error !== undefined) return;
+    this.#error = idleTimeoutError(this.#idleTimeoutMs, 'it was closed and its connection returned to the pool');
+    void this.#finish();
   }
 }

@@ -19,12 +19,9 @@
  */
 import type { TypeRegistry } from '../codecs/registry.js';
 import {
-  ConnectionClosedError,
-  ConnectionError,
   DatabaseError,
   ParameterError,
   QueryCanceledError,
-  QueryTimeoutError,
   UsageError,
 } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
@@ -41,147 +38,9 @@ import {
   type ParameterDescriptionMessage,
   type ReadyForQueryMessage,
 } from '../protocol/wire.js';
+import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkResult, type BulkSettings } from './bulk-api.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag } from './result.js';
-
-/** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, WIRE.md §4.2). */
-export const BULK_UNKNOWN = -2;
-/** Count of a row that failed (CrateDB reports it with no message, WIRE.md §4.2; also used for our own failures). */
-export const BULK_FAILED = -3;
-
-/** Options for client.executeMany(). */
-export interface ExecuteManyOptions {
-  /** Rows per chunk (one Sync each). Default 1000. */
-  chunkRows?: number;
-  /** Byte budget of one chunk's Bind/Execute messages; a chunk always holds at least one row. Default 4 MiB. */
-  chunkBytes?: number;
-  /**
-   * After the batch, re-run one at a time (one Sync each) the rows that failed or were not applied, to obtain each
-   * row's DatabaseError: CrateDB reports a failed bulk item as `-3` with no message, and on PostgreSQL the other rows
-   * of a failing row's chunk were rolled back. `'failed-and-zero'` also re-runs rows that reported 0: on CrateDB an
-   * UPDATE/DELETE item whose evaluation failed at run time reports 0, not -3. A re-run applies the rows that succeed.
-   * Not done after an abort, a cancel, or when the caller's transaction was aborted. Default false.
-   */
-  retryFailedRows?: boolean | 'failed-and-zero';
-  /** Abort: a queued call is dropped; a running one is cancelled and sends no further chunk. Rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Cancel after this many milliseconds (QueryTimeoutError). Default: the client's `queryTimeoutMs`. */
-  timeoutMs?: number;
-}
-
-/** The outcome of executeMany(): every input row is accounted for. */
-export interface BulkResult {
-  /**
-   * One entry per input row: rows affected (≥ 0), {@link BULK_UNKNOWN} (-2) when the server did not know, or
-   * {@link BULK_FAILED} (-3) for rows in `failed`. Rows in `notApplied` report 0. On CrateDB a 0 from an UPDATE or
-   * DELETE may hide a run-time failure of that row (WIRE.md §4.2); see `retryFailedRows: 'failed-and-zero'`.
-   */
-  readonly rowCounts: number[];
-  /** Indices of rows that failed: `-3` from CrateDB, an ErrorResponse for that row, or a value that could not be encoded. */
-  readonly failed: number[];
-  /**
-   * Indices of rows that did not take effect without failing themselves: rolled back with their chunk on PostgreSQL
-   * (or with the caller's aborted transaction), not executed after an error, an abort or a cancel.
-   */
-  readonly notApplied: number[];
-  /**
-   * The error of each failed row the server (or the encoder) named: PostgreSQL's ErrorResponse, CrateDB's per-item
-   * ErrorResponses, a whole-chunk ErrorResponse (shared by the rows of that chunk), a ParameterError, or the error
-   * from a re-run. CrateDB's `-3` items have none unless re-run.
-   */
-  readonly errors: Map<number, DatabaseError | ParameterError>;
-}
-
-/**
- * The connection was lost during executeMany(). `result` covers every input row: rows of acknowledged chunks are
- * final, `unknownRows` were sent but not acknowledged (the server may or may not have applied them; their count is
- * -2), and rows never sent are in `result.notApplied`.
- */
-export class BulkInterruptedError extends ConnectionClosedError {
-  readonly result: BulkResult;
-  /** Chunks whose ReadyForQuery arrived. */
-  readonly acknowledgedChunks: number;
-  /** Rows `[0, acknowledgedRows)` belong to acknowledged chunks. */
-  readonly acknowledgedRows: number;
-  readonly unknownRows: readonly number[];
-
-  constructor(cause: Error, result: BulkResult, acknowledgedChunks: number, acknowledgedRows: number, unknownRows: readonly number[]) {
-    const where = cause instanceof ConnectionError ? { host: cause.host, port: cause.port } : {};
-    super(
-      `${cause.message} during executeMany(): ${acknowledgedChunks} chunk(s) with ${acknowledgedRows} row(s) acknowledged, ` +
-        `${unknownRows.length} row(s) in flight with unknown outcome; see error.result`,
-      { ...where, cause },
-    );
-    this.result = result;
-    this.acknowledgedChunks = acknowledgedChunks;
-    this.acknowledgedRows = acknowledgedRows;
-    this.unknownRows = unknownRows;
-  }
-}
-
-/** Validated executeMany() settings. */
-export interface BulkSettings {
-  readonly chunkRows: number;
-  readonly chunkBytes: number;
-  readonly retry: false | 'failed' | 'failed-and-zero';
-}
-
-const DEFAULT_CHUNK_ROWS = 1000;
-const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/** Check the statement, the rows and the options before anything is sent; throws UsageError. */
-export function checkBulkInput(text: string, rows: unknown, options: ExecuteManyOptions): BulkSettings {
-  if (text.trim() === '') throw new UsageError('executeMany(): the SQL text is empty');
-  if (!Array.isArray(rows)) throw new UsageError('executeMany(text, rows): rows must be an array of parameter arrays');
-  const width = Array.isArray(rows[0]) ? rows[0].length : -1;
-  for (let i = 0; i < rows.length; i++) {
-    const row: unknown = rows[i];
-    if (!Array.isArray(row)) throw new UsageError(`executeMany(): row ${i} is not an array of parameter values`);
-    if (row.length !== width) {
-      throw new UsageError(`executeMany(): row ${i} has ${row.length} value(s) but row 0 has ${width}; every row needs one value per $n`);
-    }
-  }
-  const retry = options.retryFailedRows;
-  if (retry !== undefined && retry !== true && retry !== false && retry !== 'failed-and-zero') {
-    throw new UsageError(`executeMany(): retryFailedRows must be true, false or 'failed-and-zero', got ${String(retry)}`);
-  }
-  return {
-    chunkRows: positiveInt('chunkRows', options.chunkRows, DEFAULT_CHUNK_ROWS),
-    chunkBytes: positiveInt('chunkBytes', options.chunkBytes, DEFAULT_CHUNK_BYTES),
-    retry: retry === true ? 'failed' : (retry ?? false),
-  };
-}
-
-function positiveInt(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw new UsageError(`executeMany(): ${name} must be a positive integer, got ${String(value)}`);
-  return value;
-}
-
-/** The result for zero input rows (no round trip). */
-export function emptyBulkResult(): BulkResult {
-  return { rowCounts: [], failed: [], notApplied: [], errors: new Map() };
-}
-
-/**
- * One signal for the caller's `signal` and the timeout, so the operation itself can see that it must send no further
- * chunk (a CancelRequest landing between two chunks is ignored by the server).
- */
-export function linkBulkDeadline(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal | undefined; dispose(): void } {
-  if (!(timeoutMs > 0)) return { signal, dispose: () => undefined };
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  if (signal?.aborted === true) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new QueryTimeoutError(timeoutMs)), timeoutMs);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
 
 /** Everything one executeMany() needs. */
 export interface BulkInit extends BulkSettings {

@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { StreamConsumedError, UsageError } from '../errors.js';
+import { IdleDeadline, idleTimeoutError } from './idle-deadline.js';
 import type { PortalConsumer, PortalOperation } from './portal.js';
 import type { Field, RowMode } from './result.js';
 
@@ -111,16 +112,14 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
   #error: unknown;
   #waiters: (() => boolean)[] = [];
   #wakeScheduled = false;
-  /** Pull counter for the idle deadline (cheaper than reading a clock per row). */
-  #pulls = 0;
-  #pullsAtArm = 0;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #idle: IdleDeadline;
 
   /** @internal Created by client.stream(). */
   constructor(host: StreamHost, settings: StreamSettings, signal: AbortSignal | undefined) {
     this.#host = host;
     this.#settings = settings;
     this.#signal = signal;
+    this.#idle = new IdleDeadline(settings.idleTimeoutMs, () => this.#waiters.length > 0, () => this.#idleExpired());
   }
 
   /** The result columns, once the server has described them (after the first pull); undefined before. */
@@ -199,12 +198,12 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
       () => this.#settled(false, undefined),
       (err: unknown) => this.#settled(true, err),
     );
-    this.#armIdle();
+    this.#idle.arm();
   }
 
   #next(): Promise<IteratorResult<R, undefined>> {
     if (this.#phase === 'new') this.#begin();
-    this.#pulls++;
+    this.#idle.pulled();
     try {
       const r = this.#poll();
       if (r !== undefined) return Promise.resolve(r);
@@ -228,7 +227,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
   #feed(readable: Readable): void {
     if (this.#phase === 'new') this.#begin();
     for (;;) {
-      this.#pulls++;
+      this.#idle.pulled();
       let r: IteratorResult<R, undefined> | undefined;
       try {
         r = this.#poll();
@@ -289,7 +288,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /** The operation finished on the wire (ReadyForQuery, or the connection failed). */
   #settled(failed: boolean, err: unknown): void {
-    this.#clearIdle();
+    this.#idle.clear();
     this.#signal?.removeEventListener('abort', this.#onAbort);
     if (this.#phase === 'running') {
       if (failed) {
@@ -342,35 +341,10 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     });
   }
 
-  #armIdle(): void {
-    const ms = this.#settings.idleTimeoutMs;
-    if (ms <= 0) return;
-    this.#pullsAtArm = this.#pulls;
-    this.#timer = setTimeout(this.#onIdleTick, ms);
-    this.#timer.unref();
-  }
-
-  #clearIdle(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
-
-  /** Idle means: nobody is waiting for a row and no row was pulled since the last tick. */
-  readonly #onIdleTick = (): void => {
-    this.#timer = undefined;
+  /** The idle deadline passed: close the portal to free the connection. */
+  #idleExpired(): void {
     if (this.#phase !== 'running') return;
-    if (this.#waiters.length > 0 || this.#pulls !== this.#pullsAtArm) {
-      this.#armIdle();
-      return;
-    }
-    const ms = this.#settings.idleTimeoutMs;
-    this.#fail(
-      new UsageError(
-        `The stream was not read for idleTimeoutMs=${ms}; its portal was closed to free the connection. ` +
-          'Consume the stream promptly, close() it when done, or raise idleTimeoutMs',
-        { code: 'STREAM_IDLE_TIMEOUT' },
-      ),
-    );
+    this.#fail(idleTimeoutError(this.#settings.idleTimeoutMs, 'its portal was closed to free the connection'));
     this.#stopOperation(false);
-  };
+  }
 }

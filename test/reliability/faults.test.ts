@@ -14,7 +14,7 @@ import {
   QueryTimeoutError,
 } from '../../src/errors.js';
 import { createPool, type Pool } from '../../src/pool.js';
-import { BulkInterruptedError } from '../../src/query/bulk.js';
+import { BulkInterruptedError } from '../../src/query/bulk-api.js';
 import { closedPort, startFaultProxy, type Fault, type FaultProxy, type ProxiedConnection } from '../support/fault-proxy.js';
 import { failOnStrayErrors, rejection, settle, usePostgres } from './oracle.js';
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/client.js';
 import type { ConnectOptions } from '../../src/config.js';
 import { ClientClosedError, ConnectionClosedError, DatabaseError, ProtocolError } from '../../src/errors.js';
-import { BulkInterruptedError } from '../../src/query/bulk.js';
+import { BulkInterruptedError } from '../../src/query/bulk-api.js';
 import { failOnStrayErrors, rejection, settle } from './oracle.js';
 import {
   authentication,

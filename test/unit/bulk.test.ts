@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { TypeRegistry } from '../../src/codecs/registry.js';
 import { ConnectionClosedError, DatabaseError, ParameterError, UsageError } from '../../src/errors.js';
 import { Session } from '../../src/protocol/session.js';
-import { BulkInterruptedError, BulkOperation, checkBulkInput, type BulkInit } from '../../src/query/bulk.js';
+import { BulkInterruptedError, checkBulkInput } from '../../src/query/bulk-api.js';
+import { BulkOperation, type BulkInit } from '../../src/query/bulk.js';
 import * as be from '../crate/fake/backend.js';
 import { FrameReader, decodeMessage, type FrontendMessage } from '../crate/fake/frontend.js';
 
