@@ -43,6 +43,8 @@ export type ParentMessage = { readonly type: 'run'; readonly units: number } | {
 /** One timed run; `error` is set when the result was wrong (then the figure is not reported). */
 export interface RunResult {
   readonly elapsedMs: number;
+  /** CPU time (user + system) the worker process used during the timed part, in microseconds. */
+  readonly cpuUs: number;
   readonly units: number;
   readonly error: string | undefined;
 }

@@ -20,6 +20,10 @@ export interface DriverResult {
   /** Units per second, one per timed round, in round order. */
   readonly rates: number[];
   summary: Summary | undefined;
+  /** The worker's CPU time (user + system) per unit in microseconds, one per timed round. */
+  readonly cpuUsPerUnit: number[];
+  /** Median of {@link cpuUsPerUnit}: the driver's own cost, which the server's speed hardly moves. */
+  cpuMedianUs: number | undefined;
   /** RSS after connecting, before the warm-up. */
   baselineRssMB: number | undefined;
   /** process.resourceUsage().maxRSS of the worker at the end. */

@@ -78,7 +78,7 @@ interface Entry {
 }
 
 function newResult(driver: DriverName): DriverResult {
-  return { driver, status: 'ok', reason: undefined, rates: [], summary: undefined, baselineRssMB: undefined, peakRssMB: undefined };
+  return { driver, status: 'ok', reason: undefined, rates: [], summary: undefined, cpuUsPerUnit: [], cpuMedianUs: undefined, baselineRssMB: undefined, peakRssMB: undefined };
 }
 
 async function startWorkers(spec: WorkloadSpec, options: Options, target: Target, plainRows: number, label: string): Promise<{ results: DriverResult[]; entries: Entry[] }> {
@@ -110,8 +110,8 @@ async function startWorkers(spec: WorkloadSpec, options: Options, target: Target
   return { results, entries };
 }
 
-/** One run of one driver; its rate in units/s, or undefined after recording why it failed. */
-async function runOnce(spec: WorkloadSpec, target: Target, entry: Entry, units: number): Promise<number | undefined> {
+/** One run of one driver: units/s and CPU µs per unit, or undefined after recording why it failed. */
+async function runOnce(spec: WorkloadSpec, target: Target, entry: Entry, units: number): Promise<{ rate: number; cpuUs: number } | undefined> {
   if (spec.id === '6') await target.clearInsert();
   entry.worker.send({ type: 'run', units });
   const message = await entry.worker.next(RUN_TIMEOUT_MS);
@@ -127,7 +127,7 @@ async function runOnce(spec: WorkloadSpec, target: Target, entry: Entry, units: 
     entry.result.reason = error;
     return undefined;
   }
-  return units / (message.result.elapsedMs / 1000);
+  return { rate: units / (message.result.elapsedMs / 1000), cpuUs: message.result.cpuUs / units };
 }
 
 async function runWorkload(spec: WorkloadSpec, index: number, options: Options, target: Target, plainRows: number): Promise<WorkloadResult> {
@@ -144,10 +144,11 @@ async function runWorkload(spec: WorkloadSpec, index: number, options: Options, 
   for (let round = 1; round <= options.rounds; round++) {
     for (const entry of active()) {
       progress(`${label} round ${round}/${options.rounds} · ${entry.result.driver}…`);
-      const rate = await runOnce(spec, target, entry, units);
-      if (rate !== undefined) {
-        entry.result.rates.push(rate);
-        progress(`${label} round ${round}/${options.rounds} · ${entry.result.driver} ${formatRate(rate)} ${per}`);
+      const run = await runOnce(spec, target, entry, units);
+      if (run !== undefined) {
+        entry.result.rates.push(run.rate);
+        entry.result.cpuUsPerUnit.push(run.cpuUs);
+        progress(`${label} round ${round}/${options.rounds} · ${entry.result.driver} ${formatRate(run.rate)} ${per}`);
       }
     }
   }
@@ -159,7 +160,10 @@ async function runWorkload(spec: WorkloadSpec, index: number, options: Options, 
     await entry.worker.waitExit(START_TIMEOUT_MS);
   }
   for (const r of results) {
-    if (r.status === 'ok' && r.rates.length > 0) r.summary = summarize(r.rates);
+    if (r.status === 'ok' && r.rates.length > 0) {
+      r.summary = summarize(r.rates);
+      r.cpuMedianUs = summarize(r.cpuUsPerUnit).median;
+    }
   }
   return { id: spec.id, slug: spec.slug, title: spec.title, unit: spec.unit, units, warmupUnits, drivers: results };
 }

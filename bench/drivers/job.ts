@@ -7,6 +7,17 @@ import { pointIds, plainRowError, RowChecker, verifyDocs } from '../data.js';
 import type { RunResult } from '../protocol.js';
 import { POOL_CALLERS } from '../workloads.js';
 
+/** Wall clock and process CPU time from now on. */
+function startClock(): () => { elapsedMs: number; cpuUs: number } {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  return () => {
+    const elapsedMs = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    return { elapsedMs, cpuUs: used.user + used.system };
+  };
+}
+
 /** One workload ready to run on one driver (connections open, statements prepared). */
 export interface Job {
   run(units: number): Promise<RunResult>;
@@ -27,12 +38,12 @@ export function sequentialJob(fn: PointQuery, maxId: number, close: () => Promis
     async run(units) {
       const ids = pointIds(units, maxId);
       let error: string | undefined;
-      const start = performance.now();
+      const stop = startClock();
       for (let i = 0; i < units; i++) {
         const err = await fn(ids[i] as number);
         if (err !== undefined && error === undefined) error = err;
       }
-      return { elapsedMs: performance.now() - start, units, error };
+      return { ...stop(), units, error };
     },
     close,
   };
@@ -51,9 +62,9 @@ export function concurrentJob(fn: PointQuery, maxId: number, close: () => Promis
           if (err !== undefined && error === undefined) error = err;
         }
       };
-      const start = performance.now();
+      const stop = startClock();
       await Promise.all(Array.from({ length: POOL_CALLERS }, caller));
-      return { elapsedMs: performance.now() - start, units, error };
+      return { ...stop(), units, error };
     },
     close,
   };
@@ -66,15 +77,15 @@ export type PlainTuple = readonly [unknown, unknown, unknown, unknown];
 export function readWholeJob<R>(read: (n: number) => Promise<readonly R[]>, toTuple: (row: R) => PlainTuple, close: () => Promise<void>): Job {
   return {
     async run(units) {
-      const start = performance.now();
+      const stop = startClock();
       const rows = await read(units);
-      const elapsedMs = performance.now() - start;
+      const timing = stop();
       const checker = new RowChecker();
       for (const row of rows) {
         const [id, name, value, ts] = toTuple(row);
         checker.add(id, name, value, ts);
       }
-      return { elapsedMs, units, error: checker.verify(units) };
+      return { ...timing, units, error: checker.verify(units) };
     },
     close,
   };
@@ -85,9 +96,9 @@ export function streamJob(stream: (n: number, checker: RowChecker) => Promise<vo
   return {
     async run(units) {
       const checker = new RowChecker();
-      const start = performance.now();
+      const stop = startClock();
       await stream(units, checker);
-      return { elapsedMs: performance.now() - start, units, error: checker.verify(units) };
+      return { ...stop(), units, error: checker.verify(units) };
     },
     close,
   };
@@ -98,9 +109,9 @@ export function insertJob<T>(build: (n: number) => T, insert: (rows: T) => Promi
   return {
     async run(units) {
       const rows = build(units);
-      const start = performance.now();
+      const stop = startClock();
       await insert(rows);
-      return { elapsedMs: performance.now() - start, units, error: undefined };
+      return { ...stop(), units, error: undefined };
     },
     close,
   };
@@ -113,10 +124,10 @@ export type DocTuple = readonly [unknown, unknown, unknown, unknown];
 export function docsJob<R>(read: (n: number) => Promise<readonly R[]>, toTuple: (row: R) => DocTuple, close: () => Promise<void>): Job {
   return {
     async run(units) {
-      const start = performance.now();
+      const stop = startClock();
       const rows = await read(units);
-      const elapsedMs = performance.now() - start;
-      return { elapsedMs, units, error: verifyDocs(rows.map(toTuple), units) };
+      const timing = stop();
+      return { ...timing, units, error: verifyDocs(rows.map(toTuple), units) };
     },
     close,
   };

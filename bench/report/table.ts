@@ -2,7 +2,7 @@
 import type { BenchReport, DriverResult, Ratio, WorkloadResult } from '../results.js';
 import { formatRate } from '../stats.js';
 
-export const RESULT_HEADER = ['#', 'workload', 'driver', 'median', 'min – max', 'IQR', 'peak RSS', 'cratewire ÷ driver', 'note'] as const;
+export const RESULT_HEADER = ['#', 'workload', 'driver', 'median', 'min – max', 'IQR', 'client CPU/unit', 'peak RSS', 'cratewire ÷ driver', 'note'] as const;
 
 const STATUS_TEXT: Readonly<Record<DriverResult['status'], string>> = {
   ok: '',
@@ -31,12 +31,13 @@ export function resultRows(report: BenchReport): string[][] {
       const rss = d.peakRssMB === undefined ? '' : `${d.peakRssMB} MB${base}`;
       if (d.status !== 'ok' || d.summary === undefined) {
         const reason = d.reason === undefined || d.reason === STATUS_TEXT[d.status] ? '' : `: ${d.reason}`;
-        rows.push([...head, '—', '', '', rss, '', `${STATUS_TEXT[d.status]}${reason}`]);
+        rows.push([...head, '—', '', '', '', rss, '', `${STATUS_TEXT[d.status]}${reason}`]);
         return;
       }
       const s = d.summary;
       const ratio = d.driver === 'cratewire' ? '' : ratioText(report.ratios.find((r) => r.workload === w.id && r.peer === d.driver));
-      rows.push([...head, formatRate(s.median), `${formatRate(s.min)} – ${formatRate(s.max)}`, `${formatRate(s.q1)} – ${formatRate(s.q3)}`, rss, ratio, '']);
+      const cpu = d.cpuMedianUs === undefined ? '' : `${d.cpuMedianUs.toPrecision(3)} µs`;
+      rows.push([...head, formatRate(s.median), `${formatRate(s.min)} – ${formatRate(s.max)}`, `${formatRate(s.q1)} – ${formatRate(s.q3)}`, cpu, rss, ratio, '']);
     });
   }
   return rows;
