@@ -531,23 +531,29 @@ export class Client implements AsyncDisposable {
 
   #preparedStatement(info: StatementInfo): PreparedStatement {
     let closed = false;
-    const run = async <R>(params: readonly unknown[] = [], options: Omit<QueryOptions, 'prepare' | 'paramTypes'> = {}): Promise<Result<R>> => {
-      if (closed) throw new UsageError('This prepared statement was closed; prepare it again');
-      this.#checkUsable();
-      if (!Array.isArray(params)) throw new UsageError('execute(params, options): params must be an array of values');
-      checkCallOptions('execute', options);
-      const op = new ExtendedQuery({
-        text: info.text,
-        values: params,
-        rowMode: options.rowMode ?? 'object',
-        registry: this.#types(),
-        maxResultBytes: this.#config.maxResultBytes,
-        paramTypes: undefined,
-        cache: undefined,
-        statement: info,
-        pipeline: this.#mayPipeline(options),
-      });
-      return (await this.#run(op, options, info.text, params)) as Result<R>;
+    // Not async, like query(): one promise layer fewer per execution; bad input still rejects.
+    const run = <R>(params: readonly unknown[] = [], options: Omit<QueryOptions, 'prepare' | 'paramTypes'> = {}): Promise<Result<R>> => {
+      let op: ExtendedQuery;
+      try {
+        if (closed) throw new UsageError('This prepared statement was closed; prepare it again');
+        this.#checkUsable();
+        if (!Array.isArray(params)) throw new UsageError('execute(params, options): params must be an array of values');
+        checkCallOptions('execute', options);
+        op = new ExtendedQuery({
+          text: info.text,
+          values: params,
+          rowMode: options.rowMode ?? 'object',
+          registry: this.#types(),
+          maxResultBytes: this.#config.maxResultBytes,
+          paramTypes: undefined,
+          cache: undefined,
+          statement: info,
+          pipeline: this.#mayPipeline(options),
+        });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return this.#run(op, options, info.text, params) as Promise<Result<R>>;
     };
     return {
       text: info.text,
