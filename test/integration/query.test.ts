@@ -196,6 +196,19 @@ describe('prepare()', () => {
     await expect(stmt.execute([1])).rejects.toThrow(UsageError);
   });
 
+  it('a failing execution rejects with the SQLSTATE, the query and the caller in its stack; bad input rejects too', async () => {
+    const stmt = await client.prepare('SELECT 10 / $1::int AS q');
+    const err = (await stmt.execute([0]).catch((e: unknown) => e)) as DatabaseError;
+    expect(err).toBeInstanceOf(DatabaseError);
+    expect(err.sqlstate).toBe('22012');
+    expect(err.query).toBe('SELECT 10 / $1::int AS q');
+    expect(err.stack).toContain('query.test.ts');
+    const bad = stmt.execute('not an array' as unknown as unknown[]);
+    await expect(bad).rejects.toThrow(UsageError);
+    expect((await stmt.execute([5])).rows).toEqual([{ q: 2 }]);
+    await stmt.close();
+  });
+
   it('a Date for a date column is encoded for the described type', async () => {
     await client.simpleQuery('DROP TABLE IF EXISTS days; CREATE TABLE days (d date, ts timestamptz)');
     const when = new Date(Date.UTC(2024, 1, 29, 23, 30));
