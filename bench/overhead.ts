@@ -12,26 +12,19 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildCratewire } from './build-cratewire.js';
+import { cstring, floorRequest, frame } from './drivers/wire-floor.js';
 import { summarize } from './stats.js';
 
-function message(type: string, body: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.write(type, 0, 'latin1');
-  head.writeInt32BE(body.length + 4, 1);
-  return Buffer.concat([head, body]);
-}
-
-const cstring = (s: string): Buffer => Buffer.from(`${s}\0`);
-const parameterStatus = (k: string, v: string): Buffer => message('S', Buffer.concat([cstring(k), cstring(v)]));
-const READY = message('Z', Buffer.from('I'));
+const parameterStatus = (k: string, v: string): Buffer => frame('S', Buffer.concat([cstring(k), cstring(v)]));
+const READY = frame('Z', Buffer.from('I'));
 const STARTUP_REPLY = Buffer.concat([
-  message('R', Buffer.alloc(4)),
+  frame('R', Buffer.alloc(4)),
   parameterStatus('server_version', '18.4'),
   parameterStatus('client_encoding', 'UTF8'),
   parameterStatus('DateStyle', 'ISO, MDY'),
   parameterStatus('integer_datetimes', 'on'),
   parameterStatus('standard_conforming_strings', 'on'),
-  message('K', Buffer.alloc(8)),
+  frame('K', Buffer.alloc(8)),
   READY,
 ]);
 const ROW_DESCRIPTION = (() => {
@@ -39,10 +32,10 @@ const ROW_DESCRIPTION = (() => {
   field.writeInt32BE(23, 6);
   field.writeInt16BE(4, 10);
   field.writeInt32BE(-1, 12);
-  return message('T', Buffer.concat([Buffer.from([0, 1]), cstring('v'), field]));
+  return frame('T', Buffer.concat([Buffer.from([0, 1]), cstring('v'), field]));
 })();
-const BEFORE_ROW = Buffer.concat([message('1', Buffer.alloc(0)), message('2', Buffer.alloc(0)), ROW_DESCRIPTION]);
-const AFTER_ROW = Buffer.concat([message('C', cstring('SELECT 1')), READY]);
+const BEFORE_ROW = Buffer.concat([frame('1', Buffer.alloc(0)), frame('2', Buffer.alloc(0)), ROW_DESCRIPTION]);
+const AFTER_ROW = Buffer.concat([frame('C', cstring('SELECT 1')), READY]);
 const SQL = 'SELECT $1::int AS v';
 
 /** An in-memory PostgreSQL that answers the startup and every extended-query Sync, echoing the one text parameter. */
@@ -84,7 +77,7 @@ class CannedServerSocket extends Duplex {
         const row = Buffer.alloc(6);
         row.writeInt16BE(1, 0);
         row.writeInt32BE(this.#parameter.length, 2);
-        replies.push(BEFORE_ROW, message('D', Buffer.concat([row, this.#parameter])), AFTER_ROW);
+        replies.push(BEFORE_ROW, frame('D', Buffer.concat([row, this.#parameter])), AFTER_ROW);
       }
       at += length + 1;
     }
@@ -120,20 +113,10 @@ async function openBare(): Promise<QueryFn> {
   const ready = new Promise<number>((resolve) => (waiter = resolve));
   socket.write(Buffer.from([0, 0, 0, 8, 0, 3, 0, 0]));
   await ready;
-  const parse = message('P', Buffer.concat([cstring(''), cstring(SQL), Buffer.from([0, 0])]));
-  const tail = Buffer.concat([message('D', Buffer.from('P\0')), message('E', Buffer.concat([cstring(''), Buffer.alloc(4)])), message('S', Buffer.alloc(0))]);
+  const request = floorRequest(SQL);
   return (n) => {
-    const text = String(n);
-    const bind = Buffer.allocUnsafe(15 + text.length + 2);
-    bind[0] = 0x42;
-    bind.writeInt32BE(bind.length - 1, 1);
-    bind.writeInt32BE(0, 5);
-    bind.writeInt16BE(1, 9);
-    bind.writeInt32BE(text.length, 11);
-    bind.write(text, 15, 'latin1');
-    bind.writeInt16BE(0, 15 + text.length);
     const reply = new Promise<number>((resolve) => (waiter = resolve));
-    socket.write(Buffer.concat([parse, bind, tail]));
+    socket.write(request(String(n)));
     return reply;
   };
 }

@@ -11,14 +11,16 @@ import type { WorkerConfig } from '../protocol.js';
 import { SQL_INT } from '../workloads.js';
 import { checkInt, sequentialJob, Unavailable, type Job } from './job.js';
 
-function message(type: string, body: Buffer): Buffer {
+/** One protocol message: type byte, Int32 length (counting itself), body. */
+export function frame(type: string, body: Buffer): Buffer {
   const head = Buffer.alloc(5);
   head.write(type, 0, 'latin1');
   head.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([head, body]);
 }
 
-function cstring(s: string): Buffer {
+/** A NUL-terminated UTF-8 string. */
+export function cstring(s: string): Buffer {
   return Buffer.from(`${s}\0`, 'utf8');
 }
 
@@ -81,6 +83,31 @@ class FloorConnection {
   }
 }
 
+/**
+ * The bytes of one run of `sql` with one text parameter on the unnamed statement: Parse, Bind (no format codes, so
+ * text; text results), Describe portal, Execute, Sync — what cratewire and pg send for it — from constant bytes
+ * around the parameter. The parameter must be ASCII.
+ */
+export function floorRequest(sql: string): (param: string) => Buffer {
+  const parse = frame('P', Buffer.concat([cstring(''), cstring(sql), Buffer.from([0, 0])]));
+  const tail = Buffer.concat([
+    frame('D', Buffer.concat([Buffer.from('P'), cstring('')])),
+    frame('E', Buffer.concat([cstring(''), Buffer.alloc(4)])),
+    frame('S', Buffer.alloc(0)),
+  ]);
+  return (param) => {
+    const bind = Buffer.allocUnsafe(1 + 4 + 2 + 2 + 2 + 4 + param.length + 2);
+    bind[0] = 0x42;
+    bind.writeInt32BE(bind.length - 1, 1);
+    bind.writeInt32BE(0, 5);
+    bind.writeInt16BE(1, 9);
+    bind.writeInt32BE(param.length, 11);
+    bind.write(param, 15, 'latin1');
+    bind.writeInt16BE(0, 15 + param.length);
+    return Buffer.concat([parse, bind, tail]);
+  };
+}
+
 /** Opens workload 1b on the floor client. */
 export async function openJob(config: WorkerConfig): Promise<Job> {
   if (config.workload !== '1b') throw new Unavailable('the wire floor is a reference for workload 1b only');
@@ -97,29 +124,14 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
   socket.write(startupMessage(decodeURIComponent(url.username), decodeURIComponent(url.pathname.slice(1))));
   await ready;
 
-  const parse = message('P', Buffer.concat([cstring(''), cstring(SQL_INT), Buffer.from([0, 0])]));
-  const tail = Buffer.concat([
-    message('D', Buffer.concat([Buffer.from('P'), cstring('')])),
-    message('E', Buffer.concat([cstring(''), Buffer.alloc(4)])),
-    message('S', Buffer.alloc(0)),
-  ]);
+  const request = floorRequest(SQL_INT);
   const close = async (): Promise<void> => {
-    socket.end(message('X', Buffer.alloc(0)));
+    socket.end(frame('X', Buffer.alloc(0)));
   };
   return sequentialJob(
     async (n) => {
-      const text = String(n);
-      // Bind: unnamed portal and statement, no format codes (text), one parameter, text results.
-      const bind = Buffer.allocUnsafe(1 + 4 + 2 + 2 + 2 + 4 + text.length + 2);
-      bind[0] = 0x42;
-      bind.writeInt32BE(bind.length - 1, 1);
-      bind.writeInt32BE(0, 5);
-      bind.writeInt16BE(1, 9);
-      bind.writeInt32BE(text.length, 11);
-      bind.write(text, 15, 'latin1');
-      bind.writeInt16BE(0, 15 + text.length);
       const reply = conn.next();
-      socket.write(Buffer.concat([parse, bind, tail]));
+      socket.write(request(String(n)));
       return checkInt(await reply, n);
     },
     config.plainRows,
