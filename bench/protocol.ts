@@ -6,14 +6,14 @@ import type { WorkloadId } from './workloads.js';
 
 /**
  * The drivers compared. `http` is CrateDB's `POST /_sql` through undici; `wire-floor` is no driver but the floor of
- * workload 1b (bench/drivers/wire-floor.ts): what a client that does nothing but write bytes and find one value takes.
+ * the sequential workloads (bench/drivers/wire-floor.ts): what a client that only writes bytes and finds one value takes.
  */
 export type DriverName = 'cratewire' | 'pg' | 'postgres.js' | 'wire-floor' | 'http' | 'node-crate';
 
 export const DRIVERS: readonly DriverName[] = ['cratewire', 'pg', 'postgres.js', 'wire-floor', 'http', 'node-crate'];
 
-/** The only workload the `wire-floor` reference runs. */
-export const FLOOR_WORKLOAD: WorkloadId = '1b';
+/** The sequential point workloads the `wire-floor` reference runs. */
+export const FLOOR_WORKLOADS: readonly WorkloadId[] = ['1', '1b', '2'];
 
 /** Drivers that speak HTTP `/_sql` and so need CrateDB. */
 export const HTTP_DRIVERS: readonly DriverName[] = ['http', 'node-crate'];

@@ -2,7 +2,7 @@
  * The shape of bench/results/latest.json, the ratios cratewire ÷ each peer, and the targets of issue 5 checked
  * against them.
  */
-import { FLOOR_WORKLOAD, type DriverName } from './protocol.js';
+import type { DriverName } from './protocol.js';
 import type { Summary } from './stats.js';
 import type { WorkloadId } from './workloads.js';
 
@@ -129,14 +129,14 @@ function ratioCheck(ratios: readonly Ratio[], t: RatioTarget): TargetCheck {
 }
 
 /**
- * What the wire floor (bench/drivers/wire-floor.ts) reached against `peer` on the floor workload: the most any
- * client could have reached in this run, shown beside the 1b target.
+ * What the wire floor (bench/drivers/wire-floor.ts) reached against `peer` on the check's workload, when it ran
+ * there: the most any client could have reached in this run, shown beside the target.
  */
 function withFloor(check: TargetCheck, workloads: readonly WorkloadResult[], peer: DriverName): TargetCheck {
-  const w = workloads.find((x) => x.id === FLOOR_WORKLOAD);
+  const w = workloads.find((x) => x.id === check.workload);
   const floor = w?.drivers.find((d) => d.driver === 'wire-floor')?.summary;
   const other = w?.drivers.find((d) => d.driver === peer)?.summary;
-  if (check.workload !== FLOOR_WORKLOAD || floor === undefined || other === undefined) return check;
+  if (floor === undefined || other === undefined) return check;
   return { ...check, actual: `${check.actual} (wire floor: ${(floor.median / other.median).toFixed(2)}×)` };
 }
 

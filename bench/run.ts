@@ -8,7 +8,7 @@ import { availableParallelism, cpus, release, totalmem, type as osType } from 'n
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCratewire } from './build-cratewire.js';
-import { DRIVERS, FLOOR_WORKLOAD, HTTP_DRIVERS, type DriverName, type TargetInfo } from './protocol.js';
+import { DRIVERS, FLOOR_WORKLOADS, HTTP_DRIVERS, type DriverName, type TargetInfo } from './protocol.js';
 import { renderReport } from './report/markdown.js';
 import { renderSvg } from './report/svg.js';
 import { RESULT_HEADER, TARGET_HEADER, ratioMatrix, renderPadded, resultRows, targetRows } from './report/table.js';
@@ -85,7 +85,7 @@ async function startWorkers(spec: WorkloadSpec, options: Options, target: Target
   const results: DriverResult[] = [];
   const entries: Entry[] = [];
   for (const driver of options.drivers) {
-    if (driver === 'wire-floor' && spec.id !== FLOOR_WORKLOAD) continue;
+    if (driver === 'wire-floor' && !FLOOR_WORKLOADS.includes(spec.id)) continue;
     const result = newResult(driver);
     results.push(result);
     if (target.info.kind === 'postgresql' && HTTP_DRIVERS.includes(driver)) {

@@ -1,14 +1,15 @@
 /**
- * The floor for workload 1b, not a peer: the least any client can do per `SELECT $1::int` on the unnamed statement.
- * A raw socket, the same five messages cratewire and pg send (Parse, Bind, Describe portal, Execute, Sync) built
- * from constant bytes around the parameter, one write per query, and no parsing beyond finding the DataRow's one
- * value and ReadyForQuery. No error handling beyond failing loudly, no types, no API. The time it takes is the
- * server's and the kernel's; what a real driver adds on top of it is its own. Trust authentication only (the harness
- * connects as a trust user with sslmode=disable).
+ * The floor of the sequential workloads (1, 1b, 2), not a peer: the least any client can do per query. A raw socket;
+ * per query the messages a driver must send, built from constant bytes around the parameter and written at once —
+ * Parse, Bind, Describe portal, Execute, Sync on the unnamed statement (1, 1b, as cratewire and pg send them), or
+ * Bind, Execute, Sync of a statement parsed once (2) — and no parsing beyond the first value of the DataRow (the id,
+ * which is what it checks) and ReadyForQuery. No error handling beyond failing loudly, no types, no API. The time it
+ * takes is the server's and the kernel's; what a real driver adds on top of it is its own. Trust authentication only
+ * (the harness connects as a trust user with sslmode=disable).
  */
 import { connect, type Socket } from 'node:net';
 import type { WorkerConfig } from '../protocol.js';
-import { SQL_INT } from '../workloads.js';
+import { SQL_INT, SQL_POINT } from '../workloads.js';
 import { checkInt, sequentialJob, Unavailable, type Job } from './job.js';
 
 /** One protocol message: type byte, Int32 length (counting itself), body. */
@@ -108,9 +109,26 @@ export function floorRequest(sql: string): (param: string) => Buffer {
   };
 }
 
-/** Opens workload 1b on the floor client. */
+/** Bind (text parameter, text results), Execute, Sync of the statement `name` parsed before. The parameter must be ASCII. */
+function preparedRequest(name: string): (param: string) => Buffer {
+  const head = Buffer.concat([Buffer.from([0x42, 0, 0, 0, 0, 0]), cstring(name), Buffer.from([0, 0, 0, 1])]);
+  const tail = Buffer.concat([frame('E', Buffer.concat([cstring(''), Buffer.alloc(4)])), frame('S', Buffer.alloc(0))]);
+  return (param) => {
+    const bind = Buffer.allocUnsafe(head.length + 4 + param.length + 2);
+    head.copy(bind);
+    bind.writeInt32BE(bind.length - 1, 1);
+    bind.writeInt32BE(param.length, head.length);
+    bind.write(param, head.length + 4, 'latin1');
+    bind.writeInt16BE(0, head.length + 4 + param.length);
+    return Buffer.concat([bind, tail]);
+  };
+}
+
+/** Opens workload 1, 1b or 2 on the floor client. */
 export async function openJob(config: WorkerConfig): Promise<Job> {
-  if (config.workload !== '1b') throw new Unavailable('the wire floor is a reference for workload 1b only');
+  if (config.workload !== '1' && config.workload !== '1b' && config.workload !== '2') {
+    throw new Unavailable('the wire floor is a reference for the sequential workloads 1, 1b and 2 only');
+  }
   const url = new URL(config.target.pgUrl);
   if (url.searchParams.get('sslmode') !== 'disable') throw new Unavailable('the wire floor client does not speak TLS (needs sslmode=disable)');
   const socket = connect({ host: url.hostname, port: Number(url.port || 5432) });
@@ -124,7 +142,15 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
   socket.write(startupMessage(decodeURIComponent(url.username), decodeURIComponent(url.pathname.slice(1))));
   await ready;
 
-  const request = floorRequest(SQL_INT);
+  let request: (param: string) => Buffer;
+  if (config.workload === '2') {
+    const prepared = conn.next();
+    socket.write(Buffer.concat([frame('P', Buffer.concat([cstring('floor_point'), cstring(SQL_POINT), Buffer.from([0, 0])])), frame('S', Buffer.alloc(0))]));
+    await prepared;
+    request = preparedRequest('floor_point');
+  } else {
+    request = floorRequest(config.workload === '1' ? SQL_POINT : SQL_INT);
+  }
   const close = async (): Promise<void> => {
     socket.end(frame('X', Buffer.alloc(0)));
   };

@@ -68,9 +68,9 @@ ${renderMarkdown(RESULT_HEADER, resultRows(report))}
 - *client CPU/unit* is the CPU time (user + system, median over the rounds) the driver's process spent per query or
   row during the timed runs: what the driver costs the application's event loop. It moves far less with the server's
   speed and the machine's noise than throughput does; the system part includes the kernel's loopback TCP work.
-- *wire-floor* (workload 1b only) is not a driver: a raw socket writing the same five messages from constant bytes and
-  reading back one value (\`bench/drivers/wire-floor.ts\`). Its throughput is the most any client could reach in the
-  same run; a driver's distance to it is everything the driver does.
+- *wire-floor* (workloads 1, 1b and 2) is not a driver: a raw socket writing the messages a driver must send from
+  constant bytes and reading back the first value of the row (\`bench/drivers/wire-floor.ts\`). Its throughput is the
+  most any client could reach in the same run; a driver's distance to it is everything the driver does.
 ${m.notes.map((n) => `- ${n}`).join('\n')}
 `;
 }
