@@ -5,10 +5,11 @@
  * wire (RowStream.close() waits for that), so the next borrower never queues behind someone else's stream.
  */
 import { Readable } from 'node:stream';
-import { StreamConsumedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { IdleDeadline, idleTimeoutError } from '../query/idle-deadline.js';
 import type { Field } from '../query/result.js';
 import type { StreamOptions } from '../query/stream.js';
+import { closingIterator, ConsumeOnce, DONE } from '../query/stream-iteration.js';
 import type { PoolConnection } from './connection.js';
 import type { PoolableStream } from './options.js';
 
@@ -16,7 +17,6 @@ import type { PoolableStream } from './options.js';
 export type StreamAcquire = (signal: AbortSignal | undefined) => Promise<PoolConnection>;
 
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** Rows of one statement run on a pooled connection. Iterate it once with `for await`, or call toReadable() once. */
 export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R> {
@@ -25,7 +25,7 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   readonly #params: readonly unknown[];
   readonly #options: StreamOptions;
   readonly #idleTimeoutMs: number;
-  #claimed = false;
+  readonly #consumed = new ConsumeOnce();
   #connection: PoolConnection | undefined;
   #inner: PoolableStream<R> | undefined;
   #iterator: AsyncIterator<R> | undefined;
@@ -58,14 +58,8 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   }
 
   [Symbol.asyncIterator](): AsyncIterator<R, undefined> {
-    this.#claim();
-    return {
-      next: () => this.#next(),
-      return: async () => {
-        await this.close();
-        return DONE;
-      },
-    };
+    this.#consumed.claim();
+    return closingIterator(() => this.#next(), () => this.close());
   }
 
   /** A Node Readable in object mode, pulling rows as it is read; destroying it closes the stream. */
@@ -78,11 +72,6 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   async close(): Promise<void> {
     if (this.#released === undefined && this.#error === undefined) this.#error = DONE;
     await this.#finish();
-  }
-
-  #claim(): void {
-    if (this.#claimed) throw new StreamConsumedError();
-    this.#claimed = true;
   }
 
   async #next(): Promise<IteratorResult<R, undefined>> {

@@ -4,10 +4,11 @@
  * buffered (DESIGN.md §4, WIRE.md §4.1). Timers (the idle deadline) live here, not in the sans-IO operation.
  */
 import { Readable } from 'node:stream';
-import { StreamConsumedError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { IdleDeadline, idleTimeoutError } from './idle-deadline.js';
 import type { PortalConsumer, PortalOperation } from './portal.js';
 import type { Field, RowMode } from './result.js';
+import { closingIterator, ConsumeOnce, DONE } from './stream-iteration.js';
 
 /** Options for client.stream(). */
 export interface StreamOptions {
@@ -85,7 +86,6 @@ export interface StreamHost {
  */
 type StreamPhase = 'new' | 'running' | 'ended' | 'failed' | 'closed';
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const NO_ROWS: unknown[] = [];
 
 /**
@@ -101,7 +101,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
   readonly #onAbort = (): void => this.#abort(this.#signal?.reason);
   readonly #consumer: PortalConsumer = { batch: (rows, more) => this.#batch(rows, more) };
   #phase: StreamPhase = 'new';
-  #claimed = false;
+  readonly #consumed = new ConsumeOnce();
   #op: PortalOperation | undefined;
   /** Settles (never rejects) when the operation has finished on the wire. */
   #finished: Promise<void> = Promise.resolve();
@@ -128,14 +128,8 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
   }
 
   [Symbol.asyncIterator](): AsyncIterator<R, undefined> {
-    this.#claim();
-    return {
-      next: () => this.#next(),
-      return: async () => {
-        await this.close();
-        return DONE;
-      },
-    };
+    this.#consumed.claim();
+    return closingIterator(() => this.#next(), () => this.close());
   }
 
   /**
@@ -143,7 +137,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
    * rows. Destroying it closes the stream.
    */
   toReadable(): Readable {
-    this.#claim();
+    this.#consumed.claim();
     const readable: Readable = new Readable({
       objectMode: true,
       read: () => this.#feed(readable),
@@ -171,11 +165,6 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
       this.#scheduleWake();
     }
     await this.#finished;
-  }
-
-  #claim(): void {
-    if (this.#claimed) throw new StreamConsumedError();
-    this.#claimed = true;
   }
 
   #begin(): void {
