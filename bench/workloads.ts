@@ -52,10 +52,20 @@ export function unitsAt(spec: WorkloadSpec, scale: number): number {
   return spec.id === '3' ? Math.max(POOL_CALLERS, n) : n;
 }
 
-/** The warm-up run: a fifth of a round (JIT and caches are warm long before that), at least 200 units. */
+/**
+ * Queries a query workload warms up with, whatever the scale: V8 optimises a driver's per-query code only after
+ * thousands of calls, and with fewer a quick run (`BENCH_SCALE=0.1`) measured every pgwire driver at about half speed.
+ */
+const QUERY_WARMUP = 10_000;
+
+/**
+ * The warm-up run: at least {@link QUERY_WARMUP} queries for query workloads; a fifth of a round, at least 200, for
+ * row workloads (every row is many calls, so they are warm long before that).
+ */
 export function warmupUnitsAt(spec: WorkloadSpec, scale: number): number {
   const n = unitsAt(spec, scale);
-  return Math.min(n, Math.max(spec.id === '3' ? POOL_CALLERS : 200, Math.round(n / 5)));
+  if (spec.unit === 'queries') return Math.max(QUERY_WARMUP, Math.round(n / 5));
+  return Math.min(n, Math.max(200, Math.round(n / 5)));
 }
 
 /** Rows `bench_rows` needs: the largest of the streamed and read-whole results (point selects hit any id). */
