@@ -42,7 +42,8 @@ ${renderMarkdown(RESULT_HEADER, resultRows(report))}
 - Every (workload, driver) pair runs in its own child process (only that driver loaded), so *peak RSS* is
   \`process.resourceUsage().maxRSS\` of a process that did nothing else; it includes Node and tsx themselves, shown
   as *base* (RSS once connected, before the first run).
-- Per workload: one warm-up run per driver (a fifth of a round), then ${m.rounds} timed rounds alternating between drivers
+- Per workload: one warm-up run per driver (at least 10,000 queries for the query workloads, a fifth of a round for
+  the row workloads), then ${m.rounds} timed rounds alternating between drivers
   (A B C A B C …), so drift on the machine hits every driver alike. Reported: the median of the rounds, min – max and
   the interquartile range. Only the driver calls are timed; inputs are built before and results checked after.
 - Every result is checked, or its figure is not reported: point selects compare each row with the id asked for;
