@@ -271,4 +271,15 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // One readable line (with the SQLSTATE when the server refused something) instead of an object dump.
+  const sqlstate = (err as { sqlstate?: unknown }).sqlstate;
+  const reason = err instanceof Error ? `${err.name}: ${err.message}${typeof sqlstate === 'string' ? ` (SQLSTATE ${sqlstate})` : ''}` : String(err);
+  process.stderr.write(`\nbenchmark failed: ${reason}\n`);
+  if (process.env['CRATEDB_URL'] !== undefined && process.env['CRATEDB_URL'] !== '') {
+    process.stderr.write('CRATEDB_URL must point at a real CrateDB (pgwire) with its HTTP endpoint at CRATEDB_HTTP_URL or port 4200.\n');
+  }
+  process.exitCode = 1;
+}
