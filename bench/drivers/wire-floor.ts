@@ -36,23 +36,27 @@ function startupMessage(user: string, database: string): Buffer {
 class FloorConnection {
   #pending: Buffer = Buffer.alloc(0);
   #value: string | null = null;
-  #waiter: ((value: string | null) => void) | undefined;
+  #waiter: { resolve: (value: string | null) => void; reject: (err: Error) => void } | undefined;
   #failure: Error | undefined;
 
   constructor(readonly socket: Socket) {
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('error', (err) => this.#fail(err));
+    socket.on('close', () => this.#fail(new Error('the server closed the connection')));
   }
 
-  /** Resolves at the next ReadyForQuery. */
+  /** Resolves at the next ReadyForQuery; rejects once the connection failed. */
   next(): Promise<string | null> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
-    return new Promise((resolve) => (this.#waiter = resolve));
+    return new Promise((resolve, reject) => (this.#waiter = { resolve, reject }));
   }
 
   #fail(err: Error): void {
-    this.#failure = err;
+    this.#failure ??= err;
     this.socket.destroy();
+    const waiter = this.#waiter;
+    this.#waiter = undefined;
+    waiter?.reject(this.#failure);
   }
 
   #receive(chunk: Buffer): void {
@@ -76,7 +80,7 @@ class FloorConnection {
         this.#waiter = undefined;
         const value = this.#value;
         this.#value = null;
-        waiter?.(value);
+        waiter?.resolve(value);
       }
       at += length + 1;
     }
