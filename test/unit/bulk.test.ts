@@ -6,39 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { TypeRegistry } from '../../src/codecs/registry.js';
 import { ConnectionClosedError, DatabaseError, ParameterError, UsageError } from '../../src/errors.js';
-import { Session } from '../../src/protocol/session.js';
 import { BulkInterruptedError, checkBulkInput } from '../../src/query/bulk-api.js';
 import { BulkOperation, type BulkInit } from '../../src/query/bulk.js';
 import * as be from '../crate/fake/backend.js';
-import { FrameReader, decodeMessage, type FrontendMessage } from '../crate/fake/frontend.js';
+import { recordingSession, type RecordingSession } from '../support/recording-session.js';
 
 const INSERT = 'INSERT INTO t (id) VALUES ($1)';
 
-function harness() {
-  const sent: FrontendMessage[] = [];
-  const reader = new FrameReader();
-  const session = new Session(
-    {
-      send: (buffers) => {
-        for (const b of buffers) reader.push(b);
-        for (let f = reader.nextMessage(); f !== null && f.kind === 'frame'; f = reader.nextMessage()) sent.push(decodeMessage(f.code, f.body));
-      },
-      onNotice: () => undefined,
-      onParameterStatus: () => undefined,
-      onFatal: (err) => {
-        throw err;
-      },
-      onIdle: () => undefined,
-    },
-    1 << 20,
-  );
-  let seen = 0;
-  const newlySent = (): string[] => {
-    const types = sent.slice(seen).map((m) => m.type);
-    seen = sent.length;
-    return types;
-  };
-  return { session, sent, newlySent, receive: (...m: Buffer[]): void => session.receive(Buffer.concat(m)) };
+function harness(): RecordingSession {
+  return recordingSession();
 }
 
 function bulk(rows: unknown[][], options: Partial<BulkInit> = {}): BulkOperation {

@@ -5,43 +5,17 @@
 import { describe, expect, it } from 'vitest';
 import { TypeRegistry } from '../../src/codecs/registry.js';
 import { DatabaseError, StreamConsumedError } from '../../src/errors.js';
-import { Session } from '../../src/protocol/session.js';
 import { PortalOperation, type PortalConsumer } from '../../src/query/portal.js';
 import { RowStream, type StreamHost } from '../../src/query/stream.js';
 import * as be from '../crate/fake/backend.js';
-import { FrameReader, decodeMessage, type FrontendMessage } from '../crate/fake/frontend.js';
+import { recordingSession, type RecordingSession } from '../support/recording-session.js';
 
 const registry = new TypeRegistry({ int8: 'number', numeric: 'string', isCrate: true });
 const INT_FIELD = { name: 'n', tableOid: 0, attnum: 0, typeOid: 23, typlen: 4, typmod: -1, format: 0 };
 
 /** A session whose outgoing bytes are decoded into frontend messages. */
-function harness() {
-  const sent: FrontendMessage[] = [];
-  const reader = new FrameReader();
-  const session = new Session(
-    {
-      send: (buffers) => {
-        for (const b of buffers) reader.push(b);
-        for (let f = reader.nextMessage(); f !== null && f.kind === 'frame'; f = reader.nextMessage()) sent.push(decodeMessage(f.code, f.body));
-      },
-      onNotice: () => undefined,
-      onParameterStatus: () => undefined,
-      onFatal: (err) => {
-        throw err;
-      },
-      onIdle: () => undefined,
-    },
-    1 << 20,
-  );
-  const receive = (...messages: Buffer[]): void => session.receive(Buffer.concat(messages));
-  /** Message types sent since the last call. */
-  let seen = 0;
-  const newlySent = (): string[] => {
-    const types = sent.slice(seen).map((m) => (m.type === 'Execute' ? `Execute(${m.maxRows})` : m.type));
-    seen = sent.length;
-    return types;
-  };
-  return { session, sent, receive, newlySent };
+function harness(): RecordingSession {
+  return recordingSession((m) => (m.type === 'Execute' ? `Execute(${m.maxRows})` : m.type));
 }
 
 const rows = (...ns: number[]): Buffer[] => ns.map((n) => be.dataRow([Buffer.from(String(n))]));
