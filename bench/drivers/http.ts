@@ -45,6 +45,21 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
   };
   const rowsOf = async (stmt: string, args: readonly unknown[]): Promise<readonly (readonly unknown[])[]> => (await sqlRequest({ stmt, args })).rows ?? [];
   await rowsOf('SELECT 1', []);
+  return httpJob(config, { rowsOf, bulk: (stmt, bulkArgs) => sqlRequest({ stmt, bulk_args: bulkArgs }), close });
+}
+
+/** What the workloads need from an HTTP `/_sql` client; undici and node-crate differ only in how they send. */
+export interface SqlOverHttp {
+  /** The rows of one statement with `args`. */
+  rowsOf(stmt: string, args: readonly unknown[]): Promise<readonly (readonly unknown[])[]>;
+  /** One `bulk_args` request. */
+  bulk(stmt: string, bulkArgs: readonly (readonly unknown[])[]): Promise<SqlResponse>;
+  close(): Promise<void>;
+}
+
+/** `config.workload` on an HTTP client: every workload, results checked like the pgwire drivers'. */
+export function httpJob(config: WorkerConfig, client: SqlOverHttp): Job {
+  const { rowsOf, close } = client;
   const maxId = config.plainRows;
   const point = async (id: number): Promise<string | undefined> => checkPointArray((await rowsOf(SQL_POINT, [id]))[0], id);
   switch (config.workload) {
@@ -64,7 +79,7 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
     case '6':
       return insertJob(buildBulkArgs, async (chunks) => {
         for (const chunk of chunks) {
-          const err = bulkError(await sqlRequest({ stmt: SQL_INSERT, bulk_args: chunk }), chunk.length);
+          const err = bulkError(await client.bulk(SQL_INSERT, chunk), chunk.length);
           if (err !== undefined) throw new Error(err);
         }
       }, close);
