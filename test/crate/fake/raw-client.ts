@@ -109,6 +109,26 @@ export class RawClient {
     }
   }
 
+  /** The next `count` frames; rejects when they have not all arrived within `timeoutMs`. */
+  async frames(count: number, timeoutMs: number): Promise<BackendFrame[]> {
+    let seen = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`only ${seen} of ${count} frames within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return count === 0 ? [] : await Promise.race([this.until(() => ++seen === count), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits `ms` and returns whatever arrived meanwhile (a hang is an empty array). */
+  async quietFor(ms: number): Promise<BackendFrame[]> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return this.drainReceived();
+  }
+
   /** Frames up to and including the next ReadyForQuery. */
   untilReady(): Promise<BackendFrame[]> {
     return this.until((f) => f.type === 'Z');
