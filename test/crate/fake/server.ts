@@ -32,6 +32,13 @@ export interface FakeCrateOptions {
    * `unknown-count`: the count is unknown (−1) → `-2` on the wire for each item.
    */
   bulkEndings?: Readonly<Record<string, BulkEnding>>;
+  /**
+   * Answer Execute(maxRows) with the whole result and CommandComplete instead of maxRows DataRows and
+   * PortalSuspended, as CrateDB 6.4.3 sometimes does (test/fixtures/cratedb-6.4.3/portal_maxrows_existing.json):
+   * `true` for every statement, or table names (a statement whose SQL names one of them, as a word, is answered
+   * whole). Default: maxRows is honoured.
+   */
+  ignoreMaxRows?: boolean | readonly string[];
 }
 
 /** A running fake server. */
@@ -45,6 +52,12 @@ export interface FakeCrate {
   /** The raw parameters of every StartupMessage received, in order. */
   readonly startupParams: ReadonlyArray<Readonly<Record<string, string>>>;
   stop(): Promise<void>;
+}
+
+function maxRowsRule(ignore: boolean | readonly string[]): (sql: string) => boolean {
+  if (typeof ignore === 'boolean') return () => ignore;
+  const names = ignore.map((table) => new RegExp(`\\b${table}\\b`, 'i'));
+  return (sql) => names.some((name) => name.test(sql));
 }
 
 /** Starts a fake CrateDB node on 127.0.0.1 with an ephemeral port. */
@@ -65,6 +78,7 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
     version: options.version ?? '6.4.1',
     statementMaxLength: options.statementMaxLength ?? 262_144,
     bulkEndings: options.bulkEndings ?? {},
+    ignoresMaxRows: maxRowsRule(options.ignoreMaxRows ?? false),
     catalog: new Catalog(),
     nextPid: () => ++lastPid,
     register: (pid, secret, session) => sessions.set(pid, { secret, session }),

@@ -3,10 +3,10 @@
  */
 import { columnUnknown, internalError } from '../errors.js';
 import { UNKNOWN, scalar, type CrateType } from '../types.js';
-import type { Expr, Statement, TableRef } from './ast.js';
+import type { Expr, Statement } from './ast.js';
 import type { Catalog, Table } from './catalog.js';
 import { deleteRows, insertRows, selectFromTable, updateRows, type Bound } from './dml.js';
-import { collectParams, evaluate, inferParams, isConstant, typeOf, validate, type ColumnLookup } from './expressions.js';
+import { collectParams, evaluate, inferParams, typeOf, validate, type ColumnLookup } from './expressions.js';
 import type { StatementSource } from './lexer.js';
 import { parseStatement } from './parser.js';
 import type { SessionSettings } from './settings.js';
@@ -73,11 +73,6 @@ function writable(table: Table, verb: string): Table {
   return table;
 }
 
-/** The table as it exists at execution time (it may have been dropped since Parse). */
-function current(catalog: Catalog, table: Table, ref: TableRef, searchPath: readonly string[]): Table {
-  return catalog.find(table.schema, table.name) ?? catalog.resolve(ref, searchPath);
-}
-
 /** Every expression of a statement with the type its params should take (§4.6). */
 function expressionsOf(statement: Statement, table: Table | null): Array<[Expr, CrateType | null]> {
   const col = (name: string): CrateType | null => table?.column(name)?.type ?? null;
@@ -120,6 +115,8 @@ function tableOf(statement: Statement, session: EngineSession): Table | null {
       return writable(session.catalog.resolve(statement.table, path), 'UPDATE');
     case 'delete':
       return writable(session.catalog.resolve(statement.table, path), 'DELETE');
+    case 'alter-add-column':
+      return writable(session.catalog.resolve(statement.table, path), 'ALTER');
     default:
       return null;
   }
@@ -180,11 +177,8 @@ export function analyze(source: StatementSource, declared: ReadonlyArray<CrateTy
     { length: Math.max(maxUsed, declared.length) },
     (_, i) => declared[i] ?? hints.get(i + 1) ?? UNKNOWN,
   );
-  const bound = (params: readonly unknown[]): Bound => ({ params, paramTypes, version: session.version });
-  // CrateDB's analyser normalises constant expressions, so `SELECT 1/0` fails at Parse (§6.1).
-  if (statement.kind === 'select' && !statement.from && statement.items !== 'star') {
-    for (const item of statement.items) if (isConstant(item.expr)) evaluate(item.expr, { ...bound([]), columns, row: null });
-  }
+  const schema = session.settings.searchPath[0] ?? 'doc';
+  const bound = (params: readonly unknown[]): Bound => ({ params, paramTypes, version: session.version, schema });
   return buildAnalyzed(statement, table, paramTypes, bound, session);
 }
 
@@ -205,14 +199,13 @@ function buildAnalyzed(
     plan: (): void => undefined,
   };
   const path = session.settings.searchPath;
-  const target = 'table' in statement && table ? { table, ref: statement.table } : null;
-  const live = (ref: TableRef): Table => current(session.catalog, table as Table, ref, path);
+  const live = (): Table => session.catalog.current(table as Table);
   const count = (run: (params: readonly unknown[]) => number): Analyzed => ({
     ...base,
     isWrite: true,
     bulkFailureCount: statement.kind === 'insert' ? -3 : 0,
     plan: () => {
-      if (target) current(session.catalog, target.table, target.ref, path);
+      if (table) session.catalog.current(table);
     },
     run: (params) => ({ kind: 'count', count: run(params) }),
   });
@@ -221,12 +214,12 @@ function buildAnalyzed(
       return analyzeSelect(statement, table, paramTypes, bound, session, base);
     case 'insert':
       return count((p) =>
-        insertRows(live(statement.table), statement.columns, statement.rows, statement.onConflictDoNothing, bound(p)),
+        insertRows(live(), statement.columns, statement.rows, statement.onConflictDoNothing, bound(p)),
       );
     case 'update':
-      return count((p) => updateRows(live(statement.table), statement.sets, statement.where, bound(p)));
+      return count((p) => updateRows(live(), statement.sets, statement.where, bound(p)));
     case 'delete':
-      return count((p) => deleteRows(live(statement.table), statement.where, bound(p)));
+      return count((p) => deleteRows(live(), statement.where, bound(p)));
     case 'create-table':
       return count(() => {
         const schema = statement.table.schema ?? path[0] ?? 'doc';
@@ -252,7 +245,16 @@ function buildAnalyzed(
         return tables.length;
       });
     case 'set-global':
+    case 'create-schema':
       return count(() => 1);
+    case 'optimize':
+      return count(() => statement.tables.map((t) => session.catalog.resolve(t, path)).length);
+    case 'alter-add-column':
+      // §4.2: ALTER's count is unknown (−1), sent as −2: `ALTER -2` (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+      return count(() => {
+        live().addColumn(statement.column.name, statement.column.type);
+        return -2;
+      });
     default:
       return analyzeSessionStatement(statement, bound, session, base);
   }
@@ -279,7 +281,7 @@ function analyzeSelect(
       : items.map((i) => {
           const ref = i.expr.kind === 'column' ? lookup(i.expr.name) : undefined;
           return {
-            name: i.alias ?? (i.expr.kind === 'column' ? i.expr.name : i.expr.text),
+            name: i.alias ?? columnName(i.expr),
             type: typeOf(i.expr, paramTypes, lookup),
             tableOid,
             attnum: ref?.position ?? 0,
@@ -294,11 +296,12 @@ function analyzeSelect(
       return Number(evaluate(sleepCall.expr.args[0] as Expr, { ...bound(params), columns: lookup, row: null }));
     },
     run: (params) => {
+      if (statement.empty) return { kind: 'rows', rows: [] };
       if (table === null) {
         const ctx = { ...bound(params), columns: lookup, row: null };
         return { kind: 'rows', rows: [(items as Exclude<typeof items, 'star'>).map((i) => evaluate(i.expr, ctx))] };
       }
-      const live = current(session.catalog, table, statement.from as TableRef, session.settings.searchPath);
+      const live = session.catalog.current(table);
       const { where, orderBy, limit, offset } = statement;
       return { kind: 'rows', rows: selectFromTable(live, items, where, orderBy, limit, offset, bound(params)) };
     },
@@ -342,6 +345,18 @@ function analyzeSessionStatement(
   }
 }
 
+/**
+ * The name of an unaliased result column (§4.11): a column's name, a function call's name without its arguments
+ * (`count`, `version`: test/fixtures/cratedb-6.4.3/cancel.json, odd_sql.json), else the expression text.
+ */
+function columnName(expr: Expr): string {
+  if (expr.kind === 'column' || expr.kind === 'call') return expr.name;
+  return expr.text;
+}
+
+/** SHOW reads `pg_catalog.pg_settings.setting`: its table OID and column 11 (test/fixtures/cratedb-6.4.3/simple_tags.json). */
+const PG_SETTINGS = { tableOid: 2267767687, attnum: 11 };
+
 function analyzeShow(name: string, session: EngineSession, base: Base): Analyzed {
   const text = scalar('text');
   if (name === 'all') {
@@ -359,7 +374,7 @@ function analyzeShow(name: string, session: EngineSession, base: Base): Analyzed
   }
   return {
     ...base,
-    columns: [{ name, type: text, tableOid: 0, attnum: 0 }],
+    columns: [{ name, type: text, ...PG_SETTINGS }],
     // §4.3: SHOW TRANSACTION ISOLATION LEVEL returns `read uncommitted`.
     run: () => ({
       kind: 'rows',

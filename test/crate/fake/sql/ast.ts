@@ -1,13 +1,14 @@
 /**
  * The statements the fake understands. Grammar (keywords case-insensitive, `$n` or `?` placeholders):
  *
- *   SELECT item[, …] [FROM t] [WHERE col op expr [AND …]] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
+ *   SELECT item[, …] [FROM t] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
  *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
  *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
  *   INSERT INTO t [(cols)] VALUES (expr, …)[, (…)] [ON CONFLICT [(cols)] DO NOTHING]
  *   UPDATE t SET col = expr[, …] [WHERE …]          DELETE FROM t [WHERE …]
  *   CREATE TABLE [IF NOT EXISTS] t (col type [PRIMARY KEY] [NOT NULL], … [, PRIMARY KEY (cols)]) [anything]
- *   DROP TABLE [IF EXISTS] t                          REFRESH TABLE t[, …]
+ *   DROP TABLE [IF EXISTS] t                          REFRESH TABLE t[, …]       OPTIMIZE TABLE t[, …]
+ *   ALTER TABLE t ADD [COLUMN] col type               CREATE SCHEMA name
  *   SET [SESSION|LOCAL] name {=|TO} value[, …]|DEFAULT   SET GLOBAL [PERSISTENT|TRANSIENT] name = value
  *   SET TIME ZONE …   SET TRANSACTION …   SET SESSION CHARACTERISTICS …   SET|RESET SESSION AUTHORIZATION …
  *   RESET GLOBAL name   SHOW name|ALL|TRANSACTION ISOLATION LEVEL
@@ -63,6 +64,8 @@ export type Statement =
       items: SelectItem[] | 'star';
       from: TableRef | null;
       where: Condition[];
+      /** `WHERE false`. */
+      empty: boolean;
       orderBy: Array<{ column: string; desc: boolean }>;
       limit: Expr | null;
       offset: Expr | null;
@@ -72,6 +75,9 @@ export type Statement =
   | { kind: 'delete'; table: TableRef; where: Condition[] }
   | { kind: 'create-table'; table: TableRef; ifNotExists: boolean; columns: ColumnDef[]; primaryKey: string[] }
   | { kind: 'drop-table'; table: TableRef; ifExists: boolean }
+  | { kind: 'alter-add-column'; table: TableRef; column: ColumnDef }
+  | { kind: 'create-schema'; name: string }
+  | { kind: 'optimize'; tables: TableRef[] }
   | { kind: 'refresh'; tables: TableRef[] }
   | { kind: 'set'; name: string; values: Expr[] | 'default' }
   | { kind: 'set-global'; name: string; value: Expr }

@@ -13,6 +13,7 @@ export interface Bound {
   readonly params: readonly unknown[];
   readonly paramTypes: readonly CrateType[];
   readonly version: string;
+  readonly schema: string;
 }
 
 function context(table: Table | null, bound: Bound, row: Row | null): EvalContext {
