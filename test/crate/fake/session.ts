@@ -448,7 +448,7 @@ export class CrateSession implements EngineSession {
       if (group.items.length >= 2) first.plan();
       for (const { portal, block } of group.items) {
         portal.state = 'done';
-        let reply: Buffer;
+        let reply: Buffer[];
         if (forced === 'runtime-error') {
           // §4.2: the bulk future failed later: every Execute of the batch gets its own ErrorResponse.
           this.config.output.release(block, [errorResponse(internalError('Bulk execution failed (forced by the test)', `${SESSION}.bulkExec(Session.java:901)`).fields())]);
@@ -460,17 +460,23 @@ export class CrateSession implements EngineSession {
           continue;
         }
         try {
-          const result = first.run(portal.params);
-          reply = commandComplete(commandTag(portal.statement.text, result.kind === 'count' ? result.count : 0));
+          reply = this.#writeReply(portal, first.run(portal.params));
         } catch (err) {
           // §4.3: a runtime failure of a single write is an ErrorResponse with RFQ still I/T; inside a bulk it is
           // only a count (no message).
-          if (group.items.length === 1) reply = errorResponse(asFakeError(err).fields());
-          else reply = commandComplete(commandTag(portal.statement.text, first.bulkFailureCount));
+          if (group.items.length === 1) reply = [errorResponse(asFakeError(err).fields())];
+          else reply = [commandComplete(commandTag(portal.statement.text, first.bulkFailureCount))];
         }
-        this.config.output.release(block, [reply]);
+        this.config.output.release(block, reply);
       }
     }
+  }
+
+  /** A deferred write's reply: its tag, or for INSERT … RETURNING its rows and then the tag with their number. */
+  #writeReply(portal: Portal, result: ExecResult): Buffer[] {
+    const tag = (n: number): Buffer => commandComplete(commandTag(portal.statement.text, n));
+    if (result.kind === 'rows') return this.#messages(portal, { rows: result.rows, end: tag(result.rows.length) });
+    return [tag(result.kind === 'count' ? result.count : 0)];
   }
 
   #forcedEnding(text: string): BulkEnding | undefined {

@@ -2,9 +2,9 @@
  * Analysis (at Parse, like CrateDB: WIRE.md §3 "Parse does parsing and analysis") and execution of one statement.
  */
 import { columnUnknown, internalError } from '../errors.js';
-import { UNKNOWN, scalar, type CrateType } from '../types.js';
-import type { Expr, Statement } from './ast.js';
-import type { Catalog, Table } from './catalog.js';
+import { UNKNOWN, arrayOf, scalar, type CrateType } from '../types.js';
+import type { Expr, SelectItem, Statement } from './ast.js';
+import type { Catalog, Row, Table } from './catalog.js';
 import { deleteRows, insertRows, selectFromTable, updateRows, type Bound } from './dml.js';
 import { collectParams, evaluate, inferParams, typeOf, validate, type ColumnLookup } from './expressions.js';
 import type { StatementSource } from './lexer.js';
@@ -86,7 +86,15 @@ function expressionsOf(statement: Statement, table: Table | null): Array<[Expr, 
       ];
     case 'insert': {
       const names = statement.columns ?? table?.columns.map((c) => c.name) ?? [];
-      return statement.rows.flatMap((row) => row.map((e, i): [Expr, CrateType | null] => [e, col(names[i] ?? '')]));
+      const { source } = statement;
+      const values =
+        source.kind === 'values'
+          ? source.rows.flatMap((row) => row.map((e, i): [Expr, CrateType | null] => [e, col(names[i] ?? '')]))
+          : source.arrays.map((e, i): [Expr, CrateType | null] => {
+              const type = col(names[i] ?? '');
+              return [e, type && arrayOf(type)];
+            });
+      return [...values, ...(statement.returning ?? []).map((item): [Expr, CrateType | null] => [item.expr, null])];
     }
     case 'update':
       return [
@@ -212,10 +220,13 @@ function buildAnalyzed(
   switch (statement.kind) {
     case 'select':
       return analyzeSelect(statement, table, paramTypes, bound, session, base);
-    case 'insert':
-      return count((p) =>
-        insertRows(live(), statement.columns, statement.rows, statement.onConflictDoNothing, bound(p)),
-      );
+    case 'insert': {
+      const insert = (p: readonly unknown[]): Row[] =>
+        insertRows(live(), statement.columns, statement.source, statement.onConflictDoNothing, bound(p));
+      const { returning } = statement;
+      if (!returning) return count((p) => insert(p).length);
+      return analyzeReturning(count(() => 0), returning, table as Table, bound, insert, paramTypes);
+    }
     case 'update':
       return count((p) => updateRows(live(), statement.sets, statement.where, bound(p)));
     case 'delete':
@@ -343,6 +354,34 @@ function analyzeSessionStatement(
     default:
       return done(() => undefined);
   }
+}
+
+/**
+ * INSERT … RETURNING: still a deferred write, described by a RowDescription whose table OID is 0 and whose attnum is
+ * the column's position (test/fixtures/cratedb-6.4.3/describe_kinds.json); it answers the returned rows.
+ */
+function analyzeReturning(
+  write: Analyzed,
+  items: readonly SelectItem[],
+  table: Table,
+  bound: (params: readonly unknown[]) => Bound,
+  insert: (params: readonly unknown[]) => Row[],
+  paramTypes: readonly CrateType[],
+): Analyzed {
+  const lookup: ColumnLookup = (name) => table.column(name);
+  return {
+    ...write,
+    columns: items.map((i) => ({
+      name: i.alias ?? columnName(i.expr),
+      type: typeOf(i.expr, paramTypes, lookup),
+      tableOid: 0,
+      attnum: i.expr.kind === 'column' ? (lookup(i.expr.name)?.position ?? 0) : 0,
+    })),
+    run: (params) => {
+      const rows = insert(params);
+      return { kind: 'rows', rows: rows.map((row) => items.map((i) => evaluate(i.expr, { ...bound(params), columns: lookup, row }))) };
+    },
+  };
 }
 
 /**

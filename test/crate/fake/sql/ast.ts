@@ -4,7 +4,8 @@
  *   SELECT item[, …] [FROM t] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
  *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
  *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
- *   INSERT INTO t [(cols)] VALUES (expr, …)[, (…)] [ON CONFLICT [(cols)] DO NOTHING]
+ *   INSERT INTO t [(cols)] {VALUES (expr, …)[, (…)] | SELECT * FROM UNNEST(expr, …)} [ON CONFLICT [(cols)] DO NOTHING]
+ *       [RETURNING item[, …]]
  *   UPDATE t SET col = expr[, …] [WHERE …]          DELETE FROM t [WHERE …]
  *   CREATE TABLE [IF NOT EXISTS] t (col type [PRIMARY KEY] [NOT NULL], … [, PRIMARY KEY (cols)]) [anything]
  *   DROP TABLE [IF EXISTS] t                          REFRESH TABLE t[, …]       OPTIMIZE TABLE t[, …]
@@ -51,6 +52,9 @@ export interface SelectItem {
   alias: string | null;
 }
 
+/** `VALUES (…), (…)` or `SELECT * FROM UNNEST(array, …)`: one row per array position. */
+export type InsertSource = { kind: 'values'; rows: Expr[][] } | { kind: 'unnest'; arrays: Expr[] };
+
 /** One CREATE TABLE column. */
 export interface ColumnDef {
   name: string;
@@ -70,7 +74,14 @@ export type Statement =
       limit: Expr | null;
       offset: Expr | null;
     }
-  | { kind: 'insert'; table: TableRef; columns: string[] | null; rows: Expr[][]; onConflictDoNothing: boolean }
+  | {
+      kind: 'insert';
+      table: TableRef;
+      columns: string[] | null;
+      source: InsertSource;
+      onConflictDoNothing: boolean;
+      returning: SelectItem[] | null;
+    }
   | { kind: 'update'; table: TableRef; sets: Array<{ column: string; value: Expr }>; where: Condition[] }
   | { kind: 'delete'; table: TableRef; where: Condition[] }
   | { kind: 'create-table'; table: TableRef; ifNotExists: boolean; columns: ColumnDef[]; primaryKey: string[] }

@@ -4,7 +4,7 @@
  */
 import { internalError, syntaxError, type FakeCrateError } from '../errors.js';
 import { parseTypeName, scalar, type CrateType } from '../types.js';
-import type { ColumnDef, Condition, Expr, SelectItem, Statement, TableRef } from './ast.js';
+import type { ColumnDef, Condition, Expr, InsertSource, SelectItem, Statement, TableRef } from './ast.js';
 import { positionOf, type StatementSource, type Token } from './lexer.js';
 
 /**
@@ -146,20 +146,22 @@ class Parser {
     return table;
   }
 
+  #selectItems(): SelectItem[] {
+    const items: SelectItem[] = [];
+    do {
+      const expr = this.#expr();
+      let alias: string | null = null;
+      if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('from', 'where', 'order', 'limit', 'offset'))) {
+        if (this.#isWord(...RESERVED_ALIASES)) throw this.#noViableAlternative();
+        alias = this.#identifier();
+      } else if (this.#token.kind === 'qident') alias = this.#identifier();
+      items.push({ expr, alias });
+    } while (this.#acceptOp(','));
+    return items;
+  }
+
   #select(): Statement {
-    let items: SelectItem[] | 'star' = 'star';
-    if (!this.#acceptOp('*')) {
-      items = [];
-      do {
-        const expr = this.#expr();
-        let alias: string | null = null;
-        if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('from', 'where', 'order', 'limit', 'offset'))) {
-          if (this.#isWord(...RESERVED_ALIASES)) throw this.#noViableAlternative();
-          alias = this.#identifier();
-        } else if (this.#token.kind === 'qident') alias = this.#identifier();
-        items.push({ expr, alias });
-      } while (this.#acceptOp(','));
-    }
+    const items: SelectItem[] | 'star' = this.#acceptOp('*') ? 'star' : this.#selectItems();
     let from: TableRef | null = null;
     if (this.#acceptWord('from')) {
       from = this.#table();
@@ -217,16 +219,7 @@ class Parser {
       while (this.#acceptOp(','));
       this.#expectOp(')');
     }
-    this.#expectWord('values');
-    const rows: Expr[][] = [];
-    do {
-      this.#expectOp('(');
-      const row: Expr[] = [];
-      do row.push(this.#expr());
-      while (this.#acceptOp(','));
-      this.#expectOp(')');
-      rows.push(row);
-    } while (this.#acceptOp(','));
+    const source = this.#insertSource();
     let onConflictDoNothing = false;
     if (this.#acceptWord('on')) {
       this.#expectWord('conflict');
@@ -239,7 +232,34 @@ class Parser {
       this.#expectWord('nothing');
       onConflictDoNothing = true;
     }
-    return { kind: 'insert', table, columns, rows, onConflictDoNothing };
+    const returning = this.#acceptWord('returning') ? this.#selectItems() : null;
+    return { kind: 'insert', table, columns, source, onConflictDoNothing, returning };
+  }
+
+  /** `SELECT * FROM UNNEST(…)` is the column-batch insert (test/fixtures/cratedb-6.4.3/unnest_insert.json). */
+  #insertSource(): InsertSource {
+    if (this.#acceptWord('select')) {
+      this.#expectOp('*');
+      this.#expectWord('from');
+      this.#expectWord('unnest');
+      this.#expectOp('(');
+      const arrays: Expr[] = [];
+      do arrays.push(this.#expr());
+      while (this.#acceptOp(','));
+      this.#expectOp(')');
+      return { kind: 'unnest', arrays };
+    }
+    this.#expectWord('values');
+    const rows: Expr[][] = [];
+    do {
+      this.#expectOp('(');
+      const row: Expr[] = [];
+      do row.push(this.#expr());
+      while (this.#acceptOp(','));
+      this.#expectOp(')');
+      rows.push(row);
+    } while (this.#acceptOp(','));
+    return { kind: 'values', rows };
   }
 
   #update(): Statement {
