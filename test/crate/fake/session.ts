@@ -376,6 +376,7 @@ export class CrateSession implements EngineSession {
    * (test/fixtures/cratedb-6.4.3/failing_read_then_reads.json), while a Sync right after the failure answers.
    */
   #readFailed(portal: Portal, err: unknown): void {
+
     const out = this.config.output;
     portal.state = 'done';
     out.write(errorResponse(asFakeError(err).fields()));

@@ -4,6 +4,7 @@
  *   SELECT item[, …] [FROM t] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
  *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
  *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
+ *             | {key = expr, …} | B'0101'
  *   INSERT INTO t [(cols)] {VALUES (expr, …)[, (…)] | SELECT * FROM UNNEST(expr, …)} [ON CONFLICT [(cols)] DO NOTHING]
  *       [RETURNING item[, …]]
  *   UPDATE t SET col = expr[, …] [WHERE …]          DELETE FROM t [WHERE …]
@@ -29,7 +30,8 @@ export type Expr =
   | { kind: 'neg'; expr: Expr; text: string }
   | { kind: 'call'; name: string; args: Expr[]; star: boolean; text: string }
   | { kind: 'cast'; expr: Expr; type: CrateType; text: string }
-  | { kind: 'array'; items: Expr[]; text: string };
+  | { kind: 'array'; items: Expr[]; text: string }
+  | { kind: 'object'; entries: Array<{ key: string; value: Expr }>; text: string };
 
 /** `[schema.]name`. */
 export interface TableRef {

@@ -42,6 +42,9 @@ export function collectParams(expr: Expr, out: Set<number>): void {
     case 'array':
       expr.items.forEach((a) => collectParams(a, out));
       return;
+    case 'object':
+      expr.entries.forEach((e) => collectParams(e.value, out));
+      return;
     default:
   }
 }
@@ -75,6 +78,9 @@ export function inferParams(
       return;
     case 'array':
       expr.items.forEach((a) => inferParams(a, expected?.kind === 'array' ? expected.element : null, hints, columns));
+      return;
+    case 'object':
+      expr.entries.forEach((e) => inferParams(e.value, null, hints, columns));
       return;
     default:
   }
@@ -110,6 +116,8 @@ export function typeOf(expr: Expr, paramTypes: readonly CrateType[], columns: Co
       const first = expr.items.find((i) => !(i.kind === 'literal' && i.value === null));
       return arrayOf(first ? typeOf(first, paramTypes, columns) : UNKNOWN);
     }
+    case 'object':
+      return scalar('object');
   }
 }
 
@@ -139,6 +147,9 @@ export function validate(expr: Expr, columns: ColumnLookup, hasTable: boolean): 
       return;
     case 'array':
       expr.items.forEach((a) => validate(a, columns, hasTable));
+      return;
+    case 'object':
+      expr.entries.forEach((e) => validate(e.value, columns, hasTable));
       return;
     default:
   }
@@ -221,6 +232,8 @@ export function evaluate(expr: Expr, ctx: EvalContext): unknown {
       const element = type.kind === 'array' ? type.element : UNKNOWN;
       return expr.items.map((i) => castValue(evaluate(i, ctx), typeOf(i, ctx.paramTypes, ctx.columns), element, ctx.version));
     }
+    case 'object':
+      return Object.fromEntries(expr.entries.map((e) => [e.key, evaluate(e.value, ctx)]));
   }
 }
 

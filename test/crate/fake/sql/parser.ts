@@ -506,6 +506,10 @@ class Parser {
       const typeStart = this.#token.start;
       this.#identifier();
       while (this.#token.kind === 'ident' && this.#isWord('with', 'without', 'time', 'zone', 'precision')) this.#pos++;
+      if (this.#acceptOp('(')) {
+        this.#pos++;
+        this.#expectOp(')');
+      }
       if (this.#acceptOp('[')) this.#expectOp(']');
       const type = parseTypeName(this.#text(typeStart));
       if (!type) throw this.#error('{<type>}');
@@ -543,6 +547,23 @@ class Parser {
       }
       this.#expectOp(']');
       return { kind: 'array', items, text: this.#text(start) };
+    }
+    if (this.#acceptOp('{')) {
+      const entries: Array<{ key: string; value: Expr }> = [];
+      if (!this.#isOp('}')) {
+        do {
+          const key = this.#identifier();
+          this.#expectOp('=');
+          entries.push({ key, value: this.#expr() });
+        } while (this.#acceptOp(','));
+      }
+      this.#expectOp('}');
+      return { kind: 'object', entries, text: this.#text(start) };
+    }
+    const next = this.tokens[this.#pos + 1];
+    if (t.kind === 'ident' && t.value === 'b' && next?.kind === 'string' && next.start === t.end) {
+      this.#pos += 2;
+      return { kind: 'literal', value: next.value, type: scalar('bit', next.value.length), text: this.#text(start) };
     }
     if (t.kind === 'ident' && ['true', 'false', 'null'].includes(t.value)) {
       this.#pos++;
