@@ -9,6 +9,7 @@ import { deleteRows, insertRows, selectFromTable, updateRows, type Bound } from 
 import { collectParams, evaluate, inferParams, typeOf, validate, type ColumnLookup } from './expressions.js';
 import type { StatementSource } from './lexer.js';
 import { parseStatement } from './parser.js';
+import { seriesColumn, seriesMs, seriesRows } from './series.js';
 import type { SessionSettings } from './settings.js';
 
 /** What the engine needs from the connection it runs in. */
@@ -150,7 +151,9 @@ function columnNames(statement: Statement, table: Table): string[] {
 export function analyze(source: StatementSource, declared: ReadonlyArray<CrateType | null>, session: EngineSession): Analyzed {
   const statement = parseStatement(source);
   const table = tableOf(statement, session);
-  const columns: ColumnLookup = (name) => table?.column(name);
+  const series = statement.kind === 'select' ? statement.series : null;
+  const columns: ColumnLookup = (name) =>
+    table?.column(name) ?? (series && name === series.alias ? seriesColumn(series) : undefined);
   if (table) {
     for (const name of columnNames(statement, table)) validate({ kind: 'column', name, text: name }, columns, true);
     if (statement.kind === 'update' && statement.sets.some((s) => table.primaryKey.includes(s.column))) {
@@ -168,7 +171,7 @@ export function analyze(source: StatementSource, declared: ReadonlyArray<CrateTy
   const hints = new Map<number, CrateType>();
   const used = new Set<number>();
   for (const [expr, expected] of exprs) {
-    validate(expr, columns, table !== null);
+    validate(expr, columns, table !== null || series !== null);
     inferParams(expr, expected, hints, columns);
     collectParams(expr, used);
   }
@@ -281,8 +284,13 @@ function analyzeSelect(
   session: EngineSession,
   base: Base,
 ): Analyzed {
-  const lookup: ColumnLookup = (name) => table?.column(name);
-  const items = statement.items;
+  const { series } = statement;
+  const lookup: ColumnLookup = (name) =>
+    table?.column(name) ?? (series && name === series.alias ? seriesColumn(series) : undefined);
+  const items: SelectItem[] | 'star' =
+    series && statement.items === 'star'
+      ? [{ expr: { kind: 'column', name: series.alias, text: series.alias }, alias: null }]
+      : statement.items;
   // §4.11: the table OID only when every column is a plain column of the single table; attnum = column position.
   const plain = table !== null && (items === 'star' || items.every((i) => i.expr.kind === 'column'));
   const tableOid = plain ? (table as Table).oid : 0;
@@ -303,11 +311,15 @@ function analyzeSelect(
     ...base,
     columns,
     sleepMs: (params) => {
+      if (series) return seriesMs(series, { ...bound(params), columns: lookup, row: null });
       if (!sleepCall || sleepCall.expr.kind !== 'call') return 0;
       return Number(evaluate(sleepCall.expr.args[0] as Expr, { ...bound(params), columns: lookup, row: null }));
     },
     run: (params) => {
       if (statement.empty) return { kind: 'rows', rows: [] };
+      if (series && items !== 'star') {
+        return { kind: 'rows', rows: seriesRows(series, items, { ...bound(params), columns: lookup, row: null }) };
+      }
       if (table === null) {
         const ctx = { ...bound(params), columns: lookup, row: null };
         return { kind: 'rows', rows: [(items as Exclude<typeof items, 'star'>).map((i) => evaluate(i.expr, ctx))] };

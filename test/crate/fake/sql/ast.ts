@@ -1,7 +1,7 @@
 /**
  * The statements the fake understands. Grammar (keywords case-insensitive, `$n` or `?` placeholders):
  *
- *   SELECT item[, …] [FROM t] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
+ *   SELECT item[, …] [FROM t | FROM generate_series(a, b) [alias]] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
  *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
  *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
  *             | {key = expr, …} | B'0101'
@@ -20,6 +20,7 @@
  * Table names: `name` or `schema.name`; unqualified names use the search path (WIRE.md §4.9).
  */
 import type { CrateType } from '../types.js';
+import type { Series } from './series.js';
 
 /** An expression; `text` is its SQL source, which names unaliased result columns (WIRE.md §4.11). */
 export type Expr =
@@ -69,6 +70,8 @@ export type Statement =
       kind: 'select';
       items: SelectItem[] | 'star';
       from: TableRef | null;
+      /** `FROM generate_series(start, stop) [alias]` instead of a table. */
+      series: Series | null;
       where: Condition[];
       /** `WHERE false`. */
       empty: boolean;

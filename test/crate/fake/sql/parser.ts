@@ -6,6 +6,7 @@ import { internalError, syntaxError, type FakeCrateError } from '../errors.js';
 import { parseTypeName, scalar, type CrateType } from '../types.js';
 import type { ColumnDef, Condition, Expr, InsertSource, SelectItem, Statement, TableRef } from './ast.js';
 import { positionOf, type StatementSource, type Token } from './lexer.js';
+import type { Series } from './series.js';
 
 /**
  * What CrateDB 6.4.3's grammar expects when the first token starts no statement
@@ -146,6 +147,17 @@ class Parser {
     return table;
   }
 
+  #series(): Series {
+    this.#pos += 2;
+    const start = this.#expr();
+    this.#expectOp(',');
+    const stop = this.#expr();
+    this.#expectOp(')');
+    this.#acceptWord('as');
+    const named = this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset');
+    return { start, stop, alias: named ? this.#identifier() : 'generate_series' };
+  }
+
   #selectItems(): SelectItem[] {
     const items: SelectItem[] = [];
     do {
@@ -163,10 +175,14 @@ class Parser {
   #select(): Statement {
     const items: SelectItem[] | 'star' = this.#acceptOp('*') ? 'star' : this.#selectItems();
     let from: TableRef | null = null;
+    let series: Series | null = null;
     if (this.#acceptWord('from')) {
-      from = this.#table();
-      if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset'))) {
-        this.#identifier();
+      if (this.#isWord('generate_series') && this.#peekOp('(')) series = this.#series();
+      else {
+        from = this.#table();
+        if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset'))) {
+          this.#identifier();
+        }
       }
     }
     // `WHERE false` (test/fixtures/cratedb-6.4.3/odd_sql.json): a RowDescription and `SELECT 0`.
@@ -185,7 +201,7 @@ class Parser {
     }
     const limit = this.#acceptWord('limit') ? this.#expr() : null;
     const offset = this.#acceptWord('offset') ? this.#expr() : null;
-    return { kind: 'select', items, from, where, empty, orderBy, limit, offset };
+    return { kind: 'select', items, from, series, where, empty, orderBy, limit, offset };
   }
 
   /** ANTLR's message for a token no rule accepts: the statement's text up to and including that token. */
@@ -432,6 +448,11 @@ class Parser {
     this.#expectWord('global');
     const name = this.#settingName();
     return { kind: 'set-global', name, value: { kind: 'literal', value: null, type: scalar('undefined'), text: 'NULL' } };
+  }
+
+  #peekOp(op: string): boolean {
+    const next = this.tokens[this.#pos + 1];
+    return next !== undefined && next.kind === 'op' && next.value === op;
   }
 
   #peekWord(...words: string[]): boolean {
