@@ -4,7 +4,7 @@
 import { columnUnknown, internalError } from '../errors.js';
 import { UNKNOWN, arrayOf, scalar, type CrateType } from '../types.js';
 import type { Expr, SelectItem, Statement } from './ast.js';
-import type { Catalog, Row, Table } from './catalog.js';
+import type { Catalog, Column, Row, Table } from './catalog.js';
 import { deleteRows, insertRows, selectFromTable, updateRows, type Bound } from './dml.js';
 import { collectParams, evaluate, inferParams, typeOf, validate, type ColumnLookup } from './expressions.js';
 import type { StatementSource } from './lexer.js';
@@ -149,11 +149,27 @@ function columnNames(statement: Statement, table: Table): string[] {
 
 /** Analyses one statement; `declared[i]` is the type of the Parse OID for `$i+1`, null when unspecified. */
 export function analyze(source: StatementSource, declared: ReadonlyArray<CrateType | null>, session: EngineSession): Analyzed {
-  const statement = parseStatement(source);
-  const table = tableOf(statement, session);
+  return analyzeStatement(parseStatement(source), declared, session);
+}
+
+/** The columns a statement's expressions see: its table's, a generate_series alias, or a derived table's results. */
+function lookupFor(statement: Statement, table: Table | null, derived: Analyzed | null): ColumnLookup {
   const series = statement.kind === 'select' ? statement.series : null;
-  const columns: ColumnLookup = (name) =>
-    table?.column(name) ?? (series && name === series.alias ? seriesColumn(series) : undefined);
+  const inner = (derived?.columns ?? []).map((c, i): Column => ({ name: c.name, type: c.type, position: i + 1 }));
+  return (name) =>
+    table?.column(name) ??
+    (series && name === series.alias ? seriesColumn(series) : undefined) ??
+    inner.find((c) => c.name === name);
+}
+
+function analyzeStatement(statement: Statement, declared: ReadonlyArray<CrateType | null>, session: EngineSession): Analyzed {
+  const table = tableOf(statement, session);
+  const derived = statement.kind === 'select' && statement.derived ? analyzeStatement(statement.derived, declared, session) : null;
+  const series = statement.kind === 'select' ? statement.series : null;
+  const columns = lookupFor(statement, table, derived);
+  if (derived && statement.kind === 'select' && (statement.where.length > 0 || statement.orderBy.length > 0)) {
+    throw internalError('The fake reads derived tables without WHERE or ORDER BY', 'io.crate.fake.Analyzer.derived(Analyzer.java:1)');
+  }
   if (table) {
     for (const name of columnNames(statement, table)) validate({ kind: 'column', name, text: name }, columns, true);
     if (statement.kind === 'update' && statement.sets.some((s) => table.primaryKey.includes(s.column))) {
@@ -171,7 +187,7 @@ export function analyze(source: StatementSource, declared: ReadonlyArray<CrateTy
   const hints = new Map<number, CrateType>();
   const used = new Set<number>();
   for (const [expr, expected] of exprs) {
-    validate(expr, columns, table !== null || series !== null);
+    validate(expr, columns, table !== null || series !== null || derived !== null);
     inferParams(expr, expected, hints, columns);
     collectParams(expr, used);
   }
@@ -190,7 +206,7 @@ export function analyze(source: StatementSource, declared: ReadonlyArray<CrateTy
   );
   const schema = session.settings.searchPath[0] ?? 'doc';
   const bound = (params: readonly unknown[]): Bound => ({ params, paramTypes, version: session.version, schema });
-  return buildAnalyzed(statement, table, paramTypes, bound, session);
+  return buildAnalyzed(statement, table, paramTypes, bound, session, derived);
 }
 
 function buildAnalyzed(
@@ -199,6 +215,7 @@ function buildAnalyzed(
   paramTypes: readonly CrateType[],
   bound: (params: readonly unknown[]) => Bound,
   session: EngineSession,
+  derived: Analyzed | null,
 ): Analyzed {
   const base = {
     isWrite: false,
@@ -222,7 +239,7 @@ function buildAnalyzed(
   });
   switch (statement.kind) {
     case 'select':
-      return analyzeSelect(statement, table, paramTypes, bound, session, base);
+      return analyzeSelect(statement, table, derived, paramTypes, bound, session, base);
     case 'insert': {
       const insert = (p: readonly unknown[]): Row[] =>
         insertRows(live(), statement.columns, statement.source, statement.onConflictDoNothing, bound(p));
@@ -279,14 +296,14 @@ type Base = Omit<Analyzed, 'run'>;
 function analyzeSelect(
   statement: Extract<Statement, { kind: 'select' }>,
   table: Table | null,
+  derived: Analyzed | null,
   paramTypes: readonly CrateType[],
   bound: (params: readonly unknown[]) => Bound,
   session: EngineSession,
   base: Base,
 ): Analyzed {
   const { series } = statement;
-  const lookup: ColumnLookup = (name) =>
-    table?.column(name) ?? (series && name === series.alias ? seriesColumn(series) : undefined);
+  const lookup = lookupFor(statement, table, derived);
   const items: SelectItem[] | 'star' =
     series && statement.items === 'star'
       ? [{ expr: { kind: 'column', name: series.alias, text: series.alias }, alias: null }]
@@ -317,6 +334,12 @@ function analyzeSelect(
     },
     run: (params) => {
       if (statement.empty) return { kind: 'rows', rows: [] };
+      if (derived && items !== 'star') {
+        const inner = derived.run(params);
+        const rows = inner.kind === 'rows' ? inner.rows : [];
+        const ctx = { ...bound(params), columns: lookup };
+        return { kind: 'rows', rows: rows.map((row) => items.map((i) => evaluate(i.expr, { ...ctx, row }))) };
+      }
       if (series && items !== 'star') {
         return { kind: 'rows', rows: seriesRows(series, items, { ...bound(params), columns: lookup, row: null }) };
       }

@@ -1,7 +1,7 @@
 /**
  * The statements the fake understands. Grammar (keywords case-insensitive, `$n` or `?` placeholders):
  *
- *   SELECT item[, …] [FROM t | FROM generate_series(a, b) [alias]] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
+ *   SELECT item[, …] [FROM t | FROM generate_series(a, b) [alias] | FROM (SELECT …) alias] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
  *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
  *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
  *             | {key = expr, …} | B'0101'
@@ -72,6 +72,8 @@ export type Statement =
       from: TableRef | null;
       /** `FROM generate_series(start, stop) [alias]` instead of a table. */
       series: Series | null;
+      /** `FROM (SELECT …) alias` instead of a table: its result columns are the columns. */
+      derived: Statement | null;
       where: Condition[];
       /** `WHERE false`. */
       empty: boolean;

@@ -176,9 +176,16 @@ class Parser {
     const items: SelectItem[] | 'star' = this.#acceptOp('*') ? 'star' : this.#selectItems();
     let from: TableRef | null = null;
     let series: Series | null = null;
+    let derived: Statement | null = null;
     if (this.#acceptWord('from')) {
       if (this.#isWord('generate_series') && this.#peekOp('(')) series = this.#series();
-      else {
+      else if (this.#acceptOp('(')) {
+        this.#expectWord('select');
+        derived = this.#select();
+        this.#expectOp(')');
+        this.#acceptWord('as');
+        this.#identifier();
+      } else {
         from = this.#table();
         if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset'))) {
           this.#identifier();
@@ -201,7 +208,7 @@ class Parser {
     }
     const limit = this.#acceptWord('limit') ? this.#expr() : null;
     const offset = this.#acceptWord('offset') ? this.#expr() : null;
-    return { kind: 'select', items, from, series, where, empty, orderBy, limit, offset };
+    return { kind: 'select', items, from, series, derived, where, empty, orderBy, limit, offset };
   }
 
   /** ANTLR's message for a token no rule accepts: the statement's text up to and including that token. */
