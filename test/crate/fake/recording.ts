@@ -47,7 +47,12 @@ export function frameOf(hex: string): BackendFrame {
 
 /** Groups the exchanges into steps. */
 export function stepsOf(recording: Recording): Step[] {
-  const steps: Array<{ sends: Step['sends'][number][]; frames: BackendFrame[]; hangs: boolean; summaries: Array<Record<string, unknown>> }> = [];
+  const steps: Array<{
+    sends: Array<Step['sends'][number]>;
+    frames: BackendFrame[];
+    hangs: boolean;
+    summaries: Array<Record<string, unknown>>;
+  }> = [];
   for (const entry of recording.exchanges) {
     const last = steps[steps.length - 1];
     if (entry.dir === 'F') {
@@ -65,10 +70,21 @@ export function stepsOf(recording: Recording): Step[] {
   return steps;
 }
 
+/** A RowDescription field as compared: the table OID only as `none` (0) or `table`. */
+export interface ShapeField {
+  name: string;
+  table: 'none' | 'table';
+  attnum: number;
+  oid: number;
+  typlen: number;
+  typmod: number;
+  format: number;
+}
+
 /** What a comparison looks at in one backend frame. */
 export type Shape =
   | { type: 'E'; severity: string; code: string; message: string }
-  | { type: 'T'; fields: Array<{ name: string; table: 'none' | 'table'; attnum: number; oid: number; typlen: number; typmod: number; format: number }> }
+  | { type: 'T'; fields: ShapeField[] }
   | { type: 'D'; values: Array<string | null> }
   | { type: 'C'; tag: string }
   | { type: 'Z'; status: string }

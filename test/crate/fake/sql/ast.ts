@@ -1,7 +1,8 @@
 /**
  * The statements the fake understands. Grammar (keywords case-insensitive, `$n` or `?` placeholders):
  *
- *   SELECT item[, …] [FROM t | FROM generate_series(a, b) [alias] | FROM (SELECT …) alias] [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
+ *   SELECT item[, …] [FROM t | FROM generate_series(a, b) [alias] | FROM (SELECT …) alias]
+ *       [WHERE col op expr [AND …] | WHERE false] [ORDER BY col [ASC|DESC][, …]] [LIMIT expr] [OFFSET expr]
  *       item := * | expr [[AS] alias];  op := = <> != < <= > >=
  *       expr := literal | $n | ? | col | fn(args) | count(*) | expr {+ - * / %} expr | -expr | expr::type | [a, b]
  *             | {key = expr, …} | B'0101'
