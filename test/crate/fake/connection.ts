@@ -35,6 +35,8 @@ export interface ServerContext {
   /** §1.5: kills the matching session's job; no reply on the cancel socket. */
   cancel(pid: number, secret: number): void;
   recordStartup(params: Readonly<Record<string, string>>): void;
+  /** Counts bytes handed to a socket (FakeCrate.bytesWritten). */
+  countWritten(bytes: number): void;
 }
 
 /** §1.1: a connection without a session is closed after 30 s (`AUTH_TIMEOUT_SEC`). */
@@ -83,6 +85,7 @@ export class Connection {
 
   #send(data: Buffer): boolean {
     if (this.#socket.destroyed) return true;
+    this.ctx.countWritten(data.length);
     return this.#socket.write(data);
   }
 

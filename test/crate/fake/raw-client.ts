@@ -52,6 +52,15 @@ export class RawClient {
     return this.#closed;
   }
 
+  /** Stops reading the socket (TCP backpressure reaches the server once the buffers are full). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
   send(...messages: Buffer[]): void {
     this.#socket.write(Buffer.concat(messages));
   }

@@ -51,6 +51,12 @@ export interface FakeCrate {
   readonly received: ReadonlyArray<ReadonlyArray<FrontendMessage>>;
   /** The raw parameters of every StartupMessage received, in order. */
   readonly startupParams: ReadonlyArray<Readonly<Record<string, string>>>;
+  /**
+   * Bytes handed to client sockets so far. Results are written in 1000-row chunks and the fake waits for 'drain'
+   * when a socket's buffer is full, so for a client that stops reading this stops growing (bounded by the socket
+   * buffers), which is how a test shows a paused driver really stops the server.
+   */
+  readonly bytesWritten: number;
   stop(): Promise<void>;
 }
 
@@ -70,6 +76,7 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
   const sessions = new Map<number, { secret: number; session: CrateSession }>();
   const connections = new Set<Connection>();
   let lastPid = 0;
+  let bytesWritten = 0;
 
   const ctx: ServerContext = {
     users,
@@ -88,6 +95,9 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
       if (entry && entry.secret === secret) entry.session.cancel();
     },
     recordStartup: (params) => startupParams.push({ ...params }),
+    countWritten: (bytes) => {
+      bytesWritten += bytes;
+    },
   };
 
   const server: Server = createServer((socket: Socket) => {
@@ -118,6 +128,9 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
     },
     received,
     startupParams,
+    get bytesWritten(): number {
+      return bytesWritten;
+    },
     async stop(): Promise<void> {
       for (const connection of connections) connection.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
