@@ -136,7 +136,7 @@ export function formatBinary(t: CrateType, value: unknown, version: string): Buf
       return Buffer.concat([float64(lon), float64(lat)]);
     }
     case 'float_vector':
-      // §5.1: a 1-dim float4 array with flags 0; like other arrays its lower-bound field holds the dimension size
+      // A 1-dim float4 array with flags 0; like other arrays its lower-bound field holds the dimension size
       // (test/fixtures/cratedb-6.4.3/types_text.json).
       return arrayBinary({ kind: 'scalar', name: 'real' }, value as number[], version, 0);
     case 'uuid':

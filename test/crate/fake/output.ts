@@ -28,7 +28,7 @@ export class Output {
 
   /**
    * Resolves once the socket has room again; at once when the last flush did not fill it. Rows are written in
-   * chunks with a wait between them, so a client that stops reading stops the fake (§4.1: CrateDB pauses until the
+   * chunks with a wait between them, so a client that stops reading stops the fake (CrateDB pauses until the
    * channel is writable again).
    */
   async writable(): Promise<void> {

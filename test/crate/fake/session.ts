@@ -371,7 +371,7 @@ export class CrateSession implements EngineSession {
   }
 
   /**
-   * A read failed while executing: an ErrorResponse without skip-until-Sync (§4.3). What the batch sends after it is
+   * A read failed while executing: an ErrorResponse without skip-until-Sync. What the batch sends after it is
    * held back; a later Execute in the same batch never answers and holds the ReadyForQuery back for good
    * (test/fixtures/cratedb-6.4.3/failing_read_then_reads.json), while a Sync right after the failure answers.
    */
@@ -384,7 +384,7 @@ export class CrateSession implements EngineSession {
     this.#failedRead = { block: out.delay(), stuck: false };
   }
 
-  /** Writes a read's reply: DataRows in flushed chunks, waiting for a full socket (§4.1), then its end. */
+  /** Writes a read's reply: DataRows in flushed chunks, waiting for a full socket, then its end. */
   async #emit(portal: Portal, reply: Reply): Promise<void> {
     const out = this.config.output;
     await writeRows(out, reply.rows, (row) => this.#encode(portal, row));
@@ -445,7 +445,7 @@ export class CrateSession implements EngineSession {
       // §4.2: planning that throws synchronously at Sync ends the whole batch with one ErrorResponse.
       if (forced === 'plan-error') throw internalError('Bulk planning failed (forced by the test)', `${SESSION}.sync(Session.java:812)`);
       // A single write whose table went away fails at run time (ErrorResponse, RFQ I); a bulk fails its planning
-      // (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json; §4.2).
+      // (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json; fake-knobs.test.ts for the bulk).
       if (group.items.length >= 2) first.plan();
       for (const { portal, block } of group.items) {
         portal.state = 'done';

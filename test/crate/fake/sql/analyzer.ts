@@ -281,7 +281,7 @@ function buildAnalyzed(
     case 'optimize':
       return count(() => statement.tables.map((t) => session.catalog.resolve(t, path)).length);
     case 'alter-add-column':
-      // §4.2: ALTER's count is unknown (−1), sent as −2: `ALTER -2` (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+      // ALTER's count is unknown (−1), sent as −2: `ALTER -2` (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
       return count(() => {
         live().addColumn(statement.column.name, statement.column.type);
         return -2;
@@ -420,7 +420,7 @@ function analyzeReturning(
 }
 
 /**
- * The name of an unaliased result column (§4.11): a column's name, a function call's name without its arguments
+ * The name of an unaliased result column: a column's name, a function call's name without its arguments
  * (`count`, `version`: test/fixtures/cratedb-6.4.3/cancel.json, odd_sql.json), else the expression text.
  */
 function columnName(expr: Expr): string {

@@ -36,7 +36,7 @@ export class Table {
     readonly primaryKey: readonly string[],
     readonly readOnly: boolean,
     /**
-     * The relation OID (RowDescription table OID, §4.11). A table created again under the same name gets a new one:
+     * The relation OID (the RowDescription table OID). A table created again under the same name gets a new one:
      * statements analysed against the old table fail with `Relation not found for oid=N`
      * (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
      */

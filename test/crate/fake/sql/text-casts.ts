@@ -1,5 +1,5 @@
 /**
- * SQL casts from text that accept more than a text parameter does (WIRE.md §5.4 lists the strict parameter forms):
+ * SQL casts from text that accept more than a text parameter does (params.ts parses those strictly):
  * WKT points for geo_point and geo_shape, and PostgreSQL-style intervals (`'1 day 3 hours'::interval`). Seen in
  * test/fixtures/cratedb-6.4.3/types_text.json.
  */
@@ -14,7 +14,7 @@ const UNITS: Record<string, keyof Period> = {
   sec: 'seconds', secs: 'seconds',
 };
 
-/** `N unit …` and `HH:MM:SS`, normalised the way SQL-made intervals are: weeks become days (§5.1). */
+/** `N unit …` and `HH:MM:SS`, normalised the way SQL-made intervals are: weeks become days. */
 function parseInterval(text: string): Period | undefined {
   const period = { years: 0, months: 0, weeks: 0, days: 0, hours: 0, minutes: 0, seconds: 0, millis: 0 };
   const tokens = text.trim().split(/\s+/);
