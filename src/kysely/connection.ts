@@ -1,6 +1,7 @@
 /** One borrowed cratewire connection seen as a Kysely DatabaseConnection. */
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
 import { UsageError, type PoolConnection, type Result } from '../index.js';
+import { retryWhileShardStarts } from './shard-retry.js';
 import { signalOf } from './signal.js';
 
 /** Statement kinds whose row count Kysely reports as numAffectedRows. */
@@ -35,7 +36,10 @@ export class CrateConnection implements DatabaseConnection {
   /** Run a compiled query and return cratewire's whole Result (the driver needs the command tag). */
   run<R>(compiledQuery: CompiledQuery): Promise<Result<R>> {
     this.#checkSupported(compiledQuery);
-    return this.#connection.query<R>(compiledQuery.sql, compiledQuery.parameters, { signal: signalOf(compiledQuery.queryId) });
+    const run = (): Promise<Result<R>> =>
+      this.#connection.query<R>(compiledQuery.sql, compiledQuery.parameters, { signal: signalOf(compiledQuery.queryId) });
+    const isRead = compiledQuery.query.kind === 'SelectQueryNode';
+    return isRead && this.#connection.serverInfo.isCrate ? retryWhileShardStarts(run) : run();
   }
 
   /**

@@ -12,10 +12,9 @@ const ADVISORY_LOCK_KEY = '3853314791062309107';
 const FIRST_RETRY_MS = 25;
 const MAX_RETRY_MS = 1_000;
 
-interface LockRow {
-  is_locked: number;
-  _seq_no: number;
-  _primary_term: number;
+/** The Migrator's lock table, plus CrateDB's system columns for optimistic concurrency. */
+interface LockDb {
+  [lockTable: string]: { id: string; is_locked: number; _seq_no: number; _primary_term: number };
 }
 
 /** Wait for the advisory lock up to `timeoutMs` (PostgreSQL). */
@@ -33,16 +32,21 @@ export async function releaseAdvisoryLock(db: Kysely<unknown>): Promise<void> {
 
 /** Take the lock row with optimistic concurrency, waiting up to `timeoutMs` (CrateDB). */
 export async function acquireLockRow(db: Kysely<unknown>, options: MigrationLockOptions, timeoutMs: number): Promise<void> {
-  const table = lockTable(options);
+  const lockDb = lockTableDb(db, options);
   await retryUntil(timeoutMs, async () => {
-    const { rows } = await sql<LockRow>`select is_locked, _seq_no, _primary_term from ${table} where id = ${options.lockRowId}`.execute(db);
-    const row = rows[0];
+    const row = await lockDb.selectFrom(options.lockTable).select(['is_locked', '_seq_no', '_primary_term']).where('id', '=', options.lockRowId).executeTakeFirst();
     if (row === undefined) {
-      throw new UsageError(`The migration lock row ${JSON.stringify(options.lockRowId)} is missing from ${options.lockTable}; run the migration through Kysely's Migrator, which creates it`);
+      throw new UsageError(`The migration lock row ${JSON.stringify(options.lockRowId)} is missing from ${qualifiedName(options)}; run migrations through Kysely's Migrator, which creates it`);
     }
     if (row.is_locked !== 0) return false;
-    const result = await sql`update ${table} set is_locked = 1 where id = ${options.lockRowId} and _seq_no = ${row._seq_no} and _primary_term = ${row._primary_term}`.execute(db);
-    return result.numAffectedRows === 1n;
+    const result = await lockDb
+      .updateTable(options.lockTable)
+      .set({ is_locked: 1 })
+      .where('id', '=', options.lockRowId)
+      .where('_seq_no', '=', row._seq_no)
+      .where('_primary_term', '=', row._primary_term)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }, () =>
     `The CrateDB migration lock (row ${JSON.stringify(options.lockRowId)} of ${qualifiedName(options)}) has been held for more than ${timeoutMs} ms. ` +
     `If no other migration is running (a crashed run leaves the row set), free it with: UPDATE ${qualifiedName(options)} SET is_locked = 0 WHERE id = '${options.lockRowId}'`);
@@ -50,7 +54,7 @@ export async function acquireLockRow(db: Kysely<unknown>, options: MigrationLock
 
 /** Free the lock row (CrateDB). */
 export async function releaseLockRow(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
-  await sql`update ${lockTable(options)} set is_locked = 0 where id = ${options.lockRowId}`.execute(db);
+  await lockTableDb(db, options).updateTable(options.lockTable).set({ is_locked: 0 }).where('id', '=', options.lockRowId).execute();
 }
 
 /**
@@ -69,8 +73,10 @@ export async function refreshMigrationTable(db: Kysely<unknown>, options: Migrat
   }
 }
 
-function lockTable(options: MigrationLockOptions) {
-  return sql.table(options.lockTableSchema === undefined ? options.lockTable : `${options.lockTableSchema}.${options.lockTable}`);
+/** `db` typed for the lock table, in the Migrator's schema if it has one. */
+function lockTableDb(db: Kysely<unknown>, options: MigrationLockOptions): Kysely<LockDb> {
+  const typed = db as Kysely<LockDb>;
+  return options.lockTableSchema === undefined ? typed : typed.withSchema(options.lockTableSchema);
 }
 
 function qualifiedName(options: MigrationLockOptions): string {
