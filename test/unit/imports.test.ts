@@ -34,6 +34,8 @@ const RULES: [RegExp, RegExp, string][] = [
   // config/checks.ts imports node:net for isIP() only.
   [/^(?!transport\/|config\/checks\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
   [/^(?!protocol\/wire\.ts$)/, /^pg-protocol/, 'only protocol/wire.ts imports pg-protocol'],
+  [/^(?!kysely\/|drizzle\/)/, /^(kysely|drizzle-orm)(\/|$)/, 'the core never loads the optional peers kysely and drizzle-orm'],
+  [/^(kysely|drizzle)\//, /^(?!index\.ts$|kysely\/|drizzle\/|node:|kysely$|drizzle-orm)/, 'the integrations use cratewire through its public index.ts only'],
 ];
 
 describe('import direction', () => {
