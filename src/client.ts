@@ -151,6 +151,8 @@ export class Client implements AsyncDisposable {
           if (this.#serverInfo !== undefined) this.#serverInfo = buildServerInfo(this.#parameters, this.#key.processId);
         },
         onFatal: (err) => this.destroy(err),
+        pauseReading: () => socket.pause(),
+        resumeReading: () => socket.resume(),
         onIdle: () => {
           const waiters = this.#idleWaiters;
           this.#idleWaiters = [];
