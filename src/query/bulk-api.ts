@@ -2,6 +2,7 @@
  * executeMany()'s public surface: options, the per-row result, the error for a lost connection, input checks and the
  * deadline. The operation that speaks the protocol is in bulk.ts.
  */
+import { usesCopyProtocol } from '../sql/classify.js';
 import { ConnectionClosedError, ConnectionError, QueryTimeoutError, UsageError, type DatabaseError, type ParameterError } from '../errors.js';
 
 /** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, WIRE.md §4.2). */
@@ -92,6 +93,9 @@ const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** Check the statement, the rows and the options before anything is sent; throws UsageError. */
 export function checkBulkInput(text: string, rows: unknown, options: ExecuteManyOptions): BulkSettings {
   if (text.trim() === '') throw new UsageError('executeMany(): the SQL text is empty');
+  if (usesCopyProtocol(text)) {
+    throw new UsageError('executeMany() cannot run COPY … FROM STDIN / TO STDOUT; pass an INSERT statement and the rows to insert');
+  }
   if (!Array.isArray(rows)) throw new UsageError('executeMany(text, rows): rows must be an array of parameter arrays');
   const width = Array.isArray(rows[0]) ? rows[0].length : -1;
   for (let i = 0; i < rows.length; i++) {

@@ -138,7 +138,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
       case 'readyForQuery':
         return this.#readyForQuery((msg as ReadyForQueryMessage).status);
       default:
-        if (this.handleCopy(msg, io)) return false;
+        if (this.handleCopy(msg, io, false)) return false;
         this.unexpected(msg, `in executeMany() (${this.#phase})`);
     }
   }

@@ -8,6 +8,7 @@
  */
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
 import { UsageError, type DatabaseError } from '../errors.js';
+import { usesCopyProtocol } from '../sql/classify.js';
 import { encodeBind, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
@@ -63,6 +64,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   /** Another operation was in flight beside this one: no retry may send messages after its start. */
   #pipelined = false;
   #paramTypes: readonly number[] | undefined;
+  #copy: boolean | undefined;
   #shape: RowShape | undefined;
   #collector: RowCollector | undefined;
   #tag: CommandTag | undefined;
@@ -78,7 +80,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
    * described first — and the caller set no signal or deadline (a CancelRequest could hit a neighbour).
    */
   pipelinable(): boolean {
-    if (this.#init.pipeline !== true) return false;
+    // COPY's sub-protocol holds the connection until it is answered: nothing may be sent behind it.
+    if (this.#init.pipeline !== true || (this.#copy ??= usesCopyProtocol(this.#init.text))) return false;
     if (this.#started) return this.#phase === 'executing';
     if (this.#init.statement !== undefined) return true;
     const cache = this.#init.cache;
@@ -132,7 +135,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       case 'readyForQuery':
         return this.#readyForQuery(io);
       default:
-        if (this.handleCopy(msg, io)) return false;
+        // Streams end their batches with Flush: their Sync is still to come and must not be doubled.
+        if (this.handleCopy(msg, io, this.executeMessages().at(-1) === SYNC)) return false;
         this.unexpected(msg, `in an extended query (${this.#phase})`);
     }
   }

@@ -164,3 +164,16 @@ export function isSchemaChange(sql: string): boolean {
   }
   return false;
 }
+
+/**
+ * Whether `sql` runs `COPY … FROM STDIN` or `COPY … TO STDOUT`, which switch the connection into the COPY
+ * sub-protocol (a server-side `COPY t FROM 'file'` does not).
+ */
+export function usesCopyProtocol(sql: string): boolean {
+  for (const { words } of scanStatements(sql)) {
+    const first = words[0] as SqlWord;
+    if (first.quoted || first.text !== 'copy') continue;
+    if (words.some((w) => !w.quoted && (w.text === 'stdin' || w.text === 'stdout'))) return true;
+  }
+  return false;
+}

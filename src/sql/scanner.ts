@@ -51,8 +51,25 @@ function isNamePart(c: number): boolean {
   return isNameStart(c) || isDigit(c) || c === DOLLAR;
 }
 
+/** Scans by SQL text, shared by every connection (the results are frozen): the same statement is asked about often. */
+const MEMO = new Map<string, readonly SqlStatement[]>();
+const MEMO_ENTRIES = 256;
+/** Longer texts are scanned afresh each time: the memo must not pin large statements in memory. */
+const MEMO_MAX_TEXT = 4_096;
+
 /** Split `sql` into statements and collect each one's words and placeholders. */
-export function scanStatements(sql: string): SqlStatement[] {
+export function scanStatements(sql: string): readonly SqlStatement[] {
+  if (sql.length > MEMO_MAX_TEXT) return scan(sql);
+  let statements = MEMO.get(sql);
+  if (statements === undefined) {
+    statements = Object.freeze(scan(sql));
+    if (MEMO.size >= MEMO_ENTRIES) MEMO.clear();
+    MEMO.set(sql, statements);
+  }
+  return statements;
+}
+
+function scan(sql: string): SqlStatement[] {
   const out: SqlStatement[] = [];
   const n = sql.length;
   let words: SqlWord[] = [];

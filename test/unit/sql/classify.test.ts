@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSchemaChange, isShareableRead, sessionEffects } from '../../../src/sql/classify.js';
+import { isSchemaChange, isShareableRead, sessionEffects, usesCopyProtocol } from '../../../src/sql/classify.js';
 
 describe('isShareableRead', () => {
   it.each([
@@ -110,5 +110,17 @@ describe('isSchemaChange', () => {
     '"drop" table t',
   ])('%s does not', (sql) => {
     expect(isSchemaChange(sql)).toBe(false);
+  });
+});
+
+describe('usesCopyProtocol', () => {
+  it.each([
+    ['COPY t FROM STDIN', true],
+    ['copy (select 1) to stdout with (format csv)', true],
+    ["COPY t FROM 'file:///data/t.json'", false],
+    ["SELECT 'COPY t FROM STDIN'", false],
+    ['COPY t TO "stdout"', false],
+  ])('%s → %s', (sql, expected) => {
+    expect(usesCopyProtocol(sql)).toBe(expected);
   });
 });

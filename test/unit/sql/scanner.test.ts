@@ -66,3 +66,11 @@ describe('countPlaceholders', () => {
     expect(countPlaceholders('SELECT $1; SELECT $2', false)).toBe(2);
   });
 });
+
+describe('memo', () => {
+  it('returns the same frozen result for the same text', () => {
+    const a = scanStatements('SELECT $1');
+    expect(scanStatements('SELECT $1')).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+});
