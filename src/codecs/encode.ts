@@ -89,6 +89,12 @@ function refusalOf(value: object): string | undefined {
   return undefined;
 }
 
+/** Throws the one refusal message for objects whose JSON or text form would silently lose data (a Map sends `{}`). */
+function refuseLossy(value: object): void {
+  const refusal = refusalOf(value);
+  if (refusal !== undefined) throw new EncodeFailure(`${describeValue(value)} cannot be sent; ${refusal}`);
+}
+
 function validDate(date: Date): Date {
   if (Number.isNaN(date.getTime())) {
     throw new EncodeFailure('an invalid Date (its time is NaN) cannot be sent; check how it was constructed');
@@ -96,8 +102,12 @@ function validDate(date: Date): Date {
   return date;
 }
 
-/** JSON text of a value; throws EncodeFailure for circular structures, BigInt inside objects, or no JSON form. */
+/**
+ * JSON text of a value; throws EncodeFailure for a Map, Set or other object that JSON would empty, circular
+ * structures, BigInt inside objects, or no JSON form.
+ */
 export function toJsonText(value: unknown): string {
+  if (typeof value === 'object' && value !== null) refuseLossy(value);
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -141,8 +151,7 @@ export function encodeUntyped(value: unknown, dialect: EncodeDialect): { text: s
       if (Array.isArray(value) || isTypedArray(value)) {
         return { text: serializeArray(value, untypedElement(dialect)), oid: 0 };
       }
-      const refusal = refusalOf(value);
-      if (refusal !== undefined) throw new EncodeFailure(`${describeValue(value)} cannot be sent; ${refusal}`);
+      refuseLossy(value);
       const proto: unknown = Object.getPrototypeOf(value);
       const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
       if (proto !== Object.prototype && proto !== null && typeof toJSON === 'function') {
@@ -290,7 +299,7 @@ function textEncoder(type: string): ValueEncoder {
         if (value instanceof Uint8Array) {
           throw failFor(type, value, "decode the bytes first, e.g. buffer.toString('utf8') or 'base64'");
         }
-        if (value !== null && refusalOf(value) === undefined) return toJsonText(value);
+        if (value !== null) return toJsonText(value);
         break;
       default:
         break;

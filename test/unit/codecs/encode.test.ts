@@ -294,3 +294,26 @@ describe('needsDescribe', () => {
     expect(needsDescribe(value)).toBe(expected);
   });
 });
+
+describe('Map and Set are refused on every path with one message (issue #12, bug 3)', () => {
+  const targets: [string, TypeRegistry, number][] = [
+    ['undescribed', pg, 0],
+    ['json', pg, OID.JSON],
+    ['jsonb', pg, OID.JSONB],
+    ['text', pg, OID.TEXT],
+    ['varchar', pg, OID.VARCHAR],
+    ['json (CrateDB object)', crate, OID.JSON],
+    ['unknown type', pg, 999_999],
+  ];
+  it.each(targets)('a Map for %s', (_, reg, oid) => {
+    expect(parameterError(() => reg.encode(new Map([['a', 1]]), oid, 0)).message).toBe(
+      'Parameter $1: a Map cannot be sent; convert it with Object.fromEntries(map) or [...map] first',
+    );
+  });
+  it.each(targets)('a Set for %s', (_, reg, oid) => {
+    expect(parameterError(() => reg.encode(new Set([1]), oid, 0)).message).toBe('Parameter $1: a Set cannot be sent; convert it with [...set] first');
+  });
+  it('a Map inside a json[] array names its element', () => {
+    expect(parameterError(() => pg.encode([{ a: 1 }, new Map()], OID.JSON_ARRAY, 1)).message).toMatch(/^Parameter \$2: .*a Map cannot be sent; convert it/);
+  });
+});
