@@ -123,6 +123,8 @@ export class Client implements AsyncDisposable {
   #idleWaiters: (() => void)[] = [];
   #closed: Promise<void>;
   #statementCounter = 0;
+  /** Running queries whose caller gave up (abort or timeout) and whose CancelRequest was sent. */
+  readonly #cancelled = new Set<{ readonly promise: Promise<unknown> }>();
   /** Messages written during this tick; sent as one socket write (several pipelined queries share a syscall). */
   #outgoing: Buffer[] = [];
   readonly #flush = (): void => {
@@ -223,6 +225,16 @@ export class Client implements AsyncDisposable {
    */
   get transactionStatus(): TransactionStatus {
     return this.#session.transactionStatus;
+  }
+
+  /**
+   * @internal For the pool: when the only work left on this client is queries whose caller gave up and that are being
+   * cancelled, a promise that settles once they have ended (or the client was destroyed because one did not stop
+   * within `cancelTimeoutMs`); otherwise undefined.
+   */
+  whenCancelled(): Promise<void> | undefined {
+    if (this.#cancelled.size === 0 || this.#cancelled.size !== this.#session.size) return undefined;
+    return Promise.allSettled([...this.#cancelled].map((op) => op.promise)).then(() => undefined);
   }
 
   /** Whether the connection uses TLS. */
@@ -479,7 +491,12 @@ export class Client implements AsyncDisposable {
       const abort = (reason: unknown): void => {
         cleanup();
         if (op.settled) return;
-        if (!this.#session.remove(op) && this.#session.isActive(op)) this.#cancelRunning(op);
+        if (!this.#session.remove(op) && this.#session.isActive(op)) {
+          this.#cancelRunning(op);
+          this.#cancelled.add(op);
+          const settled = (): void => void this.#cancelled.delete(op);
+          op.promise.then(settled, settled);
+        }
         reject(reason);
       };
       const onAbort = (): void => abort(signal?.reason);

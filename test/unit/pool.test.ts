@@ -33,6 +33,8 @@ class FakeClient implements PoolClient {
   gracefullyClosed = false;
   transactionStatus: TransactionStatus = 'I';
   failPing = false;
+  /** Set by a test: the running HOLD queries are "being cancelled"; settles when they end. */
+  cancelling: Promise<void> | undefined;
   readonly sent: string[] = [];
   readonly serverInfo: ServerInfo;
   #running = 0;
@@ -119,6 +121,10 @@ class FakeClient implements PoolClient {
     this.closed = true;
     this.destroyed = true;
     for (const h of this.#held.splice(0)) h.reject(new ClientClosedError('destroyed'));
+  }
+
+  whenCancelled(): Promise<void> | undefined {
+    return this.busy ? this.cancelling : undefined;
   }
 
   /** Let every `HOLD` query finish. */
@@ -595,6 +601,44 @@ describe('several hosts', () => {
     const b = await pool.acquire();
     expect(env.clients.map((c) => c.host)).toEqual(['h1', 'h1', 'h2']);
     for (const c of [...a, b]) c.release();
+  });
+});
+
+describe('release while a cancelled query is still ending (issue #12, bug 4)', () => {
+  function cancelledHold(client: FakeClient, running: Promise<unknown>): void {
+    client.cancelling = running.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  it('waits for the cancel and offers the connection again when the query ended cleanly', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const c = await pool.acquire();
+    const running = c.query('HOLD');
+    const client = env.clients[0] as FakeClient;
+    cancelledHold(client, running);
+    c.release();
+    expect(pool.stats).toMatchObject({ busy: 1, idle: 0 });
+    const next = pool.acquire();
+    client.finishHeld();
+    await running;
+    (await next).release();
+    expect(client.closed).toBe(false);
+    expect(pool.stats).toMatchObject({ total: 1, idle: 1, destroyed: 0 });
+  });
+
+  it('closes the connection when the cancel did not stop the query (the client destroyed itself)', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const c = await pool.acquire();
+    const running = c.query('HOLD').catch(() => undefined);
+    const client = env.clients[0] as FakeClient;
+    cancelledHold(client, running);
+    c.release();
+    client.destroy();
+    await running;
+    await flush();
+    expect(pool.stats).toMatchObject({ total: 0, destroyed: 1 });
   });
 });
 
