@@ -66,8 +66,11 @@ export class TypeRegistry {
   readonly #decoders = new Map<number, Decoder>();
   readonly #rawDecoders = new Map<number, RawDecoder>();
   readonly #encoders = new Map<number, ValueEncoder>();
+  /** The server is CrateDB (its SQL also takes `?` placeholders). */
+  readonly isCrate: boolean;
 
   constructor(options: RegistryOptions) {
+    this.isCrate = options.isCrate;
     this.#decoding = options.isCrate ? CRATE_DECODING : POSTGRES_DECODING;
     this.#encoding = options.isCrate ? CRATE_ENCODING : POSTGRES_ENCODING;
     this.#types = options.types ?? {};

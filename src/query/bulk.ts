@@ -39,7 +39,7 @@ import {
   type ReadyForQueryMessage,
 } from '../protocol/wire.js';
 import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkResult, type BulkSettings } from './bulk-api.js';
-import { QueryOperation } from './operation.js';
+import { QueryOperation, wrongParameterCount } from './operation.js';
 import { parseCommandTag } from './result.js';
 
 /** Everything one executeMany() needs. */
@@ -166,7 +166,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
     const expected = this.#paramTypes.length;
     const given = (this.#init.rows[0] as readonly unknown[]).length;
     if (expected !== given) {
-      this.#refuse(new UsageError(`The statement expects ${expected} parameter(s) but each row has ${given}; pass one value per $n placeholder`), io);
+      this.#refuse(wrongParameterCount(expected, given, 'in each row, as the server described the statement'), io);
       return;
     }
     this.#phase = 'chunks';

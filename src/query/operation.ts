@@ -149,6 +149,11 @@ export interface ByteBudget {
   used: number;
 }
 
+/** The one message for a wrong number of parameters; `how` says where the expected count came from. */
+export function wrongParameterCount(expected: number, given: number, how: string): UsageError {
+  return new UsageError(`Wrong number of parameters: expected ${expected}, got ${given} (${how}); pass one value per placeholder`);
+}
+
 /** Close messages for evicted cached statements, to send ahead of an operation's own messages. */
 export function closeStatementMessages(names: readonly string[]): Buffer[] {
   return names.map((name) => serialize.close({ type: 'S', name }));

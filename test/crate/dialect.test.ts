@@ -153,6 +153,13 @@ describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () =
 });
 
 describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
+  it('counts ? placeholders too: a wrong count says expected N, got M before sending', async () => {
+    const err = await client.query('SELECT ? AS a, ? AS b', [1]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toContain('Wrong number of parameters: expected 2, got 1 (counting its $n and ? placeholders)');
+    expect((await client.query('SELECT ? AS a', ['x'])).rows).toEqual([{ a: 'x' }]);
+  });
+
   it('refuses Buffers (CrateDB has no binary type) before sending, naming the position', async () => {
     const err = await client.query('SELECT $1 AS b', [Buffer.from('x')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParameterError);

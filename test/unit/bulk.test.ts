@@ -94,7 +94,7 @@ describe('BulkOperation against CrateDB replies (WIRE.md §4.2)', () => {
     const op = bulk([[1, 2]]);
     h.session.enqueue(op);
     h.receive(...described(), be.readyForQuery('I'));
-    await expect(op.promise).rejects.toThrow(/expects 1 parameter/);
+    await expect(op.promise).rejects.toThrow(/expected 1, got/);
     expect(h.sent.some((m) => m.type === 'Bind')).toBe(false);
   });
 
