@@ -679,11 +679,16 @@ function checkCallOptions(method: string, options: unknown): void {
     throw new UsageError(`${method}(): options.signal must be an AbortSignal (e.g. AbortSignal.timeout(ms))`);
   }
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS)) {
-    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`);
+    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${describeGiven(timeoutMs)}`);
   }
   if (rowMode !== undefined && !ROW_MODES.includes(rowMode)) {
     throw new UsageError(`${method}(): options.rowMode must be 'object' or 'array', got ${String(rowMode)}`);
   }
+}
+
+/** A value as the caller wrote it: a string stays quoted, so `'100'` is not mistaken for the number 100. */
+function describeGiven(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 function checkText(text: unknown): asserts text is string {

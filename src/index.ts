@@ -38,6 +38,7 @@ export {
   TlsError,
   AuthenticationError,
   ConnectionClosedError,
+  ConnectionRejectedError,
   DatabaseError,
   QueryCanceledError,
   ProtocolError,

@@ -6,7 +6,7 @@
  */
 import type { QueryOptions } from './client.js';
 import { resolveConfig, type ConnectOptions, type ResolvedConfig } from './config.js';
-import { PoolClosedError } from './errors.js';
+import { PoolClosedError, QueryTimeoutError, UsageError } from './errors.js';
 import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
@@ -92,14 +92,23 @@ export class Pool implements AsyncDisposable {
     }
     // A `timeoutMs` bounds the whole call: waiting for a connection, then the query with the time that is left.
     const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs !== 0 && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0)) {
+      // Checked here, not only by the client: the arithmetic below would turn the string '100' into a number.
+      const given = typeof timeoutMs === 'string' ? JSON.stringify(timeoutMs) : String(timeoutMs);
+      throw new UsageError(`pool.query(): options.timeoutMs must be an integer from 0 (no timeout) to 2147483647, got ${given}`);
+    }
     const started = Date.now();
     const connection = await this.acquire(
-      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs: Math.ceil(timeoutMs) },
+      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs },
     );
     this.#canPipeline = connection.serverInfo.canPipeline;
+    const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
     try {
-      const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
       return await connection.query<R>(text, params, rest);
+    } catch (err) {
+      // The query ran with the time left after the wait; the error names the caller's timeoutMs, not that rest.
+      if (err instanceof QueryTimeoutError && rest !== options) throw new QueryTimeoutError(timeoutMs as number, { cause: err });
+      throw err;
     } finally {
       connection.release();
     }

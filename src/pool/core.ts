@@ -132,7 +132,8 @@ export class PoolCore {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
-      return Promise.reject(new UsageError(`acquire timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`));
+      const given = typeof timeoutMs === 'string' ? JSON.stringify(timeoutMs) : String(timeoutMs);
+      return Promise.reject(new UsageError(`acquire timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${given}`));
     }
     const waiter = new Waiter<PoolConnection>(since);
     this.#waiters.push(waiter);

@@ -255,6 +255,31 @@ describe('pool.query timeoutMs covers the wait and the query', () => {
   });
 });
 
+describe('timeout errors name the value the caller passed (issue #12, bug 6)', () => {
+  it('QueryTimeoutError reports the whole timeoutMs, not the time left after acquiring', async () => {
+    const p = pool({ max: 1 });
+    const held = await p.acquire();
+    setTimeout(() => held.release(), 60);
+    const err = await p.query('SELECT pg_sleep(5)', [], { timeoutMs: 250 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryTimeoutError);
+    expect((err as QueryTimeoutError).timeoutMs).toBe(250);
+    expect((err as Error).message).toContain('timeoutMs=250');
+  });
+
+  it('a string timeoutMs is refused as written', async () => {
+    const p = pool({ max: 1 });
+    const bad = { timeoutMs: '100' as unknown as number };
+    await expect(p.query('SELECT 1', [], bad)).rejects.toThrow('options.timeoutMs must be an integer from 0 (no timeout) to 2147483647, got "100"');
+    await expect(p.acquire(bad)).rejects.toThrow('got "100"');
+    const c = await p.acquire();
+    try {
+      await expect(c.query('SELECT 1', [], bad)).rejects.toThrow('got "100"');
+    } finally {
+      c.release();
+    }
+  });
+});
+
 describe('a cancelled pool query keeps its connection when the cancel completes (issue #12, bug 4)', () => {
   it.each([
     ['timeoutMs', (): { timeoutMs: number } => ({ timeoutMs: 150 })],
