@@ -166,7 +166,7 @@ describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
     expect((err as ParameterError).index).toBe(0);
   });
 
-  it('booleans travel as t/f (CrateDB reads anything else as false)', async () => {
+  it('booleans travel as true/false (CrateDB reads true, t and 1 as true, anything else as false)', async () => {
     const res = await client.query('SELECT $1::boolean AS t, $2::boolean AS f', [true, false]);
     expect(res.rows).toEqual([{ t: true, f: false }]);
   });
