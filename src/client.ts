@@ -3,7 +3,7 @@
  */
 import { inspect } from 'node:util';
 import { TypeRegistry } from './codecs/registry.js';
-import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type ResolvedConfig } from './config.js';
+import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type Notice, type ResolvedConfig } from './config.js';
 import {
   AuthenticationError,
   ClientClosedError,
@@ -28,7 +28,7 @@ import type { QueryOperation } from './query/operation.js';
 import { PortalOperation } from './query/portal.js';
 import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
-import { ShapeMemo, type Field, type Result, type RowMode } from './query/result.js';
+import { ShapeMemo, type ArrayRows, type Field, type Result, type RowMode } from './query/result.js';
 import { SimpleQuery } from './query/simple.js';
 import { StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
@@ -62,16 +62,6 @@ export interface PrepareOptions {
   paramTypes?: readonly number[];
 }
 
-/** A NoticeResponse from the server (PostgreSQL; CrateDB never sends one, WIRE.md §1.4). */
-export interface Notice {
-  readonly severity: string | undefined;
-  readonly sqlstate: string | undefined;
-  readonly message: string | undefined;
-  readonly detail: string | undefined;
-  readonly hint: string | undefined;
-  readonly where: string | undefined;
-}
-
 /** A named prepared statement from {@link Client.prepare}. */
 export interface PreparedStatement {
   readonly text: string;
@@ -79,7 +69,8 @@ export interface PreparedStatement {
   readonly paramTypes: readonly number[];
   /** Result columns ([] for statements that return no rows). */
   readonly fields: readonly Field[];
-  /** Run the statement with `params`. */
+  /** Run the statement with `params`; with `rowMode: 'array'` the rows are arrays. */
+  execute<R extends unknown[] = unknown[]>(params: readonly unknown[] | undefined, options: Omit<QueryOptions, 'prepare' | 'paramTypes'> & ArrayRows): Promise<Result<R>>;
   execute<R = Record<string, unknown>>(params?: readonly unknown[], options?: Omit<QueryOptions, 'prepare' | 'paramTypes'>): Promise<Result<R>>;
   /** Close it on the server. Further execute() calls fail with a UsageError. */
   close(): Promise<void>;
@@ -246,7 +237,9 @@ export class Client implements AsyncDisposable {
    * Run one statement on the extended protocol with `$1..$n` parameters sent separately from the SQL text.
    * Statements are prepared and cached automatically unless `prepare: false`.
    */
-  query<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Result<R>> {
+  query<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: QueryOptions & ArrayRows): Promise<Result<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>>;
+  query<R>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Result<R>> {
     // Not an async function: one promise layer fewer per query. Bad input still rejects rather than throws.
     let op: ExtendedQuery;
     try {
@@ -277,7 +270,9 @@ export class Client implements AsyncDisposable {
    * Run one or more `;`-separated statements on the simple-query protocol; one Result per statement. It takes no
    * parameters: never build SQL text from untrusted input — use query() with `$n` parameters instead.
    */
-  async simpleQuery<R = Record<string, unknown>>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
+  simpleQuery<R extends unknown[] = unknown[]>(text: string, options: SimpleQueryOptions & ArrayRows): Promise<Result<R>[]>;
+  simpleQuery<R = Record<string, unknown>>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]>;
+  async simpleQuery<R>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
     this.#checkUsable();
     checkText(text);
     checkCallOptions('simpleQuery', options);
@@ -307,7 +302,9 @@ export class Client implements AsyncDisposable {
    * (`break` closes it), failed, was aborted or timed out idle, it holds this connection: other queries issued on
    * this client wait in order behind it. `queryTimeoutMs` does not apply; use `signal` and `idleTimeoutMs`.
    */
-  stream<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
+  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
     this.#checkUsable();
     checkText(text);
     if (!Array.isArray(params)) throw new UsageError('stream(text, params, options): params must be an array of values');

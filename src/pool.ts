@@ -14,7 +14,7 @@ import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
-import type { Result } from './query/result.js';
+import type { ArrayRows, Result } from './query/result.js';
 import type { StreamOptions } from './query/stream.js';
 
 export { PoolConnection } from './pool/connection.js';
@@ -85,7 +85,9 @@ export class Pool implements AsyncDisposable {
    * PostgreSQL a plain read (no signal or deadline, nothing session-scoped) may share a busy connection with other
    * pool.query() reads when no connection is free, pipelined up to `pipelineDepth`; never on CrateDB.
    */
-  async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
+  query<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: QueryOptions & ArrayRows): Promise<Result<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>>;
+  async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
     if (this.#canPipeline && isShareable(text, options)) {
       const joined = this.#mustWait() ? this.#lanes.tryJoin<R>(text, params, options) : undefined;
       return joined ?? this.#lanes.open<R>(this.#core.acquire(), text, params, options);
@@ -127,7 +129,9 @@ export class Pool implements AsyncDisposable {
    * Stream the rows of one statement on a pooled connection (see Client.stream). The connection is borrowed at the
    * first pull and released when the stream ends, fails, is closed or aborted, or is not read for `idleTimeoutMs`.
    */
-  stream<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): PoolStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolStream<R>;
+  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): PoolStream<R> {
     if (this.#core.ending) throw new PoolClosedError();
     return new PoolStream<R>((signal) => this.acquire({ signal }), text, params, options);
   }

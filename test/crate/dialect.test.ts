@@ -153,6 +153,11 @@ describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () =
 });
 
 describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
+  it('fields name the PostgreSQL type CrateDB reports (point for GEO_POINT, varchar for TEXT)', async () => {
+    const res = await client.query(`SELECT id, name, ts, pos FROM ${table} LIMIT 0`);
+    expect(res.fields.map((f) => f.typeName)).toEqual(['int4', 'varchar', 'timestamptz', 'point']);
+  });
+
   it('counts ? placeholders too: a wrong count says expected N, got M before sending', async () => {
     const err = await client.query('SELECT ? AS a, ? AS b', [1]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);

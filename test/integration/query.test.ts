@@ -34,6 +34,12 @@ describe('query()', () => {
     expect(res.command).toBe('SELECT');
   });
 
+  it('fields carry the type name of their OID (undefined for types that are not built in)', async () => {
+    await client.simpleQuery("DROP TYPE IF EXISTS mood; CREATE TYPE mood AS ENUM ('ok')");
+    const res = await client.query("SELECT 1::int4 AS a, 'x'::text AS b, '{1}'::int8[] AS c, now() AS d, 'ok'::mood AS e");
+    expect(res.fields.map((f) => f.typeName)).toEqual(['int4', 'text', 'int8[]', 'timestamptz', undefined]);
+  });
+
   it('rowMode array', async () => {
     const res = await client.query('SELECT name, height FROM summits ORDER BY height LIMIT 1', [], { rowMode: 'array' });
     expect(res.rows).toEqual([['Zugspitze', 2962]]);
