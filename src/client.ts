@@ -28,6 +28,7 @@ import type { QueryOperation } from './query/operation.js';
 import { PortalOperation } from './query/portal.js';
 import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
+import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
 import { ShapeMemo, type ArrayRows, type Field, type Result, type RowMode } from './query/result.js';
 import { SimpleQuery } from './query/simple.js';
 import { StatementCache, type StatementInfo } from './query/statement-cache.js';
@@ -114,6 +115,8 @@ export class Client implements AsyncDisposable {
   #idleWaiters: (() => void)[] = [];
   #closed: Promise<void>;
   #statementCounter = 0;
+  /** How many transaction() calls are running on this client (more than one: savepoints). */
+  #transactionDepth = 0;
   /** Running queries whose caller gave up (abort or timeout) and whose CancelRequest was sent. */
   readonly #cancelled = new Set<{ readonly promise: Promise<unknown> }>();
   /** Messages written during this tick; sent as one socket write (several pipelined queries share a syscall). */
@@ -371,6 +374,36 @@ export class Client implements AsyncDisposable {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * Run `fn` inside BEGIN … COMMIT on this connection and resolve with its result; ROLLBACK and rethrow when it throws,
+   * ROLLBACK and a UsageError when it caught the error of a failed statement (COMMIT would silently roll back).
+   * Called again inside `fn` (on the `tx` it receives, which is this client), it opens a SAVEPOINT instead: the inner
+   * work is rolled back alone and the outer transaction goes on. Queries issued on this client by other code while
+   * `fn` runs join the transaction: use a pool to keep them apart. PostgreSQL only: on CrateDB, which has no
+   * transactions, it throws a UsageError before sending anything.
+   */
+  async transaction<T>(fn: (tx: Client) => Promise<T>, mode: TransactionMode = {}): Promise<T> {
+    this.#checkUsable();
+    if (typeof fn !== 'function') throw new UsageError('transaction(fn, mode): fn must be an async function that receives the client');
+    checkTransactions(this, 'client.transaction()');
+    const depth = this.#transactionDepth;
+    if (depth === 0 && this.transactionStatus !== 'I') {
+      throw new UsageError(`transaction(): this connection is already in a transaction (status ${this.transactionStatus}) begun outside transaction(); end it with COMMIT or ROLLBACK first`);
+    }
+    if (depth > 0 && (mode.isolationLevel !== undefined || mode.readOnly !== undefined)) {
+      throw new UsageError('A nested transaction() runs in a savepoint of the outer one; isolationLevel and readOnly apply to the outermost call only');
+    }
+    const run = async (): Promise<T> => {
+      this.#transactionDepth = depth + 1;
+      try {
+        return await fn(this);
+      } finally {
+        this.#transactionDepth = depth;
+      }
+    };
+    return depth === 0 ? runTransaction(this, run, mode) : runSavepoint(this, run, `cw_savepoint_${depth}`);
   }
 
   /**

@@ -5,6 +5,7 @@ export type { ConnectOptions, SslMode, Int8Mode, NumericMode, CustomType, Passwo
 export type { Result, Field, RowMode, ArrayRows } from './query/result.js';
 export type { ServerInfo } from './protocol/server-info.js';
 export { RowStream } from './query/stream.js';
+export type { TransactionMode } from './query/transaction.js';
 export type { StreamOptions } from './query/stream.js';
 export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk-api.js';
 export type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';

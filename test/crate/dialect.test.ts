@@ -152,6 +152,21 @@ describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () =
   });
 });
 
+describe('transactions (WIRE.md §4.3)', () => {
+  it.skipIf(REAL_CRATE)('client.transaction() is refused before anything is sent: CrateDB has no transactions', async () => {
+    const sent = (): number => target.fake?.received.flat().length ?? 0;
+    const before = sent();
+    let called = false;
+    const err = await client.transaction(async () => {
+      called = true;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/^client\.transaction\(\): CrateDB has no transactions/);
+    expect(called).toBe(false);
+    expect(sent()).toBe(before);
+  });
+});
+
 describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
   it('fields name the PostgreSQL type CrateDB reports (point for GEO_POINT, varchar for TEXT)', async () => {
     const res = await client.query(`SELECT id, name, ts, pos FROM ${table} LIMIT 0`);
