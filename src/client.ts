@@ -29,6 +29,7 @@ import { PortalOperation } from './query/portal.js';
 import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
 import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
+import { buildTemplate } from './sql/template.js';
 import { ShapeMemo, type ArrayRows, type Field, type Result, type RowMode } from './query/result.js';
 import { SimpleQuery } from './query/simple.js';
 import { StatementCache, type StatementInfo } from './query/statement-cache.js';
@@ -267,6 +268,21 @@ export class Client implements AsyncDisposable {
       return Promise.reject(err);
     }
     return this.#run(op, options, text, params) as Promise<Result<R>>;
+  }
+
+  /**
+   * Tagged-template query: ``client.sql`SELECT * FROM ${sql.id('t')} WHERE id = ${id} AND tag = ANY(${tags})` ``. Each
+   * interpolated value is sent as a `$n` parameter (never spliced into the text); identifiers only through `sql.id()`;
+   * lists as one array parameter. Runs like query(text, params) with default options.
+   */
+  sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    let statement: { text: string; params: unknown[] };
+    try {
+      statement = buildTemplate(strings, values);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.query<R>(statement.text, statement.params);
   }
 
   /**

@@ -10,6 +10,7 @@ export type { StreamOptions } from './query/stream.js';
 export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk-api.js';
 export type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 export { OID } from './codecs/oids.js';
+export { sql, SqlIdentifier } from './sql/template.js';
 export { createPool, Pool, PoolConnection, PoolStream } from './pool.js';
 export type {
   PoolOptions,

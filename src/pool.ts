@@ -12,6 +12,7 @@ import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from '
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
 import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
+import { buildTemplate } from './sql/template.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 import type { ArrayRows, Result } from './query/result.js';
@@ -114,6 +115,12 @@ export class Pool implements AsyncDisposable {
     } finally {
       connection.release();
     }
+  }
+
+  /** Tagged-template query on a pooled connection; see Client.sql (`$n` parameters, `sql.id()` for identifiers). */
+  async sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    const statement = buildTemplate(strings, values);
+    return this.query<R>(statement.text, statement.params);
   }
 
   /**

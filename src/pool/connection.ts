@@ -4,6 +4,7 @@
  */
 import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
 import { UsageError } from '../errors.js';
+import { buildTemplate } from '../sql/template.js';
 import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
 import type { ArrayRows, Result } from '../query/result.js';
 import type { StreamOptions } from '../query/stream.js';
@@ -66,6 +67,17 @@ export class PoolConnection implements AsyncDisposable {
     this.#check();
     this.#note(text);
     return this.#slot.client.query<R>(text, params, options);
+  }
+
+  /** See Client.sql. */
+  sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    let statement: { text: string; params: unknown[] };
+    try {
+      statement = buildTemplate(strings, values);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.query<R>(statement.text, statement.params);
   }
 
   /** See Client.simpleQuery. */
