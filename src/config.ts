@@ -100,7 +100,7 @@ export interface ConnectOptions {
   onNotice?: (notice: Notice) => void;
 }
 
-/** A NoticeResponse from the server (PostgreSQL; CrateDB never sends one, WIRE.md §1.4). */
+/** A NoticeResponse from the server (PostgreSQL; CrateDB never sends one: docs/cratedb-wire.md, notices). */
 export interface Notice {
   readonly severity: string | undefined;
   readonly sqlstate: string | undefined;

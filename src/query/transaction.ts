@@ -1,6 +1,6 @@
 /**
  * BEGIN … COMMIT and SAVEPOINTs around a callback, for Client.transaction() and Pool.transaction(). PostgreSQL only:
- * CrateDB has no transactions (BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error; WIRE.md §4.3, §10.10).
+ * CrateDB has no transactions (BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error: docs/cratedb-wire.md, transactions).
  */
 import { UsageError } from '../errors.js';
 import type { TransactionStatus } from '../protocol/session.js';
