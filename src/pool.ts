@@ -98,7 +98,7 @@ export class Pool implements AsyncDisposable {
     if (timeoutMs !== undefined && timeoutMs !== 0 && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0)) {
       // Checked here, not only by the client: the arithmetic below would turn the string '100' into a number.
       const given = typeof timeoutMs === 'string' ? JSON.stringify(timeoutMs) : String(timeoutMs);
-      throw new UsageError(`pool.query(): options.timeoutMs must be an integer from 0 (no timeout) to 2147483647, got ${given}`);
+      throw new UsageError(`pool.query(): options.timeoutMs must be a whole number of milliseconds (0 = no timeout), got ${given}`);
     }
     const started = Date.now();
     const connection = await this.acquire(

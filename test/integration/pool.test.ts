@@ -269,7 +269,7 @@ describe('timeout errors name the value the caller passed (issue #12, bug 6)', (
   it('a string timeoutMs is refused as written', async () => {
     const p = pool({ max: 1 });
     const bad = { timeoutMs: '100' as unknown as number };
-    await expect(p.query('SELECT 1', [], bad)).rejects.toThrow('options.timeoutMs must be an integer from 0 (no timeout) to 2147483647, got "100"');
+    await expect(p.query('SELECT 1', [], bad)).rejects.toThrow('pool.query(): options.timeoutMs must be a whole number of milliseconds (0 = no timeout), got "100"');
     await expect(p.acquire(bad)).rejects.toThrow('got "100"');
     const c = await p.acquire();
     try {
