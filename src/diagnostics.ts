@@ -72,6 +72,7 @@ export type PoolDestroyReason =
   | 'reset-failed'
   | 'check-failed'
   | 'released-with-error'
+  | 'rebalance'
   | 'ended';
 
 /** Payload of `cratewire:pool:destroy`. */

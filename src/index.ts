@@ -15,6 +15,7 @@ export { createPool, Pool, PoolConnection, PoolStream } from './pool.js';
 export type {
   PoolOptions,
   PoolStats,
+  PoolHostStats,
   AcquireOptions,
   TransactionOptions,
   TransactionConnection,

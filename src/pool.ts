@@ -20,6 +20,7 @@ import type { StreamOptions } from './query/stream.js';
 
 export { PoolConnection } from './pool/connection.js';
 export type { AcquireOptions, EndOptions, PoolStats } from './pool/core.js';
+export type { PoolHostStats } from './pool/hosts.js';
 export type { ClientFactory, HostSelection, PoolableStream, PoolClient, PoolOptions } from './pool/options.js';
 export { PoolStream } from './pool/stream.js';
 export type { TransactionConnection } from './pool/transaction.js';

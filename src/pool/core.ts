@@ -15,7 +15,7 @@ import {
 import { ConnectionError, PoolClosedError, PoolQueueFullError, PoolTimeoutError, UsageError } from '../errors.js';
 import { PoolConnection, type ConnectionControl } from './connection.js';
 import { Connector, defaultFactory, unfitReason } from './connector.js';
-import { HostSelector } from './hosts.js';
+import { HostSelector, type PoolHostStats } from './hosts.js';
 import { IdleSlots } from './idle-slots.js';
 import type { ResolvedPoolOptions } from './options.js';
 import { parseStartupSettings, type ResetContext } from './session-reset.js';
@@ -42,6 +42,8 @@ export interface PoolStats {
   readonly created: number;
   /** Connections closed since the pool was created. */
   readonly destroyed: number;
+  /** Per host: open connections, failed attempts in a row, and how long it stays parked after failures. */
+  readonly hosts: readonly PoolHostStats[];
 }
 
 /** Options of one acquire. */
@@ -120,6 +122,7 @@ export class PoolCore {
       timedOut: this.#timedOut,
       created: this.#created,
       destroyed: this.#destroyed,
+      hosts: this.#hosts.stats(),
     };
   }
 
@@ -321,6 +324,14 @@ export class PoolCore {
     const unfit = destroy === undefined ? this.#unfit(slot) : (['released-with-error', destroy.message] as const);
     if (unfit !== undefined) {
       this.#destroy(slot, unfit[0], unfit[1]);
+      this.#afterLoss();
+      return;
+    }
+    if (this.#hosts.surplus(slot.host)) {
+      // The replacement is opened at once, so it counts for its host before the next release is weighed: one
+      // connection moves per surplus, not every connection that comes back meanwhile.
+      this.#destroy(slot, 'rebalance', `${slot.host.host}:${slot.host.port} has more connections than another host`);
+      if (this.#all.size + this.#connecting < this.#options.max) this.#connect();
       this.#afterLoss();
       return;
     }

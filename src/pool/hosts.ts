@@ -8,7 +8,22 @@ import type { HostPort } from '../config.js';
 import type { HostSelection } from './options.js';
 
 const BACKOFF_FIRST_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
+/** Short enough that a node back from a crash gets connections again well within 30 s under steady load. */
+const BACKOFF_MAX_MS = 15_000;
+/** `spread` retires a released connection when its host has this many more connections than the emptiest one. */
+const REBALANCE_GAP = 2;
+
+/** Per-host counts in pool.stats. */
+export interface PoolHostStats {
+  readonly host: string;
+  readonly port: number;
+  /** Connections open or being opened to this host. */
+  readonly connections: number;
+  /** Connection attempts that failed in a row. */
+  readonly failures: number;
+  /** Milliseconds until `spread` tries this host again before the others (0 when it is not parked). */
+  readonly parkedMs: number;
+}
 
 interface HostState {
   readonly host: HostPort;
@@ -47,6 +62,31 @@ export class HostSelector {
     return [...healthy, ...parked].map((s) => s.host);
   }
 
+  /**
+   * `spread` only: whether a released connection to `host` should be closed so its replacement lands on a host with
+   * fewer connections — `host` has at least two more than the emptiest host that is not parked. This is how a pool
+   * moves back onto a node that was down: new connections alone would never reach it while the old ones stay busy.
+   */
+  surplus(host: HostPort): boolean {
+    if (this.#mode === 'ordered' || this.#hosts.length === 1) return false;
+    const now = this.#now();
+    let fewest = Infinity;
+    for (const s of this.#hosts) if (s.backoffUntil <= now && s.connections < fewest) fewest = s.connections;
+    return this.#state(host).connections >= fewest + REBALANCE_GAP;
+  }
+
+  /** Per-host counts, in the configured host order. */
+  stats(): PoolHostStats[] {
+    const now = this.#now();
+    return this.#hosts.map((s) => ({
+      host: s.host.host,
+      port: s.host.port,
+      connections: s.connections,
+      failures: s.failures,
+      parkedMs: Math.max(0, Math.round(s.backoffUntil - now)),
+    }));
+  }
+
   /** A connection to `host` is being opened (counts until {@link removed}). */
   added(host: HostPort): void {
     this.#state(host).connections++;
@@ -58,7 +98,7 @@ export class HostSelector {
     state.connections = Math.max(0, state.connections - 1);
   }
 
-  /** Connecting to `host` failed: back off exponentially (0.5 s, 1 s, 2 s, … up to 30 s). */
+  /** Connecting to `host` failed: back off exponentially (0.5 s, 1 s, 2 s, … up to 15 s). */
   failed(host: HostPort): void {
     const state = this.#state(host);
     state.failures++;

@@ -588,6 +588,48 @@ describe('several hosts', () => {
     for (const c of [first, ...more]) c.release();
   });
 
+  it("'spread' moves connections back onto a host that recovered, and pool.stats shows the per-host counts", async () => {
+    useFakeClock();
+    const { pool, env } = fakePool({ hosts: 'h1,h2,h3', max: 6, down: ['h3'] });
+    const destroyed: PoolDestroyEvent[] = [];
+    const onDestroy = (e: unknown): void => void destroyed.push(e as PoolDestroyEvent);
+    subscribe(CHANNELS.poolDestroy, onDestroy);
+    try {
+      const first = [];
+      for (let i = 0; i < 6; i++) first.push(await pool.acquire());
+      const perHost = (): number[] => pool.stats.hosts.map((h) => h.connections);
+      expect(perHost()).toEqual([3, 3, 0]);
+      expect(pool.stats.hosts[2]).toMatchObject({ host: 'h3', failures: 1 });
+      expect(pool.stats.hosts[2]?.parkedMs).toBeGreaterThan(0);
+      // While h3 is parked, releasing changes nothing: there is nowhere better to go.
+      for (const c of first) c.release();
+      await flush();
+      expect(perHost()).toEqual([3, 3, 0]);
+      env.down.delete('h3');
+      vi.advanceTimersByTime(1_000);
+      // Steady load: each round borrows every connection and gives it back; surplus ones are retired as they come back.
+      for (let round = 0; round < 4; round++) {
+        const conns = await Promise.all(Array.from({ length: 6 }, () => pool.acquire()));
+        for (const c of conns) c.release();
+        await flush();
+      }
+      expect(perHost()).toEqual([2, 2, 2]);
+      expect(destroyed.filter((e) => e.reason === 'rebalance')).toHaveLength(2);
+      expect(pool.stats.hosts[2]).toMatchObject({ failures: 0, parkedMs: 0 });
+    } finally {
+      unsubscribe(CHANNELS.poolDestroy, onDestroy);
+    }
+  });
+
+  it("'spread' does not churn balanced hosts (a gap of one connection is left alone)", async () => {
+    const { pool } = fakePool({ hosts: 'h1,h2', max: 3 });
+    const conns = await Promise.all(Array.from({ length: 3 }, () => pool.acquire()));
+    for (const c of conns) c.release();
+    await flush();
+    expect(pool.stats.hosts.map((h) => h.connections).sort()).toEqual([1, 2]);
+    expect(pool.stats.destroyed).toBe(0);
+  });
+
   it("'ordered' tries hosts in the order given, like libpq", async () => {
     const { pool, env } = fakePool({ hosts: 'h1,h2', max: 3, hostSelection: 'ordered' });
     const a = await Promise.all([1, 2].map(() => pool.acquire()));
