@@ -254,6 +254,7 @@ export class Client implements AsyncDisposable {
         cache: options.prepare === false ? undefined : this.#cache,
         pipeline: this.#mayPipeline(options),
         shapes: this.#shapes,
+        binaryResults: this.#config.binaryResults,
       });
     } catch (err) {
       return Promise.reject(err);
@@ -318,6 +319,7 @@ export class Client implements AsyncDisposable {
               cache: options.prepare === false ? undefined : this.#cache,
               fetchSize: settings.fetchSize,
               maxBatchBytes: settings.maxBatchBytes,
+              binaryResults: this.#config.binaryResults,
             },
             consumer,
           );
@@ -549,6 +551,7 @@ export class Client implements AsyncDisposable {
           cache: undefined,
           statement: info,
           pipeline: this.#mayPipeline(options),
+          binaryResults: this.#config.binaryResults,
         });
       } catch (err) {
         return Promise.reject(err);
