@@ -5,7 +5,10 @@
  */
 import { PG_EPOCH_DAYS, readInt16, readInt32, readInt64Number } from './binary-read.js';
 
-const HEX = '0123456789abcdef';
+/** Node's Buffer hex primitive, as raw.ts uses utf8Slice: `toString('hex', …)` spends as long dispatching. */
+interface HexSliceable {
+  hexSlice(start: number, end: number): string;
+}
 const INT32_MAX = 0x7fff_ffff;
 const INT32_MIN = -0x8000_0000;
 
@@ -140,14 +143,9 @@ export function numericText(b: Uint8Array, p: number): string {
 }
 
 /** uuid (16 bytes) → canonical lowercase `8-4-4-4-12`. */
-export function uuidText(b: Uint8Array, p: number): string {
-  let out = '';
-  for (let i = 0; i < 16; i++) {
-    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-';
-    const byte = b[p + i] as number;
-    out += HEX[byte >> 4] + (HEX[byte & 15] as string);
-  }
-  return out;
+export function uuidText(b: Buffer, p: number): string {
+  const hex = (b as unknown as HexSliceable).hexSlice(p, p + 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** bit / varbit (int4 bit count, then the bits, most significant first) → `0101`. */

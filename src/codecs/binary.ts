@@ -195,31 +195,44 @@ export function binaryNumericDecoder(mode: NumericMode): RawDecoder {
  */
 export function binaryArrayDecoder(element: RawDecoder): RawDecoder {
   return (b, start, end) => {
-    const { dims, dataStart } = readArrayHeader(b, start);
-    if (dims.length === 0) return [];
-    let p = dataStart;
-    const level = (depth: number): unknown[] => {
-      const size = dims[depth] as number;
-      const out = new Array<unknown>(size);
-      for (let i = 0; i < size; i++) {
-        if (depth + 1 < dims.length) {
-          out[i] = level(depth + 1);
-          continue;
-        }
-        const len = readInt32(b, p);
-        p += 4;
-        if (len < 0) {
-          out[i] = null;
-        } else {
-          if (p + len > end) throw new DecodeError('Malformed binary array: an element runs past the end of the value');
-          out[i] = element(b, p, p + len);
-          p += len;
-        }
-      }
+    const ndim = readInt32(b, start);
+    if (ndim === 0) return [];
+    if (ndim === 1) {
+      const out: unknown[] = [];
+      readElements(b, start + 20, end, readInt32(b, start + 12), element, out);
       return out;
-    };
-    return level(0);
+    }
+    const { dims, dataStart } = readArrayHeader(b, start);
+    const flat: unknown[] = [];
+    readElements(b, dataStart, end, dims.reduce((n, d) => n * d, 1), element, flat);
+    return nest(flat, dims, 0, 0);
   };
+}
+
+/** Push `count` length-prefixed elements from `p` onto `out`; returns the offset after them. */
+function readElements(b: Buffer, p: number, end: number, count: number, element: RawDecoder, out: unknown[]): number {
+  for (let i = 0; i < count; i++) {
+    const len = readInt32(b, p);
+    p += 4;
+    if (len < 0) {
+      out.push(null);
+      continue;
+    }
+    if (p + len > end) throw new DecodeError('Malformed binary array: an element runs past the end of the value');
+    out.push(element(b, p, p + len));
+    p += len;
+  }
+  return p;
+}
+
+/** The elements `flat[offset…]` shaped into dimensions `dims[depth…]`, row-major. */
+function nest(flat: readonly unknown[], dims: readonly number[], depth: number, offset: number): unknown[] {
+  const size = dims[depth] as number;
+  if (depth === dims.length - 1) return flat.slice(offset, offset + size);
+  const stride = dims.slice(depth + 1).reduce((n, d) => n * d, 1);
+  const out: unknown[] = [];
+  for (let i = 0; i < size; i++) out.push(nest(flat, dims, depth + 1, offset + i * stride));
+  return out;
 }
 
 /** What the binary decoders depend on. */
