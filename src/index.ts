@@ -8,6 +8,7 @@ export { RowStream } from './query/stream.js';
 export type { StreamOptions } from './query/stream.js';
 export { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError } from './query/bulk-api.js';
 export type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
+export type { BulkInsertBatchError, BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
 export { OID } from './codecs/oids.js';
 export { createPool, Pool, PoolConnection, PoolStream } from './pool.js';
 export type {

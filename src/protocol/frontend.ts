@@ -103,3 +103,30 @@ function sameTypes(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Bind of the unnamed portal to `statement` with every parameter in binary (format code count 1, code 1) and text
+ * results. Only for statements whose parameter OIDs were declared in Parse: binary with OID 0 is read with the
+ * server's inferred type (WIRE.md §4.6).
+ */
+export function encodeBinaryBind(statement: string, values: readonly Buffer[]): Buffer {
+  const statementBytes = Buffer.byteLength(statement);
+  let size = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2 + 2;
+  for (const v of values) size += 4 + v.length;
+  const b = Buffer.allocUnsafe(size);
+  b[0] = BIND;
+  b.writeInt32BE(size - 1, 1);
+  b[5] = 0;
+  let p = 6;
+  p += b.write(statement, p, statementBytes, 'utf8');
+  b[p++] = 0;
+  p = b.writeInt16BE(1, p);
+  p = b.writeInt16BE(1, p);
+  p = b.writeInt16BE(values.length, p);
+  for (const v of values) {
+    p = b.writeInt32BE(v.length, p);
+    p += v.copy(b, p);
+  }
+  b.writeInt16BE(0, p);
+  return b;
+}
