@@ -53,7 +53,7 @@ describe('bulkInsert on CrateDB', () => {
   it.skipIf(!REAL_CRATE)('inserts column batches and reads back the same values', async () => {
     await text.simpleQuery(`DROP TABLE IF EXISTS ${table}`);
     await text.simpleQuery(`CREATE TABLE ${table} (id INTEGER, name TEXT, v DOUBLE PRECISION, at TIMESTAMP WITH TIME ZONE, ok BOOLEAN)`);
-    const rows = Array.from({ length: 25 }, (_, i) => [i, `name ${i}`, i * 1.5, new Date(Date.UTC(2024, 0, 1, 0, i)), i % 2 === 0]);
+    const rows: unknown[][] = Array.from({ length: 25 }, (_, i) => [i, `name ${i}`, i * 1.5, new Date(Date.UTC(2024, 0, 1, 0, i)), i % 2 === 0]);
     rows.push([25, null, null, null, null]);
     const result = await clients[0]!.bulkInsert(table, ['id', 'name', 'v', 'at', 'ok'], rows, { batchSize: 10 });
     expect(result).toEqual({ inserted: 26, failed: 0, errors: [] });
