@@ -10,6 +10,7 @@ import { PG_EPOCH_MS } from './binary-read.js';
 import { EncodeFailure, describeValue, toJsonText } from './encode.js';
 import { OID } from './oids.js';
 import { parseTimestamp } from './timestamp.js';
+import { DecodeError } from '../errors.js';
 
 /** How one column's values travel: the array parameter's element type, and how each value is checked and written. */
 export type ColumnEncoder = FixedEncoder | TextEncoder;
@@ -74,15 +75,24 @@ function float(value: unknown, type: string): number {
   throw new EncodeFailure(`${describeValue(value)} is not a valid ${type} value (a number)`);
 }
 
+/** Timestamp text → epoch milliseconds, NaN when it is not a finite timestamp. */
+function timestampText(text: string): number {
+  try {
+    const parsed = parseTimestamp(text);
+    return typeof parsed === 'number' ? NaN : parsed.getTime();
+  } catch (error) {
+    if (error instanceof DecodeError) return NaN;
+    throw error;
+  }
+}
+
 /** A Date, an epoch-milliseconds number or timestamp text → epoch milliseconds. */
 function epochMs(value: unknown): number {
   let ms: number;
   if (value instanceof Date) ms = value.getTime();
   else if (typeof value === 'number') ms = value;
-  else if (typeof value === 'string') {
-    const parsed = parseTimestamp(value);
-    ms = typeof parsed === 'number' ? NaN : parsed.getTime();
-  } else ms = NaN;
+  else if (typeof value === 'string') ms = timestampText(value);
+  else ms = NaN;
   if (!Number.isFinite(ms)) {
     throw new EncodeFailure(`${describeValue(value)} is not a valid timestamp value (a valid Date, epoch milliseconds, or ISO 8601 text)`);
   }
@@ -132,9 +142,12 @@ const COMMON: ReadonlyMap<number, ColumnEncoder> = new Map<number, ColumnEncoder
 /** Epoch milliseconds as bigint, cast to the timestamp column on insert (CrateDB). */
 const CRATE_TIMESTAMP = fixed(OID.INT8, OID.INT8_ARRAY, 'bigint[]', 8, (v, b, p) => putInt64(epochMs(v), b, p));
 
-/** µs since 2000-01-01 (PostgreSQL's binary timestamp); exact for every Date. */
+/** µs since 2000-01-01 (PostgreSQL's binary timestamp); exact for every Date (BigInt beyond ±2^53 µs). */
 function pgTimestamp(elementOid: number, arrayOid: number, sqlType: string): ColumnEncoder {
-  return fixed(elementOid, arrayOid, sqlType, 8, (v, b, p) => putInt64(BigInt(epochMs(v) - PG_EPOCH_MS) * 1000n, b, p));
+  return fixed(elementOid, arrayOid, sqlType, 8, (v, b, p) => {
+    const micros = (epochMs(v) - PG_EPOCH_MS) * 1000;
+    putInt64(Number.isSafeInteger(micros) ? micros : BigInt(epochMs(v) - PG_EPOCH_MS) * 1000n, b, p);
+  });
 }
 
 const CRATE: ReadonlyMap<number, ColumnEncoder> = new Map<number, ColumnEncoder>([
@@ -162,13 +175,12 @@ export function columnEncoder(typeOid: number, isCrate: boolean): ColumnEncoder 
  * Throws RowEncodeFailure naming the failing row.
  */
 export function encodeColumnBatch(encoder: ColumnEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
-  let i = from;
-  try {
-    return encoder.kind === 'fixed' ? fixedBatch(encoder, rows, column, from, to, (at) => (i = at)) : textBatch(encoder, rows, column, from, to, (at) => (i = at));
-  } catch (error) {
-    if (error instanceof EncodeFailure) throw new RowEncodeFailure(i, error);
-    throw error;
-  }
+  return encoder.kind === 'fixed' ? fixedBatch(encoder, rows, column, from, to) : textBatch(encoder, rows, column, from, to);
+}
+
+/** The row of an EncodeFailure (a value of the wrong type) thrown while encoding row `row`. */
+function failedAt(row: number, error: unknown): unknown {
+  return error instanceof EncodeFailure ? new RowEncodeFailure(row, error) : error;
 }
 
 /** The array header: one dimension of `count` elements, lower bound 1. */
@@ -181,7 +193,7 @@ function header(b: Buffer, elementOid: number, count: number, hasNull: boolean):
   return 20;
 }
 
-function fixedBatch(encoder: FixedEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number, at: (i: number) => void): Buffer {
+function fixedBatch(encoder: FixedEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
   let nulls = 0;
   for (let i = from; i < to; i++) {
     const v = (rows[i] as readonly unknown[])[column];
@@ -191,36 +203,44 @@ function fixedBatch(encoder: FixedEncoder, rows: readonly (readonly unknown[])[]
   const b = Buffer.allocUnsafe(20 + 4 * count + encoder.bytes * (count - nulls));
   let p = header(b, encoder.elementOid, count, nulls > 0);
   const bytes = encoder.bytes;
-  for (let i = from; i < to; i++) {
-    const v = (rows[i] as readonly unknown[])[column];
-    if (v === null || v === undefined) {
-      p = b.writeInt32BE(-1, p);
-      continue;
+  let i = from;
+  try {
+    for (; i < to; i++) {
+      const v = (rows[i] as readonly unknown[])[column];
+      if (v === null || v === undefined) {
+        p = b.writeInt32BE(-1, p);
+        continue;
+      }
+      p = b.writeInt32BE(bytes, p);
+      encoder.put(v, b, p);
+      p += bytes;
     }
-    at(i);
-    p = b.writeInt32BE(bytes, p);
-    encoder.put(v, b, p);
-    p += bytes;
+  } catch (error) {
+    throw failedAt(i, error);
   }
   return b;
 }
 
-function textBatch(encoder: TextEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number, at: (i: number) => void): Buffer {
+function textBatch(encoder: TextEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
   const texts = new Array<string | null>(to - from);
   let size = 20;
   let hasNull = false;
-  for (let i = from; i < to; i++) {
-    const v = (rows[i] as readonly unknown[])[column];
-    if (v === null || v === undefined) {
-      texts[i - from] = null;
-      hasNull = true;
-      size += 4;
-      continue;
+  let i = from;
+  try {
+    for (; i < to; i++) {
+      const v = (rows[i] as readonly unknown[])[column];
+      if (v === null || v === undefined) {
+        texts[i - from] = null;
+        hasNull = true;
+        size += 4;
+        continue;
+      }
+      const t = encoder.toText(v);
+      texts[i - from] = t;
+      size += 4 + 3 * t.length;
     }
-    at(i);
-    const t = encoder.toText(v);
-    texts[i - from] = t;
-    size += 4 + 3 * t.length;
+  } catch (error) {
+    throw failedAt(i, error);
   }
   const b = Buffer.allocUnsafe(size);
   let p = header(b, encoder.elementOid, to - from, hasNull);
