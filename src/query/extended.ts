@@ -73,6 +73,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   #pipelined = false;
   #paramTypes: readonly number[] | undefined;
   #shape: RowShape | undefined;
+  /** Parameters encoded before a describe that only chooses result formats. */
+  #encodedEarly: EncodedParam[] | undefined;
   #collector: RowCollector | undefined;
   #tag: CommandTag | undefined;
 
@@ -193,7 +195,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     const cache = this.#init.cache;
     this.#name = cache === undefined ? '' : cache.nextName();
     const declared = this.#init.paramTypes ?? [];
-    if (this.#describeFirst()) {
+    this.#encodedEarly = undefined;
+    if (this.#init.values.some(needsDescribe)) {
       this.#phase = 'describing';
       const parse = encodeParse(this.#name, this.#init.text, declared);
       io.send([...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
@@ -201,6 +204,13 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     }
     const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
     const types = values.map((v) => v.oid);
+    if (this.#describeFirst()) {
+      // Described only to choose the result formats: the parameters are encoded and declared as without it.
+      this.#phase = 'describing';
+      this.#encodedEarly = values;
+      io.send([...this.#closes(), encodeParse(this.#name, this.#init.text, types), serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      return;
+    }
     if (this.#name === '') {
       io.send(this.#bind(values, [...this.#closes(), encodeUnnamedParse(this.#init.text, types)], [DESCRIBE_UNNAMED_PORTAL, ...this.executeMessages()]));
       return;
@@ -220,7 +230,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     if (this.#phase !== 'describing') return;
     let values: EncodedParam[];
     try {
-      values = this.#encodeFor(paramTypes);
+      values = this.#encodedEarly ?? this.#encodeFor(paramTypes);
     } catch (err) {
       this.recordError(err as Error);
       this.#phase = 'syncing';

@@ -104,10 +104,8 @@ describe('query()', () => {
     expect((await client.query('SELECT $1::text AS v', ['ok'])).rows).toEqual([{ v: 'ok' }]);
   });
 
-  it('a wrong parameter count is reported and the client stays usable', async () => {
-    // Described before its first Bind (binary results), so the count is checked by the client.
-    await expect(client.query('SELECT $1::int + $2::int AS s', [1])).rejects.toThrow(UsageError);
-    await expect(client.query('SELECT $1::int + $2::int AS s', [1], { prepare: false })).rejects.toThrow(DatabaseError);
+  it('a wrong parameter count is reported by the server and the client stays usable', async () => {
+    await expect(client.query('SELECT $1::int + $2::int AS s', [1])).rejects.toThrow(DatabaseError);
     expect((await client.query('SELECT $1::int + $2::int AS s', [1, 2])).rows).toEqual([{ s: 3 }]);
     await expect(client.query('SELECT $1::int + $2::int AS s', [1])).rejects.toThrow(UsageError);
   });
