@@ -62,6 +62,17 @@ describe('bulkInsert on CrateDB', () => {
     expect(back).toEqual(rows);
   });
 
+  it.skipIf(!REAL_CRATE)('rows CrateDB skips (duplicate key, NOT NULL) are counted as failed; the batch still lands', async () => {
+    await text.simpleQuery(`DROP TABLE IF EXISTS ${table}`);
+    await text.simpleQuery(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`);
+    await text.query(`INSERT INTO ${table} (id, name) VALUES (3, 'x')`);
+    await text.simpleQuery(`REFRESH TABLE ${table}`);
+    const rows = [[1, 'a'], [2, 'b'], [3, 'duplicate'], [4, null], [5, 'e']];
+    expect(await clients[0]!.bulkInsert(table, ['id', 'name'], rows, { batchSize: 2 })).toEqual({ inserted: 3, failed: 2, errors: [] });
+    await text.simpleQuery(`REFRESH TABLE ${table}`);
+    expect((await text.query(`SELECT id FROM ${table} ORDER BY id`, [], { rowMode: 'array' })).rows).toEqual([[1], [2], [3], [5]]);
+  });
+
   it('refuses a value of the wrong type before sending anything', async () => {
     await text.simpleQuery(`DROP TABLE IF EXISTS ${table}`);
     await text.simpleQuery(`CREATE TABLE ${table} (id INTEGER, name TEXT)`);
