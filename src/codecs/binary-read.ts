@@ -2,7 +2,9 @@
  * Readers of PostgreSQL's binary value layouts, as pure functions over a field's bytes (big-endian, as on the wire).
  * They return the raw quantities (integers, IEEE values, microseconds, day numbers) with no JS objects, for the
  * binary result decoders (binary.ts) and for columnar readers that fill typed arrays straight from DataRows.
- * Callers pass the start of a field whose length they have checked.
+ * Callers pass the start of a field whose length they have checked. Layouts: int2/int4/int8/float4/float8 as named;
+ * date = int4 days since 2000-01-01 (`readInt32`); timestamp(tz) and time = int8 µs (`readTimestampMs`,
+ * `readInt64Number`); interval = int8 µs, int4 days, int4 months; uuid = 16 bytes; point = two float8 (x, y).
  */
 
 /** Milliseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch for binary dates and timestamps. */
@@ -91,16 +93,6 @@ export function readTimestampMs(b: Uint8Array, p: number): number {
   const micros = (BigInt(hi) << 32n) | BigInt(lo);
   const q = micros / 1000n;
   return Number(micros < 0n && q * 1000n !== micros ? q - 1n : q) + PG_EPOCH_MS;
-}
-
-/** date: days since 2000-01-01 (int4); PostgreSQL's `infinity` / `-infinity` are INT32_MAX / INT32_MIN. */
-export function readDateDays(b: Uint8Array, p: number): number {
-  return readInt32(b, p);
-}
-
-/** time (and the first 8 bytes of timetz and interval): microseconds as a double (exact: a day is < 2^37 µs). */
-export function readMicros(b: Uint8Array, p: number): number {
-  return readInt64Number(b, p);
 }
 
 /** An array header: dimensions, element type and where the first element's length word starts. */
