@@ -8,8 +8,9 @@
  *   cost of the rows).
  * - 6: per chunk of INSERT_CHUNK rows one Parse, N × (Bind, Execute) with text parameters (the timestamp as ISO text,
  *   as cratewire's executeMany sends it), Sync — all bytes built before the clock.
- * - 6b: per batch of INSERT_CHUNK rows the UNNEST statement cratewire's bulkInsert sends, its bytes built before the
- *   clock with cratewire's own encoder: Parse (array OIDs declared), Bind (binary arrays), Execute, Sync.
+ * - 6b: per batch of INSERT_CHUNK rows what cratewire's bulkInsert sends, its bytes built before the clock with
+ *   cratewire's own encoder: on CrateDB the UNNEST statement (Parse with the array OIDs, Bind of binary arrays,
+ *   Execute, Sync), on PostgreSQL binary COPY (Query, CopyData, CopyDone).
  * No error handling beyond failing loudly, no types, no API. The time it takes is the server's and the kernel's; what
  * a real driver adds on top of it is its own. Trust authentication only (the harness connects as a trust user with
  * sslmode=disable).
@@ -198,12 +199,12 @@ function perRowChunks(n: number): Buffer[] {
   return chunks;
 }
 
-/** Workload 6b: one buffer per batch — the UNNEST statement bulkInsert sends. */
+/** Workload 6b: one buffer per batch — what bulkInsert sends. */
 function unnestBatches(n: number, isCrate: boolean): Buffer[] {
   const rows = plainRows(n).map((r) => [r.id, r.name, r.value, new Date(r.ts)]);
   const types = [23, isCrate ? 1043 : 25, 701, 1184];
   const encoded = encodeBulkInsert({ table: '"bench_ingest"', columns: INSERT_COLUMNS.map((c) => `"${c}"`) }, types, rows, INSERT_CHUNK, isCrate);
-  return encoded.batches.map((b) => Buffer.concat([encoded.parse, b.bind, EXECUTE, SYNC]));
+  return encoded.batches.map((b) => Buffer.concat([encoded.head, b.body, ...encoded.tail]));
 }
 
 /** Writes each buffer and waits for its ReadyForQuery; the rows must all be acknowledged. */

@@ -265,3 +265,67 @@ export class RowEncodeFailure extends EncodeFailure {
     this.row = row;
   }
 }
+
+/** PostgreSQL's binary COPY signature, then the flags and header-extension words (both 0). */
+const COPY_HEADER = Buffer.concat([Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'), Buffer.alloc(8)]);
+const COPY_DATA = 0x64;
+
+/**
+ * Rows `[from, to)` as one CopyData message in PostgreSQL's binary COPY format: the header, per row the field count
+ * and each field's length and bytes (the same bytes as an array element), then the trailer (-1). Throws
+ * RowEncodeFailure naming the failing row.
+ */
+export function encodeCopyData(encoders: readonly ColumnEncoder[], rows: readonly (readonly unknown[])[], from: number, to: number): Buffer {
+  const width = encoders.length;
+  const texts = new Array<string | null | undefined>((to - from) * width);
+  let size = 1 + 4 + COPY_HEADER.length + 2;
+  let i = from;
+  try {
+    for (; i < to; i++) {
+      const row = rows[i] as readonly unknown[];
+      size += 2;
+      for (let c = 0; c < width; c++) {
+        const v = row[c];
+        size += 4;
+        if (v === null || v === undefined) continue;
+        const encoder = encoders[c] as ColumnEncoder;
+        if (encoder.kind === 'fixed') {
+          size += encoder.bytes;
+        } else {
+          const t = encoder.toText(v);
+          texts[(i - from) * width + c] = t;
+          size += 3 * t.length;
+        }
+      }
+    }
+    const b = Buffer.allocUnsafe(size);
+    b[0] = COPY_DATA;
+    let p = 5 + COPY_HEADER.copy(b, 5);
+    for (i = from; i < to; i++) {
+      const row = rows[i] as readonly unknown[];
+      p = b.writeInt16BE(width, p);
+      for (let c = 0; c < width; c++) {
+        const v = row[c];
+        if (v === null || v === undefined) {
+          p = b.writeInt32BE(-1, p);
+          continue;
+        }
+        const encoder = encoders[c] as ColumnEncoder;
+        if (encoder.kind === 'fixed') {
+          p = b.writeInt32BE(encoder.bytes, p);
+          encoder.put(v, b, p);
+          p += encoder.bytes;
+        } else {
+          const n = b.write(texts[(i - from) * width + c] as string, p + 4);
+          b.writeInt32BE(n, p);
+          p += 4 + n;
+        }
+      }
+    }
+    p = b.writeInt16BE(-1, p);
+    b.writeInt32BE(p - 1, 1);
+    return b.subarray(0, p);
+  } catch (error) {
+    throw failedAt(i, error);
+  }
+}

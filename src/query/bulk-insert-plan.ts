@@ -2,13 +2,17 @@
  * bulkInsert()'s public surface and its plan: options and result, the table and column names, input checks, the
  * statement for the column types, and the encoded batches. The operation that speaks the protocol is bulk-insert.ts.
  *
- * One statement per batch: `INSERT INTO t (a, b) SELECT * FROM UNNEST($1::integer[], $2::text[])`, each parameter a
- * whole column as a binary array whose OID is declared in Parse (binary parameters with OID 0 are read with the
- * inferred type, and CrateDB does not check their size, WIRE.md §4.6 — here the cast and the declared OID agree).
- * CrateDB answers such a statement with ParameterDescription `[1007, 1015, 1022]` and `INSERT 0 3` (fixture
- * `cratedb-6.4.3/unnest_insert.json`, kept beside types_text.json).
+ * One statement per batch:
+ * - CrateDB: `INSERT INTO t (a, b) SELECT * FROM UNNEST($1::integer[], $2::text[])`, each parameter a whole column as
+ *   a binary array whose OID is declared in Parse (binary parameters with OID 0 are read with the inferred type, and
+ *   CrateDB does not check their size, WIRE.md §4.6 — here the cast and the declared OID agree). CrateDB answers such
+ *   a statement with ParameterDescription `[1007, 1015, 1022]` and `INSERT 0 3` (the `unnest_insert` recording of
+ *   WIRE.md; its bytes are the same kind as fixture `cratedb-6.4.3/types_text.json`).
+ * - PostgreSQL: `COPY t (a, b) FROM STDIN (FORMAT binary)` with the batch as one CopyData message — about 1.7×
+ *   the rows/s of the UNNEST statement there, for cratewire and for the raw-socket floor alike (bench/ workload 6b,
+ *   embedded PostgreSQL). CrateDB has no COPY FROM STDIN (WIRE.md §3).
  */
-import { columnEncoder, encodeColumnBatch, RowEncodeFailure, type ColumnEncoder } from '../codecs/binary-encode.js';
+import { columnEncoder, encodeColumnBatch, encodeCopyData, RowEncodeFailure, type ColumnEncoder } from '../codecs/binary-encode.js';
 import { nameOfType } from '../codecs/oids.js';
 import { UsageError, type DatabaseError } from '../errors.js';
 
@@ -57,8 +61,10 @@ export interface InsertTarget {
 
 /** What bulkInsert() sends per batch. */
 export interface BulkInsertPlan {
+  /** `unnest`: the INSERT statement with array parameters; `copy`: COPY FROM STDIN in binary. */
+  readonly kind: 'unnest' | 'copy';
   readonly text: string;
-  /** Array OIDs declared in Parse, one per column. */
+  /** Array OIDs declared in Parse, one per column (unnest). */
   readonly paramTypes: readonly number[];
   readonly encoders: readonly ColumnEncoder[];
 }
@@ -165,9 +171,12 @@ export function planBulkInsert(target: InsertTarget, types: readonly number[], i
     }
     return encoder;
   });
+  const columns = target.columns.join(', ');
+  if (!isCrate) return { kind: 'copy', text: `COPY ${target.table} (${columns}) FROM STDIN (FORMAT binary)`, paramTypes: [], encoders };
   const unnest = encoders.map((e, i) => `$${i + 1}::${e.sqlType}`).join(', ');
   return {
-    text: `INSERT INTO ${target.table} (${target.columns.join(', ')}) SELECT * FROM UNNEST(${unnest})`,
+    kind: 'unnest',
+    text: `INSERT INTO ${target.table} (${columns}) SELECT * FROM UNNEST(${unnest})`,
     paramTypes: encoders.map((e) => e.arrayOid),
     encoders,
   };
@@ -179,8 +188,32 @@ export function encodeBatch(plan: BulkInsertPlan, columns: readonly string[], ro
     try {
       return encodeColumnBatch(encoder, rows, column, from, to);
     } catch (error) {
-      if (!(error instanceof RowEncodeFailure)) throw error;
-      throw new UsageError(`bulkInsert(): row ${error.row}, column ${columns[column]}: ${error.message}`, { cause: error });
+      throw valueError(error, columns[column] as string);
     }
   });
+}
+
+/** One batch as a CopyData message (COPY plans). Throws UsageError naming the row and column. */
+export function encodeCopyBatch(plan: BulkInsertPlan, columns: readonly string[], rows: readonly (readonly unknown[])[], from: number, to: number): Buffer {
+  try {
+    return encodeCopyData(plan.encoders, rows, from, to);
+  } catch (error) {
+    if (!(error instanceof RowEncodeFailure)) throw error;
+    // Find the column: encode the failing row's values one by one.
+    const row = rows[error.row] as readonly unknown[];
+    const column = plan.encoders.findIndex((encoder, c) => {
+      try {
+        encodeColumnBatch(encoder, [row], c, 0, 1);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw valueError(error, columns[column] ?? '?');
+  }
+}
+
+function valueError(error: unknown, column: string): unknown {
+  if (!(error instanceof RowEncodeFailure)) return error;
+  return new UsageError(`bulkInsert(): row ${error.row}, column ${column}: ${error.message}`, { cause: error });
 }

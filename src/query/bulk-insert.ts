@@ -3,10 +3,13 @@
  *
  * On the wire: unless the caller gave the column types, Parse + Describe + Sync of `INSERT INTO t (…) VALUES (…)`
  * first — its ParameterDescription holds the column types; nothing is executed. Every batch is then encoded before
- * the first is sent, so a value of the wrong type fails the call with nothing inserted. Then per batch: Parse (with
- * the array OIDs), Bind (binary arrays), Execute, Sync; the next batch goes out at the previous ReadyForQuery. One
- * Sync per batch: CrateDB runs one statement per Sync (DESIGN.md §4), and on PostgreSQL a refused batch rolls back
- * alone.
+ * the first is sent, so a value of the wrong type fails the call with nothing inserted. Then per batch, the next one
+ * going out at the previous ReadyForQuery:
+ * - CrateDB: Parse (with the array OIDs), Bind (binary arrays), Execute, Sync. One Sync per batch: CrateDB runs one
+ *   statement per Sync (DESIGN.md §4).
+ * - PostgreSQL: Query `COPY … FROM STDIN (FORMAT binary)`, CopyData, CopyDone in one write. The data does not wait
+ *   for CopyInResponse: should the COPY fail to start, PostgreSQL ignores CopyData and CopyDone outside a copy, as
+ *   the protocol specifies. A refused batch (one statement) rolls back alone.
  */
 import { UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
@@ -21,16 +24,22 @@ import {
   type ErrorMessage,
   type ParameterDescriptionMessage,
 } from '../protocol/wire.js';
-import { describeStatement, encodeBatch, planBulkInsert, type BulkInsertBatchError, type BulkInsertResult, type InsertTarget } from './bulk-insert-plan.js';
+import { describeStatement, encodeBatch, encodeCopyBatch, planBulkInsert, type BulkInsertBatchError, type BulkInsertResult, type InsertTarget } from './bulk-insert-plan.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag } from './result.js';
 
-/** The encoded batches of one bulkInsert(): the batch statement's Parse and each batch's Bind. */
+/** The encoded batches of one bulkInsert(): per batch `head`, its `body`, then `tail`. */
 export interface EncodedBulkInsert {
   readonly text: string;
-  readonly parse: Buffer;
-  readonly batches: readonly { readonly bind: Buffer; readonly from: number; readonly rows: number }[];
+  /** Parse of the UNNEST statement, or the COPY Query. */
+  readonly head: Buffer;
+  /** Execute + Sync, or CopyDone. */
+  readonly tail: readonly Buffer[];
+  /** Per batch its Bind or CopyData, first row and row count. */
+  readonly batches: readonly { readonly body: Buffer; readonly from: number; readonly rows: number }[];
 }
+
+const COPY_DONE = serialize.copyDone();
 
 /**
  * Plan the batch statement for these column types and encode every batch. Throws UsageError (an unsupported column
@@ -44,12 +53,19 @@ export function encodeBulkInsert(
   isCrate: boolean,
 ): EncodedBulkInsert {
   const plan = planBulkInsert(target, types, isCrate);
+  const copy = plan.kind === 'copy';
   const batches = [];
   for (let from = 0; from < rows.length; from += batchSize) {
     const to = Math.min(rows.length, from + batchSize);
-    batches.push({ bind: encodeBinaryBind('', encodeBatch(plan, target.columns, rows, from, to)), from, rows: to - from });
+    const body = copy ? encodeCopyBatch(plan, target.columns, rows, from, to) : encodeBinaryBind('', encodeBatch(plan, target.columns, rows, from, to));
+    batches.push({ body, from, rows: to - from });
   }
-  return { text: plan.text, parse: encodeParse('', plan.text, plan.paramTypes), batches };
+  return {
+    text: plan.text,
+    head: copy ? serialize.query(plan.text) : encodeParse('', plan.text, plan.paramTypes),
+    tail: copy ? [COPY_DONE] : [EXECUTE_UNNAMED, SYNC],
+    batches,
+  };
 }
 
 /** Everything one bulkInsert() needs. */
@@ -99,6 +115,7 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
       case 'parseComplete':
       case 'bindComplete':
       case 'noData':
+      case 'copyInResponse':
         return false;
       case 'parameterDescription':
         this.#types = (msg as ParameterDescriptionMessage).dataTypeIDs;
@@ -174,7 +191,7 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
   #sendNext(io: OperationIO): void {
     const encoded = this.#encoded as EncodedBulkInsert;
     const batch = encoded.batches[this.#next++];
-    if (batch !== undefined) io.send([encoded.parse, batch.bind, EXECUTE_UNNAMED, SYNC]);
+    if (batch !== undefined) io.send([encoded.head, batch.body, ...encoded.tail]);
   }
 
   #result(): BulkInsertResult {

@@ -1,6 +1,6 @@
 /** Column batches (bulkInsert's binary array parameters) read back by the binary result decoders. */
 import { describe, expect, it } from 'vitest';
-import { columnEncoder, encodeColumnBatch, RowEncodeFailure } from '../../../src/codecs/binary-encode.js';
+import { columnEncoder, encodeColumnBatch, encodeCopyData, RowEncodeFailure } from '../../../src/codecs/binary-encode.js';
 import { binaryArrayDecoder, binaryDecoders } from '../../../src/codecs/binary.js';
 import { readArrayHeader } from '../../../src/codecs/binary-read.js';
 import { OID } from '../../../src/codecs/oids.js';
@@ -84,5 +84,27 @@ describe('column batches', () => {
     expect(columnEncoder(OID.NUMERIC, false)).toBeUndefined();
     expect(columnEncoder(OID.POINT, true)).toBeUndefined();
     expect(columnEncoder(OID.INT4_ARRAY, true)).toBeUndefined();
+  });
+});
+
+describe('binary COPY data', () => {
+  it('is one CopyData message: signature, flags, rows of length-prefixed fields, trailer', () => {
+    const encoders = [OID.INT4, OID.TEXT].map((oid) => columnEncoder(oid, false));
+    if (encoders.some((e) => e === undefined)) throw new Error('no encoder');
+    const b = encodeCopyData(encoders as NonNullable<(typeof encoders)[number]>[], [[1, 'é'], [null, 'x'], [3, null]], 1, 3);
+    expect(b[0]).toBe(0x64);
+    expect(b.readInt32BE(1)).toBe(b.length - 1);
+    expect(b.subarray(5, 16).toString('latin1')).toBe('PGCOPY\n\xff\r\n\0');
+    expect(b.readInt32BE(16)).toBe(0);
+    expect(b.readInt32BE(20)).toBe(0);
+    // Row 1: 2 fields, NULL, 'x'; row 2: 2 fields, 3, NULL; trailer -1.
+    const rows = b.subarray(24);
+    expect([...rows]).toEqual([0, 2, 255, 255, 255, 255, 0, 0, 0, 1, 120, 0, 2, 0, 0, 0, 4, 0, 0, 0, 3, 255, 255, 255, 255, 255, 255]);
+  });
+
+  it('names the row of a value of the wrong type', () => {
+    const encoder = columnEncoder(OID.INT4, false);
+    if (encoder === undefined) throw new Error('no encoder');
+    expect(() => encodeCopyData([encoder], [[1], [2], ['3']], 0, 3)).toThrow(expect.objectContaining({ row: 2 }) as Error);
   });
 });
