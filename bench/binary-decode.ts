@@ -120,7 +120,7 @@ function dataRows(values: Buffer[]): DataRow[] {
 
 /** A column named per case and format: each gets its own compiled row builder, so no call site turns megamorphic. */
 function field(name: string, typeOid: number): Field {
-  return { name, tableOid: 0, columnId: 0, typeOid, typeSize: -1, typeModifier: -1 };
+  return { name, tableOid: 0, columnId: 0, typeOid, typeName: undefined, typeSize: -1, typeModifier: -1 };
 }
 
 function nsPerRow(shape: RowShape, rows: DataRow[]): number {

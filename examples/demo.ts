@@ -74,7 +74,7 @@ async function main(): Promise<void> {
 
     console.log('\n5. Types');
     const types = await client.query(
-      'SELECT height::bigint AS int8, height * 1.5 AS scaled, true AS bool, details AS object, [1, 2, 3] AS int_array, coordinates AS point, first_ascent AS ts FROM demo_summits WHERE name = $1'.replace(
+      'SELECT height::bigint AS int8, height * 1.5 AS scaled, true AS bool, details AS "object", [1, 2, 3] AS int_array, coordinates AS point, first_ascent AS ts FROM demo_summits WHERE name = $1'.replace(
         '[1, 2, 3]',
         info.isCrate ? '[1, 2, 3]' : 'ARRAY[1, 2, 3]',
       ),

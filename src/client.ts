@@ -3,7 +3,7 @@
  */
 import { inspect } from 'node:util';
 import { TypeRegistry } from './codecs/registry.js';
-import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type ResolvedConfig } from './config.js';
+import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type Notice, type ResolvedConfig } from './config.js';
 import {
   AuthenticationError,
   ClientClosedError,
@@ -30,7 +30,9 @@ import type { QueryOperation } from './query/operation.js';
 import { PortalOperation } from './query/portal.js';
 import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
-import { ShapeMemo, type Field, type Result, type RowMode } from './query/result.js';
+import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
+import { buildTemplate } from './sql/template.js';
+import { ShapeMemo, type ArrayRows, type Field, type Result, type RowMode } from './query/result.js';
 import { SimpleQuery } from './query/simple.js';
 import { StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
@@ -64,16 +66,6 @@ export interface PrepareOptions {
   paramTypes?: readonly number[];
 }
 
-/** A NoticeResponse from the server (PostgreSQL; CrateDB never sends one, WIRE.md §1.4). */
-export interface Notice {
-  readonly severity: string | undefined;
-  readonly sqlstate: string | undefined;
-  readonly message: string | undefined;
-  readonly detail: string | undefined;
-  readonly hint: string | undefined;
-  readonly where: string | undefined;
-}
-
 /** A named prepared statement from {@link Client.prepare}. */
 export interface PreparedStatement {
   readonly text: string;
@@ -81,7 +73,8 @@ export interface PreparedStatement {
   readonly paramTypes: readonly number[];
   /** Result columns ([] for statements that return no rows). */
   readonly fields: readonly Field[];
-  /** Run the statement with `params`. */
+  /** Run the statement with `params`; with `rowMode: 'array'` the rows are arrays. */
+  execute<R extends unknown[] = unknown[]>(params: readonly unknown[] | undefined, options: Omit<QueryOptions, 'prepare' | 'paramTypes'> & ArrayRows): Promise<Result<R>>;
   execute<R = Record<string, unknown>>(params?: readonly unknown[], options?: Omit<QueryOptions, 'prepare' | 'paramTypes'>): Promise<Result<R>>;
   /** Close it on the server. Further execute() calls fail with a UsageError. */
   close(): Promise<void>;
@@ -125,6 +118,10 @@ export class Client implements AsyncDisposable {
   #idleWaiters: (() => void)[] = [];
   #closed: Promise<void>;
   #statementCounter = 0;
+  /** How many transaction() calls are running on this client (more than one: savepoints). */
+  #transactionDepth = 0;
+  /** Running queries whose caller gave up (abort or timeout) and whose CancelRequest was sent. */
+  readonly #cancelled = new Set<{ readonly promise: Promise<unknown> }>();
   /** Messages written during this tick; sent as one socket write (several pipelined queries share a syscall). */
   #outgoing: Buffer[] = [];
   readonly #flush = (): void => {
@@ -153,6 +150,8 @@ export class Client implements AsyncDisposable {
           if (this.#serverInfo !== undefined) this.#serverInfo = buildServerInfo(this.#parameters, this.#key.processId);
         },
         onFatal: (err) => this.destroy(err),
+        pauseReading: () => socket.pause(),
+        resumeReading: () => socket.resume(),
         onIdle: () => {
           const waiters = this.#idleWaiters;
           this.#idleWaiters = [];
@@ -227,6 +226,16 @@ export class Client implements AsyncDisposable {
     return this.#session.transactionStatus;
   }
 
+  /**
+   * @internal For the pool: when the only work left on this client is queries whose caller gave up and that are being
+   * cancelled, a promise that settles once they have ended (or the client was destroyed because one did not stop
+   * within `cancelTimeoutMs`); otherwise undefined.
+   */
+  whenCancelled(): Promise<void> | undefined {
+    if (this.#cancelled.size === 0 || this.#cancelled.size !== this.#session.size) return undefined;
+    return Promise.allSettled([...this.#cancelled].map((op) => op.promise)).then(() => undefined);
+  }
+
   /** Whether the connection uses TLS. */
   get tls(): boolean {
     return this.#transport.tls;
@@ -236,7 +245,9 @@ export class Client implements AsyncDisposable {
    * Run one statement on the extended protocol with `$1..$n` parameters sent separately from the SQL text.
    * Statements are prepared and cached automatically unless `prepare: false`.
    */
-  query<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Result<R>> {
+  query<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: QueryOptions & ArrayRows): Promise<Result<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>>;
+  query<R>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Result<R>> {
     // Not an async function: one promise layer fewer per query. Bad input still rejects rather than throws.
     let op: ExtendedQuery;
     try {
@@ -265,10 +276,27 @@ export class Client implements AsyncDisposable {
   }
 
   /**
+   * Tagged-template query: ``client.sql`SELECT * FROM ${sql.id('t')} WHERE id = ${id} AND tag = ANY(${tags})` ``. Each
+   * interpolated value is sent as a `$n` parameter (never spliced into the text); identifiers only through `sql.id()`;
+   * lists as one array parameter. Runs like query(text, params) with default options.
+   */
+  sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    let statement: { text: string; params: unknown[] };
+    try {
+      statement = buildTemplate(strings, values);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.query<R>(statement.text, statement.params);
+  }
+
+  /**
    * Run one or more `;`-separated statements on the simple-query protocol; one Result per statement. It takes no
    * parameters: never build SQL text from untrusted input — use query() with `$n` parameters instead.
    */
-  async simpleQuery<R = Record<string, unknown>>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
+  simpleQuery<R extends unknown[] = unknown[]>(text: string, options: SimpleQueryOptions & ArrayRows): Promise<Result<R>[]>;
+  simpleQuery<R = Record<string, unknown>>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]>;
+  async simpleQuery<R>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
     this.#checkUsable();
     checkText(text);
     checkCallOptions('simpleQuery', options);
@@ -298,7 +326,9 @@ export class Client implements AsyncDisposable {
    * (`break` closes it), failed, was aborted or timed out idle, it holds this connection: other queries issued on
    * this client wait in order behind it. `queryTimeoutMs` does not apply; use `signal` and `idleTimeoutMs`.
    */
-  stream<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
+  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
     this.#checkUsable();
     checkText(text);
     if (!Array.isArray(params)) throw new UsageError('stream(text, params, options): params must be an array of values');
@@ -371,8 +401,9 @@ export class Client implements AsyncDisposable {
   /**
    * Load rows into `table` fast, as column batches: one `INSERT … SELECT * FROM UNNEST($1, …)` per `batchSize` rows
    * (default 10,000), each column sent as one binary array (timestamps as epoch milliseconds on CrateDB). `rows` are
-   * arrays of values in the order of `columns`. Names are read as in SQL: unquoted parts fold to lower case, quoted
-   * parts (`'"Events"'`, `'doc."my.table"'`) are exact. The column types are described once per call unless given
+   * arrays of values in the order of `columns`. Names follow the project's one quoting rule (`quoteIdentifier`):
+   * dot-separated parts, each the exact name (`'doc.Events'` is table `Events` in schema `doc`), a double-quoted part
+   * kept as written (`'doc."my.table"'`). The column types are described once per call unless given
    * (`columnTypes`). Rejects before sending any row for bad names, ragged rows, unknown columns, unsupported column
    * types or values of the wrong type. Resolves with counts only — for per-row outcomes use executeMany().
    */
@@ -392,6 +423,36 @@ export class Client implements AsyncDisposable {
     } finally {
       deadline.dispose();
     }
+  }
+
+  /**
+   * Run `fn` inside BEGIN … COMMIT on this connection and resolve with its result; ROLLBACK and rethrow when it throws,
+   * ROLLBACK and a UsageError when it caught the error of a failed statement (COMMIT would silently roll back).
+   * Called again inside `fn` (on the `tx` it receives, which is this client), it opens a SAVEPOINT instead: the inner
+   * work is rolled back alone and the outer transaction goes on. Queries issued on this client by other code while
+   * `fn` runs join the transaction: use a pool to keep them apart. PostgreSQL only: on CrateDB, which has no
+   * transactions, it throws a UsageError before sending anything.
+   */
+  async transaction<T>(fn: (tx: Client) => Promise<T>, mode: TransactionMode = {}): Promise<T> {
+    this.#checkUsable();
+    if (typeof fn !== 'function') throw new UsageError('transaction(fn, mode): fn must be an async function that receives the client');
+    checkTransactions(this, 'client.transaction()');
+    const depth = this.#transactionDepth;
+    if (depth === 0 && this.transactionStatus !== 'I') {
+      throw new UsageError(`transaction(): this connection is already in a transaction (status ${this.transactionStatus}) begun outside transaction(); end it with COMMIT or ROLLBACK first`);
+    }
+    if (depth > 0 && (mode.isolationLevel !== undefined || mode.readOnly !== undefined)) {
+      throw new UsageError('A nested transaction() runs in a savepoint of the outer one; isolationLevel and readOnly apply to the outermost call only');
+    }
+    const run = async (): Promise<T> => {
+      this.#transactionDepth = depth + 1;
+      try {
+        return await fn(this);
+      } finally {
+        this.#transactionDepth = depth;
+      }
+    };
+    return depth === 0 ? runTransaction(this, run, mode) : runSavepoint(this, run, `cw_savepoint_${depth}`);
   }
 
   /**
@@ -509,7 +570,12 @@ export class Client implements AsyncDisposable {
       const abort = (reason: unknown): void => {
         cleanup();
         if (op.settled) return;
-        if (!this.#session.remove(op) && this.#session.isActive(op)) this.#cancelRunning(op);
+        if (!this.#session.remove(op) && this.#session.isActive(op)) {
+          this.#cancelRunning(op);
+          this.#cancelled.add(op);
+          const settled = (): void => void this.#cancelled.delete(op);
+          op.promise.then(settled, settled);
+        }
         reject(reason);
       };
       const onAbort = (): void => abort(signal?.reason);
@@ -693,11 +759,16 @@ function checkCallOptions(method: string, options: unknown): void {
     throw new UsageError(`${method}(): options.signal must be an AbortSignal (e.g. AbortSignal.timeout(ms))`);
   }
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS)) {
-    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`);
+    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${describeGiven(timeoutMs)}`);
   }
   if (rowMode !== undefined && !ROW_MODES.includes(rowMode)) {
     throw new UsageError(`${method}(): options.rowMode must be 'object' or 'array', got ${String(rowMode)}`);
   }
+}
+
+/** A value as the caller wrote it: a string stays quoted, so `'100'` is not mistaken for the number 100. */
+function describeGiven(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 function checkText(text: unknown): asserts text is string {

@@ -103,8 +103,18 @@ export interface ConnectOptions {
   maxMessageBytes?: number;
   /** Custom codecs by type OID. */
   types?: Readonly<Record<number, CustomType>>;
-  /** Called with each NoticeResponse. */
-  onNotice?: (notice: unknown) => void;
+  /** Called with each NoticeResponse (PostgreSQL; CrateDB sends none). */
+  onNotice?: (notice: Notice) => void;
+}
+
+/** A NoticeResponse from the server (PostgreSQL; CrateDB never sends one: docs/cratedb-wire.md, notices). */
+export interface Notice {
+  readonly severity: string | undefined;
+  readonly sqlstate: string | undefined;
+  readonly message: string | undefined;
+  readonly detail: string | undefined;
+  readonly hint: string | undefined;
+  readonly where: string | undefined;
 }
 
 /** TLS settings after the sslmode table has been applied. */
@@ -141,7 +151,7 @@ export interface ResolvedConfig {
   readonly maxResultBytes: number;
   readonly maxMessageBytes: number;
   readonly types: Readonly<Record<number, CustomType>>;
-  readonly onNotice: ((notice: unknown) => void) | undefined;
+  readonly onNotice: ((notice: Notice) => void) | undefined;
   readonly hasPassword: boolean;
 }
 

@@ -75,6 +75,21 @@ export class AuthenticationError extends ConnectionError {
   }
 }
 
+/**
+ * The server refused the session during startup for a reason other than credentials: an unknown database (3D000),
+ * too many connections (53300), a server starting up or shutting down (57P03, 57P01). `cause` is the server's
+ * DatabaseError.
+ */
+export class ConnectionRejectedError extends ConnectionError {
+  /** The SQLSTATE of the server's ErrorResponse. */
+  readonly sqlstate: string;
+
+  constructor(message: string, options: CrateErrorOptions & { host?: string; port?: number; sqlstate: string }) {
+    super(message, { ...options, code: 'CONNECTION_REJECTED' });
+    this.sqlstate = options.sqlstate;
+  }
+}
+
 /** The connection closed while an operation was queued or running. */
 export class ConnectionClosedError extends ConnectionError {
   constructor(message: string, options?: CrateErrorOptions & { host?: string; port?: number }) {

@@ -6,16 +6,17 @@
  */
 import type { QueryOptions } from './client.js';
 import { resolveConfig, type ConnectOptions, type ResolvedConfig } from './config.js';
-import { PoolClosedError } from './errors.js';
+import { PoolClosedError, QueryTimeoutError, UsageError } from './errors.js';
 import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
 import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
+import { buildTemplate } from './sql/template.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
-import type { Result } from './query/result.js';
+import type { ArrayRows, Result } from './query/result.js';
 import type { StreamOptions } from './query/stream.js';
 
 export { PoolConnection } from './pool/connection.js';
@@ -86,24 +87,41 @@ export class Pool implements AsyncDisposable {
    * PostgreSQL a plain read (no signal or deadline, nothing session-scoped) may share a busy connection with other
    * pool.query() reads when no connection is free, pipelined up to `pipelineDepth`; never on CrateDB.
    */
-  async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
+  query<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: QueryOptions & ArrayRows): Promise<Result<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>>;
+  async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
     if (this.#canPipeline && isShareable(text, options)) {
       const joined = this.#mustWait() ? this.#lanes.tryJoin<R>(text, params, options) : undefined;
       return joined ?? this.#lanes.open<R>(this.#core.acquire(), text, params, options);
     }
     // A `timeoutMs` bounds the whole call: waiting for a connection, then the query with the time that is left.
     const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs !== 0 && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0)) {
+      // Checked here, not only by the client: the arithmetic below would turn the string '100' into a number.
+      const given = typeof timeoutMs === 'string' ? JSON.stringify(timeoutMs) : String(timeoutMs);
+      throw new UsageError(`pool.query(): options.timeoutMs must be a whole number of milliseconds (0 = no timeout), got ${given}`);
+    }
     const started = Date.now();
     const connection = await this.acquire(
-      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs: Math.ceil(timeoutMs) },
+      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs },
     );
     this.#canPipeline = connection.serverInfo.canPipeline;
+    const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
     try {
-      const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
       return await connection.query<R>(text, params, rest);
+    } catch (err) {
+      // The query ran with the time left after the wait; the error names the caller's timeoutMs, not that rest.
+      if (err instanceof QueryTimeoutError && rest !== options) throw new QueryTimeoutError(timeoutMs as number, { cause: err });
+      throw err;
     } finally {
       connection.release();
     }
+  }
+
+  /** Tagged-template query on a pooled connection; see Client.sql (`$n` parameters, `sql.id()` for identifiers). */
+  async sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    const statement = buildTemplate(strings, values);
+    return this.query<R>(statement.text, statement.params);
   }
 
   /**
@@ -119,7 +137,9 @@ export class Pool implements AsyncDisposable {
    * Stream the rows of one statement on a pooled connection (see Client.stream). The connection is borrowed at the
    * first pull and released when the stream ends, fails, is closed or aborted, or is not read for `idleTimeoutMs`.
    */
-  stream<R = Record<string, unknown>>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): PoolStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolStream<R>;
+  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): PoolStream<R> {
     if (this.#core.ending) throw new PoolClosedError();
     return new PoolStream<R>((signal) => this.acquire({ signal }), text, params, options);
   }

@@ -1,9 +1,11 @@
 /**
- * JS values → text parameters (text format only; WIRE.md §5.3, §5.4, §10.14).
+ * JS values → text parameters (text format only; docs/cratedb-wire.md, parameter text parsing).
  *
- * Without a described type (OID 0) the text is chosen from the JS type and the server infers the column type.
- * With a type from ParameterDescription the text is made for that type (a Date for a `date` column becomes
- * `YYYY-MM-DD`, an array for a `json` column becomes JSON rather than an array literal).
+ * One rule makes a statement's results independent of the path (first run, cached, `prepare: false`, a fresh pool
+ * connection): a string, number, bigint or boolean has one text form everywhere ({@link encodePrimitive}) and the
+ * server parses it for whatever type the parameter has. Only objects — Dates (date or timestamp?), arrays (array
+ * literal, JSON or `[lon, lat]`?), Buffers and plain objects — are encoded for the type the server describes, and a
+ * statement with such a value is always described before its first Bind ({@link needsDescribe}).
  *
  * Encoders throw EncodeFailure (or ArrayElementError from inside arrays); the registry adds the parameter position.
  */
@@ -89,6 +91,12 @@ function refusalOf(value: object): string | undefined {
   return undefined;
 }
 
+/** Throws the one refusal message for objects whose JSON or text form would silently lose data (a Map sends `{}`). */
+function refuseLossy(value: object): void {
+  const refusal = refusalOf(value);
+  if (refusal !== undefined) throw new EncodeFailure(`${describeValue(value)} cannot be sent; ${refusal}`);
+}
+
 function validDate(date: Date): Date {
   if (Number.isNaN(date.getTime())) {
     throw new EncodeFailure('an invalid Date (its time is NaN) cannot be sent; check how it was constructed');
@@ -96,8 +104,12 @@ function validDate(date: Date): Date {
   return date;
 }
 
-/** JSON text of a value; throws EncodeFailure for circular structures, BigInt inside objects, or no JSON form. */
+/**
+ * JSON text of a value; throws EncodeFailure for a Map, Set or other object that JSON would empty, circular
+ * structures, BigInt inside objects, or no JSON form.
+ */
 export function toJsonText(value: unknown): string {
+  if (typeof value === 'object' && value !== null) refuseLossy(value);
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -113,27 +125,40 @@ export function toJsonText(value: unknown): string {
   return text;
 }
 
+/**
+ * The one text form of a primitive, whatever the parameter's type: strings as is, numbers with `String` (`NaN`,
+ * `Infinity`, `1e+21`), bigints as decimals, booleans `true`/`false` (valid JSON, read as true/false by PostgreSQL
+ * and by CrateDB, whose bool parser takes `true`, `t` and `1` as true and anything else as false). Whether the text
+ * fits the parameter's type is the server's call, on every run alike.
+ */
+export function encodePrimitive(value: string | number | bigint | boolean): string {
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    default:
+      return String(value);
+  }
+}
+
 function untypedElement(dialect: EncodeDialect): ElementEncoder {
   return (value) => encodeUntyped(value, dialect).text;
 }
 
 /**
  * Encode a non-null value by its JS type, for a parameter whose type is not known (declared with the returned OID):
- * strings as is; numbers with `String` (`NaN`, `Infinity`); bigint as decimal; booleans `t`/`f` (CrateDB's bool
- * parser is strict, WIRE.md §5.4); Dates as UTC ISO text; bytes as bytea hex (OID 17, refused by the CrateDB
+ * primitives by {@link encodePrimitive}; Dates as UTC ISO text; bytes as bytea hex (OID 17, refused by the CrateDB
  * dialect); arrays as array literals; plain objects as JSON (OID 114). An object with `toJSON` that yields a
  * primitive (a decimal or date-time library type) is sent as that primitive.
  */
 export function encodeUntyped(value: unknown, dialect: EncodeDialect): { text: string; oid: number } {
   switch (typeof value) {
     case 'string':
-      return { text: value, oid: 0 };
     case 'number':
-      return { text: String(value), oid: 0 };
     case 'bigint':
-      return { text: value.toString(), oid: 0 };
     case 'boolean':
-      return { text: value ? 't' : 'f', oid: 0 };
+      return { text: encodePrimitive(value), oid: 0 };
     case 'object': {
       if (value === null) break;
       if (value instanceof Date) return { text: formatTimestamp(validDate(value)), oid: 0 };
@@ -141,8 +166,7 @@ export function encodeUntyped(value: unknown, dialect: EncodeDialect): { text: s
       if (Array.isArray(value) || isTypedArray(value)) {
         return { text: serializeArray(value, untypedElement(dialect)), oid: 0 };
       }
-      const refusal = refusalOf(value);
-      if (refusal !== undefined) throw new EncodeFailure(`${describeValue(value)} cannot be sent; ${refusal}`);
+      refuseLossy(value);
       const proto: unknown = Object.getPrototypeOf(value);
       const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
       if (proto !== Object.prototype && proto !== null && typeof toJSON === 'function') {
@@ -166,67 +190,13 @@ function failFor(type: string, value: unknown, expected: string): EncodeFailure 
   return new EncodeFailure(`${describeValue(value)} cannot be sent as ${type}; ${expected}`);
 }
 
-const TRUE_WORDS = new Set(['t', 'true', 'y', 'yes', 'on', '1']);
-const FALSE_WORDS = new Set(['f', 'false', 'n', 'no', 'off', '0']);
-
-/** bool: CrateDB reads anything but `t`/`true`/`1` as false, without an error (WIRE.md §5.4): only clear words pass. */
-function encodeBool(value: unknown): string {
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  if (value === 1 || value === 0) return value === 1 ? 't' : 'f';
-  if (typeof value === 'string') {
-    const word = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return 't';
-    if (FALSE_WORDS.has(word)) return 'f';
-  }
-  throw failFor('bool', value, 'pass a boolean');
-}
-
-const INTEGER_TEXT = /^[+-]?\d+$/;
-
-/** int2/int4/int8/oid: only exact integers in range; Java's parsers refuse decimals and spaces (WIRE.md §5.4). */
-function integerEncoder(type: string, min: bigint, max: bigint): ValueEncoder {
-  const outOfRange = (value: unknown): EncodeFailure =>
-    new EncodeFailure(`${describeValue(value)} is out of range for ${type} (${min} to ${max})`);
-  return (value) => {
-    let exact: bigint;
-    if (typeof value === 'number') {
-      if (!Number.isFinite(value)) {
-        throw failFor(type, value, 'integer columns hold only finite integers; send NULL or a number');
-      }
-      if (!Number.isInteger(value)) {
-        throw failFor(type, value, 'it is not an integer; round it first (Math.round, Math.trunc)');
-      }
-      if (!Number.isSafeInteger(value)) {
-        const advice = 'it is beyond ±(2^53-1) and may already be rounded; pass a bigint or a decimal string';
-        throw failFor(type, value, advice);
-      }
-      exact = BigInt(value);
-    } else if (typeof value === 'bigint') {
-      exact = value;
-    } else if (typeof value === 'string' && INTEGER_TEXT.test(value)) {
-      exact = BigInt(value);
-    } else {
-      throw failFor(type, value, 'pass an integer number, a bigint or a decimal integer string');
-    }
-    if (exact < min || exact > max) throw outOfRange(value);
-    return exact.toString();
-  };
-}
-
-/** float4/float8/numeric: numbers (with `NaN`/`Infinity`), bigints and numeric strings as the server parses them. */
-function encodeDecimal(type: string): ValueEncoder {
-  return (value) => {
-    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-    if (typeof value === 'string') return value;
-    throw failFor(type, value, 'pass a number, bigint or numeric string');
-  };
-}
-
+/**
+ * Encoders for described types receive objects only: primitives never reach them (see the module comment), a string
+ * for a json parameter is JSON text already (as node-postgres and postgres.js take it).
+ */
 function jsonEncoder(dialect: EncodeDialect): ValueEncoder {
   return (value) => {
-    // A string is taken as JSON text already (as node-postgres and postgres.js do); stringify it first to send a
-    // JSON string value.
-    const text = typeof value === 'string' ? value : toJsonText(value);
+    const text = toJsonText(value);
     dialect.checkJson(text, value);
     return text;
   };
@@ -235,35 +205,25 @@ function jsonEncoder(dialect: EncodeDialect): ValueEncoder {
 function bytesEncoder(dialect: EncodeDialect): ValueEncoder {
   return (value) => {
     if (value instanceof Uint8Array) return dialect.encodeBytes(value);
-    if (typeof value === 'string') return value;
     throw failFor('bytea', value, 'pass a Buffer or Uint8Array');
   };
 }
 
-/** date: CrateDB's parser takes only `YYYY-MM-DD` (WIRE.md §5.4); a Date gives its UTC calendar day. */
+/** date: CrateDB's parser takes only `YYYY-MM-DD` (docs/cratedb-wire.md, parameter text parsing); a Date gives its UTC calendar day. */
 function encodeDate(value: unknown): string {
   if (value instanceof Date) return formatDate(validDate(value));
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return formatDate(validDate(new Date(value)));
-  throw failFor('date', value, "pass a Date (its UTC day is sent), epoch milliseconds or 'YYYY-MM-DD' text");
+  throw failFor('date', value, "pass a Date (its UTC day is sent) or 'YYYY-MM-DD' text");
 }
 
 function timestampEncoder(type: string): ValueEncoder {
   return (value) => {
     if (value instanceof Date) return formatTimestamp(validDate(value));
-    if (typeof value === 'string') return value;
-    if (typeof value === 'number') {
-      if (value === Infinity) return 'infinity';
-      if (value === -Infinity) return '-infinity';
-      if (Number.isFinite(value)) return formatTimestamp(validDate(new Date(value)));
-    }
-    throw failFor(type, value, 'pass a Date, epoch milliseconds or timestamp text');
+    throw failFor(type, value, 'pass a Date or timestamp text');
   };
 }
 
 /** point (CrateDB geo_point): `[lon, lat]` (CrateDB's own shape) or `{ x, y }` → `(x,y)`. */
 function encodePoint(value: unknown): string {
-  if (typeof value === 'string') return value;
   let x: unknown;
   let y: unknown;
   if (Array.isArray(value) && value.length === 2) {
@@ -275,31 +235,16 @@ function encodePoint(value: unknown): string {
   throw failFor('point', value, 'pass [lon, lat] or { x, y } with finite numbers');
 }
 
-/** Text types take anything with an obvious text form; objects and arrays become JSON. */
+/** Text types: a Date as UTC ISO text, other objects and arrays as JSON; bytes must be decoded by the caller. */
 function textEncoder(type: string): ValueEncoder {
   return (value) => {
-    switch (typeof value) {
-      case 'string':
-        return value;
-      case 'number':
-      case 'bigint':
-      case 'boolean':
-        return String(value);
-      case 'object':
-        if (value instanceof Date) return formatTimestamp(validDate(value));
-        if (value instanceof Uint8Array) {
-          throw failFor(type, value, "decode the bytes first, e.g. buffer.toString('utf8') or 'base64'");
-        }
-        if (value !== null && refusalOf(value) === undefined) return toJsonText(value);
-        break;
-      default:
-        break;
-    }
-    throw failFor(type, value, SUPPORTED);
+    if (value instanceof Date) return formatTimestamp(validDate(value));
+    if (value instanceof Uint8Array) throw failFor(type, value, "decode the bytes first, e.g. buffer.toString('utf8') or 'base64'");
+    return toJsonText(value);
   };
 }
 
-/** An array type whose elements are encoded by `element`; a string is taken as an array literal already. */
+/** An array type whose elements are encoded by `element` (a string, sent as is, is an array literal already). */
 export function arrayEncoder(typeOid: number, element: ValueEncoder, elementOid: number): ValueEncoder {
   // Inner arrays are further dimensions, except where an array is itself an element value: JSON, or [lon, lat].
   const nest = elementOid !== OID.JSON && elementOid !== OID.JSONB && elementOid !== OID.POINT;
@@ -307,28 +252,16 @@ export function arrayEncoder(typeOid: number, element: ValueEncoder, elementOid:
     if (Array.isArray(value) || (typeof value === 'object' && value !== null && isTypedArray(value))) {
       return serializeArray(value as ArrayLike<unknown>, element, nest);
     }
-    if (typeof value === 'string') return value;
     throw failFor(nameOfType(typeOid), value, 'pass an array');
   };
 }
 
-/** Built-in encoder for a described scalar type; types without one are encoded as by `encodeUntyped`. */
+/**
+ * Built-in encoder of objects for a described scalar type; types without one (numbers, bool, …) take the object as
+ * `encodeUntyped` does (a decimal library's `toJSON` text, a Date's ISO text).
+ */
 export function typedEncoder(typeOid: number, dialect: EncodeDialect): ValueEncoder {
   switch (typeOid) {
-    case OID.BOOL:
-      return encodeBool;
-    case OID.INT2:
-      return integerEncoder('int2', -32768n, 32767n);
-    case OID.INT4:
-      return integerEncoder('int4', -2147483648n, 2147483647n);
-    case OID.INT8:
-      return integerEncoder('int8', -9223372036854775808n, 9223372036854775807n);
-    case OID.OID:
-      return integerEncoder('oid', 0n, 4294967295n);
-    case OID.FLOAT4:
-    case OID.FLOAT8:
-    case OID.NUMERIC:
-      return encodeDecimal(nameOfType(typeOid));
     case OID.JSON:
     case OID.JSONB:
       return jsonEncoder(dialect);
@@ -357,10 +290,10 @@ export function typedEncoder(typeOid: number, dialect: EncodeDialect): ValueEnco
 }
 
 /**
- * True when the value's text depends on the target column type (Date: date vs timestamp; arrays: array literal vs
- * JSON; objects: json vs point vs text), so the statement should be described first (WIRE.md §10.14).
- * Bytes are not: their type is the same everywhere they are accepted.
+ * True for objects, whose text depends on the parameter's type (Date: date vs timestamp; arrays: array literal vs
+ * JSON vs `[lon, lat]`; objects: json vs point vs text; bytes: bytea or refused), so the statement is described
+ * before its first Bind — on every path, so the outcome never depends on whether the statement was cached.
  */
 export function needsDescribe(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && !(value instanceof Uint8Array);
+  return typeof value === 'object' && value !== null;
 }

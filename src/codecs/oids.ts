@@ -220,6 +220,11 @@ const TYPE_NAMES: ReadonlyMap<number, string> = new Map(
   ]),
 );
 
+/** The PostgreSQL name of a built-in type OID (`int4`, `timestamptz`, `json[]`), or undefined for other OIDs. */
+export function typeNameOf(oid: number): string | undefined {
+  return TYPE_NAMES.get(oid);
+}
+
 /** A readable type name for error messages: `int4`, `timestamptz`, `json[]`, or `oid 16384` for unknown OIDs. */
 export function nameOfType(oid: number): string {
   return TYPE_NAMES.get(oid) ?? `oid ${oid}`;

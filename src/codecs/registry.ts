@@ -38,7 +38,10 @@ export { needsDescribe } from './encode.js';
 export interface CustomType {
   /** Text of a non-NULL field → value. Also applied to the elements of arrays of this type. */
   decode?: (text: string) => unknown;
-  /** Non-null value → text, used when a described statement has a parameter of this type (and inside its arrays). */
+  /**
+   * Object → text, for a parameter of this type (and inside its arrays). Strings, numbers, bigints and booleans are
+   * never passed to it: they have one text form on every path (README, "Parameters").
+   */
   encode?: (value: unknown) => string;
 }
 
@@ -69,8 +72,11 @@ export class TypeRegistry {
   readonly #scalarBinary: Map<number, RawDecoder>;
   readonly #binaryDecoders = new Map<number, RawDecoder | null>();
   readonly #encoders = new Map<number, ValueEncoder>();
+  /** The server is CrateDB (its SQL also takes `?` placeholders). */
+  readonly isCrate: boolean;
 
   constructor(options: RegistryOptions) {
+    this.isCrate = options.isCrate;
     this.#decoding = options.isCrate ? CRATE_DECODING : POSTGRES_DECODING;
     this.#encoding = options.isCrate ? CRATE_ENCODING : POSTGRES_ENCODING;
     this.#types = options.types ?? {};
@@ -148,6 +154,8 @@ export class TypeRegistry {
     if (value === null || value === undefined) return { text: null, oid: typeOid };
     try {
       if (typeOid === 0) return encodeUntyped(value, this.#encoding);
+      // A primitive has one text form whatever the described type (encode.ts): the server judges it on every run.
+      if (typeof value !== 'object') return { text: encodeUntyped(value, this.#encoding).text, oid: typeOid };
       return { text: this.#encoder(typeOid)(value), oid: typeOid };
     } catch (error) {
       if (error instanceof EncodeFailure) throw new ParameterError(index, error.message, { cause: error.cause });
@@ -160,10 +168,13 @@ export class TypeRegistry {
     }
   }
 
+  /** The encoder of values of `typeOid`: objects by the type, primitives (also inside arrays) by their one text form. */
   #encoder(typeOid: number): ValueEncoder {
     let encoder = this.#encoders.get(typeOid);
     if (encoder === undefined) {
-      encoder = this.#buildEncoder(typeOid);
+      const typed = this.#buildEncoder(typeOid);
+      const dialect = this.#encoding;
+      encoder = (value) => (typeof value === 'object' ? typed(value) : encodeUntyped(value, dialect).text);
       this.#encoders.set(typeOid, encoder);
     }
     return encoder;

@@ -1,5 +1,5 @@
 /** A layer: the settings one source gave, each with the name the user spelled it with; and how layers combine. */
-import type { BinaryResultsMode, ConnectOptions, CustomType, Int8Mode, NumericMode, PasswordSource, SslMode } from '../config.js';
+import type { BinaryResultsMode, ConnectOptions, CustomType, Int8Mode, Notice, NumericMode, PasswordSource, SslMode } from '../config.js';
 
 /** In-memory TLS material as given in the options object. */
 export type SslMaterial = NonNullable<ConnectOptions['ssl']>;
@@ -33,7 +33,7 @@ export interface Settings {
   maxResultBytes: number;
   maxMessageBytes: number;
   types: Readonly<Record<number, CustomType>>;
-  onNotice: (notice: unknown) => void;
+  onNotice: (notice: Notice) => void;
 }
 /** A setting that has an option of the same name. */
 export type Field = keyof Settings & keyof ConnectOptions;

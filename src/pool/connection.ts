@@ -4,9 +4,10 @@
  */
 import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
 import { UsageError } from '../errors.js';
+import { buildTemplate } from '../sql/template.js';
 import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
 import type { BulkInsertOptions, BulkInsertResult } from '../query/bulk-insert-plan.js';
-import type { Result } from '../query/result.js';
+import type { ArrayRows, Result } from '../query/result.js';
 import type { StreamOptions } from '../query/stream.js';
 import type { PoolableStream } from './options.js';
 import type { Slot } from './slot.js';
@@ -61,14 +62,29 @@ export class PoolConnection implements AsyncDisposable {
   }
 
   /** See Client.query. */
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
+  query<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: QueryOptions & ArrayRows): Promise<Result<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>>;
+  query<R>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>> {
     this.#check();
     this.#note(text);
     return this.#slot.client.query<R>(text, params, options);
   }
 
+  /** See Client.sql. */
+  sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    let statement: { text: string; params: unknown[] };
+    try {
+      statement = buildTemplate(strings, values);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.query<R>(statement.text, statement.params);
+  }
+
   /** See Client.simpleQuery. */
-  simpleQuery<R = Record<string, unknown>>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]> {
+  simpleQuery<R extends unknown[] = unknown[]>(text: string, options: SimpleQueryOptions & ArrayRows): Promise<Result<R>[]>;
+  simpleQuery<R = Record<string, unknown>>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]>;
+  simpleQuery<R>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]> {
     this.#check();
     this.#note(text);
     return this.#slot.client.simpleQuery<R>(text, options);
@@ -85,9 +101,9 @@ export class PoolConnection implements AsyncDisposable {
       text: statement.text,
       paramTypes: statement.paramTypes,
       fields: statement.fields,
-      execute: (params, opts) => {
+      execute: <R>(params?: readonly unknown[], opts?: Omit<QueryOptions, 'prepare' | 'paramTypes'>): Promise<Result<R>> => {
         this.#check();
-        return statement.execute(params, opts);
+        return statement.execute<R>(params, opts);
       },
       close: () => {
         slot.prepared.delete(statement);
@@ -97,7 +113,9 @@ export class PoolConnection implements AsyncDisposable {
   }
 
   /** See Client.stream. A stream still running at release makes the pool close the connection. */
-  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolableStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R>;
+  stream<R>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R> {
     this.#check();
     this.#note(text);
     return this.#slot.client.stream<R>(text, params, options);

@@ -132,7 +132,8 @@ export class PoolCore {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     const timeoutMs = options.timeoutMs;
     if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= MAX_TIMER_MS)) {
-      return Promise.reject(new UsageError(`acquire timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${String(timeoutMs)}`));
+      const given = typeof timeoutMs === 'string' ? JSON.stringify(timeoutMs) : String(timeoutMs);
+      return Promise.reject(new UsageError(`acquire timeoutMs must be an integer from 1 to ${MAX_TIMER_MS}, got ${given}`));
     }
     const waiter = new Waiter<PoolConnection>(since);
     this.#waiters.push(waiter);
@@ -298,6 +299,21 @@ export class PoolCore {
       heldMs: performance.now() - slot.leasedAt,
     }));
     if (!this.#all.has(slot)) return;
+    const cancelling = destroy === undefined && slot.client.busy ? slot.client.whenCancelled?.() : undefined;
+    if (cancelling !== undefined) {
+      // The borrower's query timed out or was aborted and its cancel is on the way: a clean cancel leaves a healthy
+      // connection, so wait for it (the client closes itself when the query has not stopped after cancelTimeoutMs).
+      slot.state = 'resetting';
+      void cancelling.then(() => {
+        if (this.#all.has(slot)) this.#reuse(slot, undefined);
+      });
+      return;
+    }
+    this.#reuse(slot, destroy);
+  }
+
+  /** Offer a released connection again, after a reset if its session changed; or close it when it is unfit. */
+  #reuse(slot: Slot, destroy: Error | undefined): void {
     const unfit = destroy === undefined ? this.#unfit(slot) : (['released-with-error', destroy.message] as const);
     if (unfit !== undefined) {
       this.#destroy(slot, unfit[0], unfit[1]);

@@ -7,16 +7,13 @@
  */
 import type { QueryOptions } from '../client.js';
 import type { Result } from '../query/result.js';
+import { isShareableRead } from '../sql/classify.js';
 import type { PoolConnection } from './connection.js';
 
-/** A read that leaves no session state behind: no transaction control, SET, locks, sequences' currval or temp tables. */
-const SHAREABLE_START = /^\s*(?:select|with|values|table)\b/i;
-const SESSION_SCOPED = /;|\b(?:set_config|pg_advisory\w*|nextval|setval|currval|lastval|pg_notify|into|lo_\w+|dblink\w*)\b/i;
-
-/** Whether pool.query may run `text` on a shared connection. */
+/** Whether pool.query may run `text` on a shared connection: a session-neutral read without a cancel to aim. */
 export function isShareable(text: string, options: QueryOptions | undefined): boolean {
   if (options?.signal !== undefined || options?.timeoutMs !== undefined) return false;
-  return SHAREABLE_START.test(text) && !SESSION_SCOPED.test(text);
+  return isShareableRead(text);
 }
 
 /** One borrowed connection (possibly still being acquired) carrying several pool.query() calls. */

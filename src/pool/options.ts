@@ -15,6 +15,11 @@ export type PoolableStream<R> = Pick<RowStream<R>, 'fields' | 'close' | 'toReada
 export interface PoolClient
   extends Pick<Client, 'closed' | 'busy' | 'serverInfo' | 'transactionStatus' | 'query' | 'simpleQuery' | 'prepare' | 'executeMany' | 'bulkInsert' | 'close' | 'destroy'> {
   stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R>;
+  /**
+   * When the only work left is queries being cancelled (their caller timed out or aborted), a promise that settles
+   * once they have ended; otherwise undefined. Without it, a connection released busy is always closed.
+   */
+  whenCancelled?(): Promise<void> | undefined;
 }
 
 /**

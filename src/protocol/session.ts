@@ -15,6 +15,13 @@ import { MessageReader, type BackendMessage, type ErrorMessage, type NoticeMessa
 export interface OperationIO {
   /** Write frontend messages (one corked write). */
   send(buffers: Buffer | readonly Buffer[]): void;
+  /**
+   * Stop reading the socket (TCP backpressure) until {@link resumeReading}: the consumer of this operation's rows has
+   * fallen behind. Bytes already received are still handled. Reading resumes by itself when the operation finishes.
+   */
+  pauseReading(): void;
+  /** Read the socket again after {@link pauseReading}. */
+  resumeReading(): void;
 }
 
 /** The contract every operation follows (query/operation.ts builds on it). */
@@ -49,6 +56,10 @@ export interface SessionHooks {
   onFatal(err: Error): void;
   /** The queue became empty (used by graceful close). */
   onIdle(): void;
+  /** Stop reading the transport (an operation's consumer fell behind). Absent: reading is never paused. */
+  pauseReading?(): void;
+  /** Read the transport again. */
+  resumeReading?(): void;
 }
 
 type SessionState = 'open' | 'failed';
@@ -69,6 +80,8 @@ export class Session {
   #holds = 0;
   #failure: Error | undefined;
   #transactionStatus: TransactionStatus = 'I';
+  /** An operation asked to stop reading the transport. */
+  #paused = false;
   readonly #io: OperationIO;
   readonly #onMessage = (msg: BackendMessage): void => this.#dispatch(msg);
 
@@ -79,6 +92,12 @@ export class Session {
       send: (buffers) => {
         if (this.#state === 'open') hooks.send(Buffer.isBuffer(buffers) ? [buffers] : (buffers as readonly Buffer[]));
       },
+      pauseReading: () => {
+        if (this.#paused || this.#state !== 'open') return;
+        this.#paused = true;
+        hooks.pauseReading?.();
+      },
+      resumeReading: () => this.#resumeReading(),
     };
   }
 
@@ -127,6 +146,11 @@ export class Session {
     if (i < 0) return false;
     this.#pending.splice(i, 1);
     return true;
+  }
+
+  /** Whether an operation has paused reading of the transport (its consumer fell behind). */
+  get readingPaused(): boolean {
+    return this.#paused;
   }
 
   /** Whether `op` has been started and its replies are still expected. */
@@ -197,8 +221,15 @@ export class Session {
     }
     if (op.handle(msg, this.#io)) {
       this.#inflight.shift();
+      this.#resumeReading();
       this.#startNext();
     }
+  }
+
+  #resumeReading(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    if (this.#state === 'open') this.#hooks.resumeReading?.();
   }
 
   /**

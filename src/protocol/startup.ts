@@ -2,7 +2,7 @@
  * Startup and authentication as a session operation: StartupMessage, the auth exchange, ParameterStatus and
  * BackendKeyData, up to the first ReadyForQuery.
  */
-import { AuthenticationError, ConnectionClosedError, DatabaseError, ProtocolError } from '../errors.js';
+import { AuthenticationError, ConnectionClosedError, ConnectionRejectedError, DatabaseError, ProtocolError } from '../errors.js';
 import { createScramClient, md5PasswordResponse, type ScramClient } from './auth.js';
 import { toDatabaseError } from './database-error.js';
 import type { OperationIO, SessionOperation } from './session.js';
@@ -156,8 +156,14 @@ export class StartupOperation implements SessionOperation {
         cause: dbError,
       });
     }
-    if (hint !== '') dbError.message += hint;
-    return dbError;
+    const { host, port } = this.#options;
+    const advice = dbError.sqlstate === '3D000' ? '; check the database name (on CrateDB it names the default schema)' : '';
+    return new ConnectionRejectedError(`The server at ${host}:${port} refused the connection: ${dbError.message} (SQLSTATE ${dbError.sqlstate})${hint}${advice}`, {
+      host,
+      port,
+      sqlstate: dbError.sqlstate,
+      cause: dbError,
+    });
   }
 
 

@@ -2,6 +2,7 @@
  * executeMany()'s public surface: options, the per-row result, the error for a lost connection, input checks and the
  * deadline. The operation that speaks the protocol is in bulk.ts.
  */
+import { usesCopyProtocol } from '../sql/classify.js';
 import { ConnectionClosedError, ConnectionError, QueryTimeoutError, UsageError, type DatabaseError, type ParameterError } from '../errors.js';
 
 /** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, WIRE.md §4.2). */
@@ -79,7 +80,7 @@ export class BulkInterruptedError extends ConnectionClosedError {
   }
 }
 
-/** Validated executeMany() settings. */
+/** @internal Validated executeMany() settings. */
 export interface BulkSettings {
   readonly chunkRows: number;
   readonly chunkBytes: number;
@@ -89,9 +90,12 @@ export interface BulkSettings {
 const DEFAULT_CHUNK_ROWS = 1000;
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 
-/** Check the statement, the rows and the options before anything is sent; throws UsageError. */
+/** @internal Check the statement, the rows and the options before anything is sent; throws UsageError. */
 export function checkBulkInput(text: string, rows: unknown, options: ExecuteManyOptions): BulkSettings {
   if (text.trim() === '') throw new UsageError('executeMany(): the SQL text is empty');
+  if (usesCopyProtocol(text)) {
+    throw new UsageError('executeMany() cannot run COPY … FROM STDIN / TO STDOUT; pass an INSERT statement and the rows to insert');
+  }
   if (!Array.isArray(rows)) throw new UsageError('executeMany(text, rows): rows must be an array of parameter arrays');
   const width = Array.isArray(rows[0]) ? rows[0].length : -1;
   for (let i = 0; i < rows.length; i++) {
@@ -118,13 +122,13 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
-/** The result for zero input rows (no round trip). */
+/** @internal The result for zero input rows (no round trip). */
 export function emptyBulkResult(): BulkResult {
   return { rowCounts: [], failed: [], notApplied: [], errors: new Map() };
 }
 
 /**
- * One signal for the caller's `signal` and the timeout, so the operation itself can see that it must send no further
+ * @internal One signal for the caller's `signal` and the timeout, so the operation itself can see that it must send no further
  * chunk (a CancelRequest landing between two chunks is ignored by the server).
  */
 export function linkBulkDeadline(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal | undefined; dispose(): void } {

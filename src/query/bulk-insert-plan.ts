@@ -15,6 +15,7 @@
 import { columnEncoder, encodeColumnBatch, encodeCopyData, RowEncodeFailure, type ColumnEncoder } from '../codecs/binary-encode.js';
 import { nameOfType } from '../codecs/oids.js';
 import { UsageError, type DatabaseError } from '../errors.js';
+import { quoteIdentifier } from '../sql/quote.js';
 
 /** Options for bulkInsert(). */
 export interface BulkInsertOptions {
@@ -70,54 +71,26 @@ export interface BulkInsertPlan {
 }
 
 const DEFAULT_BATCH_SIZE = 10_000;
-const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/**
- * A table or column name read as SQL reads it, then quoted: dot-separated parts; a part in double quotes is exact
- * (`""` inside it is a `"`), any other part must be a plain identifier (letters, digits, `_`) and is folded to lower
- * case, as the server folds unquoted names. So `'events'`, `'Events'` and `'doc.events'` name the table `events`
- * (in schema `doc`), `'"Events"'` and `'doc."my.table"'` name exactly those. (A private helper until the project
- * has its one identifier helper.)
- */
+/** `name` quoted by the project's one rule (sql/quote.ts), with at most `maxParts` dot-separated parts. */
 function quoteName(name: unknown, what: string, maxParts: number): string {
   if (typeof name !== 'string' || name === '') throw new UsageError(`bulkInsert(): ${what} must be a non-empty string, got ${describe(name)}`);
-  const parts: string[] = [];
-  let i = 0;
-  while (i <= name.length) {
-    let part: string;
-    if (name[i] === '"') {
-      let j = i + 1;
-      part = '';
-      for (;;) {
-        const q = name.indexOf('"', j);
-        if (q < 0) throw new UsageError(`bulkInsert(): ${what} ${JSON.stringify(name)} has an unterminated quoted part`);
-        part += name.slice(j, q);
-        if (name[q + 1] !== '"') {
-          i = q + 1;
-          break;
-        }
-        part += '"';
-        j = q + 2;
-      }
-      if (i < name.length && name[i] !== '.') throw new UsageError(`bulkInsert(): ${what} ${JSON.stringify(name)}: expected "." after a quoted part`);
-    } else {
-      const dot = name.indexOf('.', i);
-      const end = dot < 0 ? name.length : dot;
-      part = name.slice(i, end);
-      if (part !== '' && !PLAIN_IDENTIFIER.test(part)) {
-        throw new UsageError(`bulkInsert(): ${what} ${JSON.stringify(name)}: ${JSON.stringify(part)} is not a plain identifier; put it in double quotes to use it exactly`);
-      }
-      part = part.toLowerCase();
-      i = end;
-    }
-    if (part === '') throw new UsageError(`bulkInsert(): ${what} ${JSON.stringify(name)} has an empty part`);
-    parts.push(`"${part.replaceAll('"', '""')}"`);
-    i++;
+  let quoted: string;
+  try {
+    quoted = quoteIdentifier(name);
+  } catch (error) {
+    throw new UsageError(`bulkInsert(): ${what}: ${(error as Error).message}`, { cause: error });
   }
-  if (parts.length > maxParts) {
-    throw new UsageError(`bulkInsert(): ${what} ${JSON.stringify(name)} has ${parts.length} dot-separated parts; at most ${maxParts} (quote a part that contains a dot)`);
+  let parts = 1;
+  let inQuotes = false;
+  for (const c of quoted) {
+    if (c === '"') inQuotes = !inQuotes;
+    else if (c === '.' && !inQuotes) parts++;
   }
-  return parts.join('.');
+  if (parts > maxParts) {
+    throw new UsageError(`bulkInsert(): ${what} ${JSON.stringify(name)} has ${parts} dot-separated parts; at most ${maxParts} (quote a part that contains a dot)`);
+  }
+  return quoted;
 }
 
 function describe(value: unknown): string {

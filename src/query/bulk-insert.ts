@@ -134,7 +134,8 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
       case 'readyForQuery':
         return this.#readyForQuery(io);
       default:
-        if (this.handleCopy(msg, io)) return false;
+        // Only a COPY TO STDOUT could get here (never sent): refuse it as every extended-protocol operation does.
+        if (this.handleCopy(msg, io, true)) return false;
         this.unexpected(msg, `in bulkInsert() (${this.#phase})`);
     }
   }

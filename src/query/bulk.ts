@@ -39,7 +39,7 @@ import {
   type ReadyForQueryMessage,
 } from '../protocol/wire.js';
 import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkResult, type BulkSettings } from './bulk-api.js';
-import { QueryOperation } from './operation.js';
+import { QueryOperation, wrongParameterCount } from './operation.js';
 import { parseCommandTag } from './result.js';
 
 /** Everything one executeMany() needs. */
@@ -138,7 +138,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
       case 'readyForQuery':
         return this.#readyForQuery((msg as ReadyForQueryMessage).status);
       default:
-        if (this.handleCopy(msg, io)) return false;
+        if (this.handleCopy(msg, io, false)) return false;
         this.unexpected(msg, `in executeMany() (${this.#phase})`);
     }
   }
@@ -166,7 +166,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
     const expected = this.#paramTypes.length;
     const given = (this.#init.rows[0] as readonly unknown[]).length;
     if (expected !== given) {
-      this.#refuse(new UsageError(`The statement expects ${expected} parameter(s) but each row has ${given}; pass one value per $n placeholder`), io);
+      this.#refuse(wrongParameterCount(expected, given, 'in each row, as the server described the statement'), io);
       return;
     }
     this.#phase = 'chunks';
@@ -188,8 +188,10 @@ export class BulkOperation extends QueryOperation<BulkResult> {
    * one after it. False when no row is left to send.
    */
   #sendChunk(): boolean {
-    const chunk = this.#prepared ?? this.#encodeChunk(this.#next);
+    let chunk = this.#prepared ?? this.#encodeChunk(this.#next);
     this.#prepared = undefined;
+    // On PostgreSQL a chunk holding a row that could not be encoded is not sent at all (see #encodeChunk): go on.
+    while (chunk.rows.length === 0 && chunk.end < this.#init.rows.length) chunk = this.#encodeChunk(chunk.end);
     this.#startChunk();
     this.#next = chunk.end;
     if (chunk.rows.length === 0) return false;
@@ -209,21 +211,33 @@ export class BulkOperation extends QueryOperation<BulkResult> {
     this.#prepared = this.#encodeChunk(this.#next);
   };
 
-  /** Encode rows from `start` up to the chunk limits; rows whose values cannot be encoded fail and are skipped. */
+  /**
+   * Encode rows from `start` up to the chunk limits. A row whose values cannot be encoded fails like a row the server
+   * refused (one rule, README "Bulk writes"): it is never sent, and on PostgreSQL, where a failed row rolls back its
+   * chunk, the other rows of its chunk are not applied either — the chunk is dropped before it is sent.
+   */
   #encodeChunk(start: number): EncodedChunk {
     const { rows, chunkRows, chunkBytes } = this.#init;
     const buffers: Buffer[] = [];
     const sent: number[] = [];
     let bytes = 0;
+    let refused = false;
     let i = start;
-    while (i < rows.length && sent.length < chunkRows && bytes < chunkBytes) {
+    // A chunk is a run of consecutive input rows, refused ones included, so "its chunk" means the same rows whatever failed.
+    while (i < rows.length && i - start < chunkRows && bytes < chunkBytes) {
       const bind = this.#bind(i);
       if (bind !== undefined) {
         buffers.push(bind, EXECUTE_UNNAMED);
         bytes += bind.length + EXECUTE_UNNAMED.length;
         sent.push(i);
+      } else {
+        refused = true;
       }
       i++;
+    }
+    if (refused && this.#init.transactional) {
+      for (const k of sent) this.#setNotApplied(k);
+      return { rows: [], buffers: [], end: i };
     }
     return { rows: sent, buffers, end: i };
   }

@@ -8,7 +8,9 @@
  */
 import type { BinaryResultsMode } from '../config.js';
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
-import { UsageError, type DatabaseError } from '../errors.js';
+import type { DatabaseError } from '../errors.js';
+import { usesCopyProtocol } from '../sql/classify.js';
+import { countPlaceholders } from '../sql/scanner.js';
 import { encodeBind, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
@@ -23,7 +25,7 @@ import {
   type ParameterDescriptionMessage,
   type RowDescriptionMessage,
 } from '../protocol/wire.js';
-import { closeStatementMessages, QueryOperation, RowCollector, type ByteBudget } from './operation.js';
+import { closeStatementMessages, QueryOperation, RowCollector, wrongParameterCount, type ByteBudget } from './operation.js';
 import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type Result, type RowMode, type ShapeMemo } from './result.js';
 import { statementKey, type StatementCache, type StatementInfo } from './statement-cache.js';
 
@@ -72,6 +74,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   /** Another operation was in flight beside this one: no retry may send messages after its start. */
   #pipelined = false;
   #paramTypes: readonly number[] | undefined;
+  #copy: boolean | undefined;
   #shape: RowShape | undefined;
   /** Parameters encoded before a describe that only chooses result formats. */
   #encodedEarly: EncodedParam[] | undefined;
@@ -89,7 +92,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
    * described first — and the caller set no signal or deadline (a CancelRequest could hit a neighbour).
    */
   pipelinable(): boolean {
-    if (this.#init.pipeline !== true) return false;
+    // COPY's sub-protocol holds the connection until it is answered: nothing may be sent behind it.
+    if (this.#init.pipeline !== true || (this.#copy ??= usesCopyProtocol(this.#init.text))) return false;
     if (this.#started) return this.#phase === 'executing';
     if (this.#init.statement !== undefined) return true;
     const cache = this.#init.cache;
@@ -153,7 +157,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       case 'readyForQuery':
         return this.#readyForQuery(io);
       default:
-        if (this.handleCopy(msg, io)) return false;
+        // Streams end their batches with Flush: their Sync is still to come and must not be doubled.
+        if (this.handleCopy(msg, io, this.executeMessages().at(-1) === SYNC)) return false;
         this.unexpected(msg, `in an extended query (${this.#phase})`);
     }
   }
@@ -195,6 +200,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     const cache = this.#init.cache;
     this.#name = cache === undefined ? '' : cache.nextName();
     const declared = this.#init.paramTypes ?? [];
+    checkParameterCount(this.#init, declared);
     this.#encodedEarly = undefined;
     if (this.#init.values.some(needsDescribe)) {
       this.#phase = 'describing';
@@ -288,11 +294,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
 
   #encodeFor(paramTypes: readonly number[]): EncodedParam[] {
     const values = this.#init.values;
-    if (values.length !== paramTypes.length) {
-      throw new UsageError(
-        `The statement expects ${paramTypes.length} parameter(s) but ${values.length} were given; pass one value per $n placeholder`,
-      );
-    }
+    if (values.length !== paramTypes.length) throw wrongParameterCount(paramTypes.length, values.length, 'as the server described the statement');
     return values.map((v, i) => this.#init.registry.encode(v, paramTypes[i] as number, i));
   }
 
@@ -304,6 +306,19 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   #closes(): Buffer[] {
     const cache = this.#init.cache;
     return cache === undefined ? [] : closeStatementMessages(cache.takeCloses());
+  }
+}
+
+/**
+ * Before anything is sent for a statement not described yet: as many values as its placeholders (the highest `$n`,
+ * or on CrateDB also the number of `?`), or as its declared parameter types when more are declared. The server's own
+ * errors for a wrong count are cryptic (42P18 "could not determine data type of parameter $2", 08P01 "bind message
+ * supplies 1 parameters").
+ */
+function checkParameterCount(init: ExtendedQueryInit, declared: readonly number[]): void {
+  const expected = Math.max(countPlaceholders(init.text, init.registry.isCrate), declared.length);
+  if (expected !== init.values.length) {
+    throw wrongParameterCount(expected, init.values.length, init.registry.isCrate ? 'counting its $n and ? placeholders' : 'counting its $n placeholders');
   }
 }
 

@@ -7,8 +7,14 @@ import { DatabaseError, ProtocolError, ResultTooLargeError, UsageError } from '.
 import { toDatabaseError } from '../protocol/database-error.js';
 import type { OperationIO, SessionOperation } from '../protocol/session.js';
 import type { BackendMessage, DataRow, ErrorMessage } from '../protocol/wire.js';
-import { serialize } from '../protocol/wire.js';
+import { SYNC, serialize } from '../protocol/wire.js';
 import type { RowMode, RowShape } from './result.js';
+
+/** Why COPY FROM STDIN fails: the query paths have no way to feed it data. */
+export const COPY_IN_REFUSAL =
+  'COPY … FROM STDIN is not supported by query(), simpleQuery() or stream(); insert the rows with executeMany() or bulk loading instead';
+/** Why COPY TO STDOUT fails: its rows come as CopyData, not as a result. */
+export const COPY_OUT_REFUSAL = 'COPY … TO STDOUT is not supported by query(), simpleQuery() or stream(); read the rows with a SELECT instead';
 
 /** Base class: settle-once promise plus deferred error. */
 export abstract class QueryOperation<T> implements SessionOperation {
@@ -66,17 +72,20 @@ export abstract class QueryOperation<T> implements SessionOperation {
   }
 
   /**
-   * COPY sub-protocol messages: not supported (CrateDB has none, WIRE.md §3). COPY FROM STDIN is refused with
-   * CopyFail and COPY TO STDOUT is drained, so the connection stays usable. Returns true if `msg` was one of them.
+   * COPY sub-protocol messages: not supported here (CrateDB has none, docs/cratedb-wire.md, COPY). COPY FROM STDIN is
+   * refused with CopyFail and COPY TO STDOUT is drained, so the connection stays usable. `resync`: the operation's Sync
+   * went out before the server entered copy-in mode, which swallows it, so after CopyFail the server discards messages
+   * until one more Sync arrives (extended protocol); a simple query or an operation yet to send its Sync passes false.
+   * Returns true if `msg` was one of them.
    */
-  protected handleCopy(msg: BackendMessage, io: OperationIO): boolean {
+  protected handleCopy(msg: BackendMessage, io: OperationIO, resync: boolean): boolean {
     switch (msg.name) {
       case 'copyInResponse':
-        this.recordError(new UsageError('COPY ... FROM STDIN is not supported by cratewire; use INSERT with executeMany()'));
-        io.send(serialize.copyFail('COPY FROM STDIN is not supported by this client'));
+        this.recordError(new UsageError(COPY_IN_REFUSAL));
+        io.send(resync ? [serialize.copyFail('COPY FROM STDIN is not supported by this client'), SYNC] : serialize.copyFail('COPY FROM STDIN is not supported by this client'));
         return true;
       case 'copyOutResponse':
-        this.recordError(new UsageError('COPY ... TO STDOUT is not supported by cratewire; use client.stream() to read rows'));
+        this.recordError(new UsageError(COPY_OUT_REFUSAL));
         return true;
       case 'copyData':
       case 'copyDone':
@@ -138,6 +147,11 @@ export class RowCollector {
 export interface ByteBudget {
   readonly limit: number;
   used: number;
+}
+
+/** The one message for a wrong number of parameters; `how` says where the expected count came from. */
+export function wrongParameterCount(expected: number, given: number, how: string): UsageError {
+  return new UsageError(`Wrong number of parameters: expected ${expected}, got ${given} (${how}); pass one value per placeholder`);
 }
 
 /** Close messages for evicted cached statements, to send ahead of an operation's own messages. */

@@ -25,9 +25,11 @@ export interface PortalInit extends ExtendedQueryInit {
 /** Receives the batches of a portal. */
 export interface PortalConsumer {
   /**
-   * One batch of decoded rows. `more` is true when the portal is suspended: call {@link PortalOperation.fetch} for the
-   * next batch, or {@link PortalOperation.close}. When false, these are the last rows (an empty last batch is not
-   * reported); the end, or the error, is the settling of the operation's promise.
+   * One batch of decoded rows, in order; a batch may arrive before the previous one was taken (append it). `more` is
+   * true when further rows may follow: once every row handed over has been taken, call
+   * {@link PortalOperation.fetch} (it reads on, or asks for the next batch), or {@link PortalOperation.close}. When
+   * false, these are the last rows (an empty last batch is not reported); the end, or the error, is the settling of
+   * the operation's promise.
    */
   batch(rows: unknown[], more: boolean): void;
 }
@@ -55,6 +57,13 @@ export class PortalOperation extends ExtendedQuery {
   /** Largest DataRow of the batch in flight and of the previous one: sizes the next Execute under the byte budget. */
   #largestRow = 0;
   #previousLargestRow = 0;
+  /** Rows asked for by the Execute in flight, and the bytes of the rows collected since the last hand-over. */
+  #asked = 0;
+  #collectedBytes = 0;
+  /** The Execute in flight has already returned more rows than asked (CrateDB may ignore maxRows). */
+  #overflowed = false;
+  /** Rows were handed over mid-Execute and reading is paused until the consumer has taken them (fetch()). */
+  #handedOver = false;
 
   constructor(init: PortalInit, consumer: PortalConsumer) {
     super({ ...init, maxResultBytes: 0 });
@@ -82,8 +91,12 @@ export class PortalOperation extends ExtendedQuery {
     super.start(io);
   }
 
-  /** Ask for the next batch. Only valid right after a batch with `more` = true; ignored otherwise. */
+  /**
+   * The consumer has taken every row handed over with `more` = true: read on (after a hand-over mid-Execute) or ask
+   * for the next batch (after PortalSuspended). Ignored otherwise.
+   */
   fetch(): void {
+    this.#resumeAfterHandOver();
     if (this.#state !== 'suspended' || this.#closing) return;
     this.#state = 'fetching';
     this.#io?.send(this.executeMessages());
@@ -97,12 +110,16 @@ export class PortalOperation extends ExtendedQuery {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    // Rows still coming are read and dropped without decoding (the socket must be read to reach ReadyForQuery).
+    this.#resumeAfterHandOver();
     if (this.#state === 'suspended') this.#closePortal();
   }
 
   /** Execute at most `rows` of the unnamed portal, then Flush (not Sync) so the portal stays open. */
   protected override executeMessages(): readonly Buffer[] {
-    return [serialize.execute({ portal: '', rows: this.#nextBatchRows() }), FLUSH];
+    this.#asked = this.#nextBatchRows();
+    this.#overflowed = false;
+    return [serialize.execute({ portal: '', rows: this.#asked }), FLUSH];
   }
 
   override handle(msg: BackendMessage, io: OperationIO): boolean {
@@ -147,7 +164,40 @@ export class PortalOperation extends ExtendedQuery {
     } catch (err) {
       if (err instanceof ProtocolError) throw err;
       this.#onDecodeError(err as Error);
+      return;
     }
+    this.#collectedBytes += msg.length;
+    if (!this.#handedOver && this.#overBudget()) this.#handOver();
+  }
+
+  /**
+   * More rows arrived than the Execute asked for (CrateDB sometimes answers Execute(maxRows) with the whole result,
+   * docs/cratedb-wire.md "Portals and maxRows"; test/fixtures/cratedb-6.4.3/portal_maxrows_existing.json), or more
+   * bytes than a batch may hold. Memory is then bounded by the socket, not by maxRows.
+   */
+  #overBudget(): boolean {
+    if (this.#maxBatchBytes > 0 && this.#collectedBytes > this.#maxBatchBytes) return true;
+    return this.#rows.length >= this.#asked + (this.#overflowed ? 0 : 1);
+  }
+
+  /**
+   * Hand the rows collected so far to the consumer and stop reading the socket until it has taken them: TCP
+   * backpressure then pauses the server's writer. Rows left in the chunk being parsed are collected meanwhile.
+   */
+  #handOver(): void {
+    const rows = this.#rows;
+    this.#rows = [];
+    this.#collectedBytes = 0;
+    this.#overflowed = true;
+    this.#handedOver = true;
+    this.#io?.pauseReading();
+    this.#consumer.batch(rows, true);
+  }
+
+  #resumeAfterHandOver(): void {
+    if (!this.#handedOver) return;
+    this.#handedOver = false;
+    this.#io?.resumeReading();
   }
 
   /**
@@ -157,6 +207,9 @@ export class PortalOperation extends ExtendedQuery {
   #batchEnded(suspended: boolean): void {
     const rows = this.#rows;
     this.#rows = [];
+    this.#collectedBytes = 0;
+    // No more rows of this Execute can come: read on, so the ReadyForQuery after a Sync is seen.
+    this.#resumeAfterHandOver();
     this.#previousLargestRow = this.#largestRow;
     this.#largestRow = 0;
     const more = suspended && !this.#closing && this.error === undefined;

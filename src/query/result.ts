@@ -4,12 +4,18 @@
  */
 import type { BinaryResultsMode } from '../config.js';
 import type { RawDecoder, TypeRegistry } from '../codecs/registry.js';
+import { typeNameOf } from '../codecs/oids.js';
 import { DecodeError, ProtocolError } from '../errors.js';
 import type { DataRow, RowDescriptionMessage, WireField } from '../protocol/wire.js';
 import { chooseResultFormats, formatsOf, sameFormats, TEXT_RESULTS, unreadableBinary } from './result-formats.js';
 
 /** How rows are returned: objects keyed by column name (default) or arrays in column order. */
 export type RowMode = 'object' | 'array';
+
+/** Call options asking for array rows: the overloads of query(), stream() and the like then type rows as arrays. */
+export interface ArrayRows {
+  readonly rowMode: 'array';
+}
 
 /** One result column. */
 export interface Field {
@@ -20,6 +26,13 @@ export interface Field {
   readonly columnId: number;
   /** OID of the column's type (CrateDB's mapping: WIRE.md §5.1). */
   readonly typeOid: number;
+  /**
+   * The PostgreSQL name of `typeOid` (`int4`, `timestamptz`, `text[]`), or undefined for a type that is not built in
+   * (PostgreSQL enums, domains and other user-defined types; no catalog query is made). On CrateDB it is the name of
+   * the PostgreSQL type CrateDB reports, not CrateDB's own: `json` for OBJECT, `point` for GEO_POINT, `float4[]` for
+   * FLOAT_VECTOR, `varchar` for TEXT.
+   */
+  readonly typeName: string | undefined;
   readonly typeSize: number;
   readonly typeModifier: number;
 }
@@ -166,6 +179,7 @@ export function fieldsFrom(msg: RowDescriptionMessage): Field[] {
     tableOid: f.tableID,
     columnId: f.columnID,
     typeOid: f.dataTypeID,
+    typeName: typeNameOf(f.dataTypeID),
     typeSize: f.dataTypeSize,
     typeModifier: f.dataTypeModifier,
   }));

@@ -59,7 +59,7 @@ export class SimpleQuery extends QueryOperation<Result<unknown>[]> {
       case 'readyForQuery':
         return this.finish(() => this.#results);
       default:
-        if (this.handleCopy(msg, io)) return false;
+        if (this.handleCopy(msg, io, false)) return false;
         this.unexpected(msg, 'in a simple query');
     }
   }

@@ -107,6 +107,8 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
   #finished: Promise<void> = Promise.resolve();
   #buffer: unknown[] = NO_ROWS;
   #pos = 0;
+  /** Batches that arrived while the buffer still held rows, oldest first. */
+  #queued: unknown[][] = [];
   /** The buffered batch ended with PortalSuspended: fetch the next one when it is drained. */
   #more = false;
   #error: unknown;
@@ -159,6 +161,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     const phase = this.#phase;
     this.#phase = 'closed';
     this.#buffer = NO_ROWS;
+    this.#queued = [];
     this.#pos = 0;
     if (phase === 'running') {
       this.#stopOperation(false);
@@ -259,8 +262,13 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /** The consumer has taken the last buffered row: only now is the next batch requested. */
   #drained(): void {
-    this.#buffer = NO_ROWS;
     this.#pos = 0;
+    const next = this.#queued.shift();
+    if (next !== undefined) {
+      this.#buffer = next;
+      return;
+    }
+    this.#buffer = NO_ROWS;
     if (!this.#more) return;
     this.#more = false;
     this.#op?.fetch();
@@ -268,10 +276,14 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   #batch(rows: unknown[], more: boolean): void {
     if (this.#phase !== 'running') return;
-    this.#buffer = rows;
-    this.#pos = 0;
     this.#more = more;
-    if (rows.length === 0) this.#drained();
+    if (this.#pos < this.#buffer.length) {
+      if (rows.length > 0) this.#queued.push(rows);
+    } else {
+      this.#buffer = rows;
+      this.#pos = 0;
+      if (rows.length === 0) this.#drained();
+    }
     this.#scheduleWake();
   }
 
@@ -293,6 +305,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     this.#phase = 'failed';
     this.#error = err;
     this.#buffer = NO_ROWS;
+    this.#queued = [];
     this.#pos = 0;
     this.#scheduleWake();
   }

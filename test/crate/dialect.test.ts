@@ -152,14 +152,41 @@ describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () =
   });
 });
 
+describe('transactions (WIRE.md §4.3)', () => {
+  it.skipIf(REAL_CRATE)('client.transaction() is refused before anything is sent: CrateDB has no transactions', async () => {
+    const sent = (): number => target.fake?.received.flat().length ?? 0;
+    const before = sent();
+    let called = false;
+    const err = await client.transaction(async () => {
+      called = true;
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/^client\.transaction\(\): CrateDB has no transactions/);
+    expect(called).toBe(false);
+    expect(sent()).toBe(before);
+  });
+});
+
 describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
+  it('fields name the PostgreSQL type CrateDB reports (point for GEO_POINT, varchar for TEXT)', async () => {
+    const res = await client.query(`SELECT id, name, ts, pos FROM ${table} LIMIT 0`);
+    expect(res.fields.map((f) => f.typeName)).toEqual(['int4', 'varchar', 'timestamptz', 'point']);
+  });
+
+  it('counts ? placeholders too: a wrong count says expected N, got M before sending', async () => {
+    const err = await client.query('SELECT ? AS a, ? AS b', [1]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toContain('Wrong number of parameters: expected 2, got 1 (counting its $n and ? placeholders)');
+    expect((await client.query('SELECT ? AS a', ['x'])).rows).toEqual([{ a: 'x' }]);
+  });
+
   it('refuses Buffers (CrateDB has no binary type) before sending, naming the position', async () => {
     const err = await client.query('SELECT $1 AS b', [Buffer.from('x')]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ParameterError);
     expect((err as ParameterError).index).toBe(0);
   });
 
-  it('booleans travel as t/f (CrateDB reads anything else as false)', async () => {
+  it('booleans travel as true/false (CrateDB reads true, t and 1 as true, anything else as false)', async () => {
     const res = await client.query('SELECT $1::boolean AS t, $2::boolean AS f', [true, false]);
     expect(res.rows).toEqual([{ t: true, f: false }]);
   });

@@ -54,11 +54,14 @@ describe('bulkInsert on PostgreSQL', () => {
     expect((await client.query('SELECT count(*)::int AS n FROM bi_unique')).rows[0]).toEqual({ n: 21 });
   });
 
-  it('reads names as SQL does: unquoted parts fold to lower case, quoted parts are exact', async () => {
+  it('quotes names by the one rule: each dot-separated part is the exact name, a quoted part is kept as written', async () => {
     await client.simpleQuery('DROP SCHEMA IF EXISTS bi_s CASCADE; CREATE SCHEMA bi_s; CREATE TABLE bi_s.plain (id int4, "Mixed Col" text); CREATE TABLE bi_s."Exact.T" ("select" int4)');
-    expect((await client.bulkInsert('BI_S.Plain', ['ID', '"Mixed Col"'], [[1, 'a']])).inserted).toBe(1);
+    expect((await client.bulkInsert('bi_s.plain', ['id', 'Mixed Col'], [[1, 'a']])).inserted).toBe(1);
     expect((await client.bulkInsert('bi_s."Exact.T"', ['"select"'], [[2]])).inserted).toBe(1);
     expect((await client.bulkInsert('bi_s."Exact.T"', ['select'], [[3]])).inserted).toBe(1);
+    // Exact names: Plain is not plain.
+    const wrongCase = await client.bulkInsert('bi_s.Plain', ['id'], [[9]]).catch((e: unknown) => e);
+    expect((wrongCase as DatabaseError).sqlstate).toBe('42P01');
     expect((await client.query('SELECT id, "Mixed Col" AS m FROM bi_s.plain')).rows).toEqual([{ id: 1, m: 'a' }]);
     expect((await client.query('SELECT count(*)::int AS n FROM bi_s."Exact.T"')).rows[0]).toEqual({ n: 2 });
   });
@@ -69,14 +72,14 @@ describe('bulkInsert on PostgreSQL', () => {
     const cases: [() => Promise<unknown>, RegExp][] = [
       [() => client.bulkInsert('bi_refuse', ['id', 'name'], [[1, 'a'], [2]]), /row 1 has 1 value\(s\) for 2 column\(s\)/],
       [() => client.bulkInsert('bi_refuse', ['id'], [[1], 2 as unknown as unknown[]]), /row 1 is number, not an array/],
-      [() => client.bulkInsert('bi_refuse', ['id', 'id'], [[1, 1]]), /column "id" is listed twice/],
+      [() => client.bulkInsert('bi_refuse', ['id', 'id'], [[1, 1]]), /column id is listed twice/],
       [() => client.bulkInsert('bi_refuse', [], [[1]]), /columns must be a non-empty array/],
-      [() => client.bulkInsert('bi refuse', ['id'], [[1]]), /"bi refuse" is not a plain identifier/],
+      [() => client.bulkInsert('bi_refuse..x', ['id'], [[1]]), /has an empty part/],
       [() => client.bulkInsert('"bi_refuse', ['id'], [[1]]), /unterminated quoted part/],
       [() => client.bulkInsert('a.b.c', ['id'], [[1]]), /3 dot-separated parts/],
       [() => client.bulkInsert('bi_refuse', ['id'], [[1]], { batchSize: 0 }), /batchSize must be a positive integer/],
-      [() => client.bulkInsert('bi_refuse', ['id', 'amount'], [[1, 2]]), /column "amount" has type numeric.*use executeMany/],
-      [() => client.bulkInsert('bi_refuse', ['id', 'name'], [[1, 'a'], ['2', 'b']]), /row 1, column "id": a string is not a valid integer value/],
+      [() => client.bulkInsert('bi_refuse', ['id', 'amount'], [[1, 2]]), /column amount has type numeric.*use executeMany/],
+      [() => client.bulkInsert('bi_refuse', ['id', 'name'], [[1, 'a'], ['2', 'b']]), /row 1, column id: a string is not a valid integer value/],
       [() => client.bulkInsert('bi_refuse', ['id'], [[1]], { columnTypes: [23, 25] }), /one type OID per column/],
     ];
     for (const [fn, message] of cases) {

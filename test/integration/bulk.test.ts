@@ -108,7 +108,7 @@ describe('executeMany()', () => {
   it('refuses an empty statement, uneven rows, and rows of the wrong width before sending', async () => {
     await expect(client.executeMany('', [[1]])).rejects.toThrow(UsageError);
     await expect(client.executeMany(INSERT, [[1, 'a'], [2]])).rejects.toThrow(/row 1 has 1/);
-    await expect(client.executeMany(INSERT, [[1]])).rejects.toThrow(/expects 2 parameter/);
+    await expect(client.executeMany(INSERT, [[1]])).rejects.toThrow("Wrong number of parameters: expected 2, got 1");
     expect(await countItems()).toBe(0);
   });
 
@@ -119,10 +119,15 @@ describe('executeMany()', () => {
     expect((err as DatabaseError).query).toBe('INSERT INTO no_such_table VALUES ($1)');
   });
 
-  it('a value that cannot be encoded fails its row only', async () => {
+  it('a value that cannot be encoded fails its row and rolls back its chunk, like a row the server refuses', async () => {
     const r = await client.executeMany(INSERT, [[1, 'a'], [Symbol('bad'), 'b'], [3, 'c']]);
-    expect(r.rowCounts).toEqual([1, -3, 1]);
+    expect(r.rowCounts).toEqual([0, -3, 0]);
+    expect(r.failed).toEqual([1]);
+    expect(r.notApplied).toEqual([0, 2]);
     expect(r.errors.get(1)).toBeInstanceOf(ParameterError);
+    expect(await countItems()).toBe(0);
+    const alone = await client.executeMany(INSERT, [[1, 'a'], [Symbol('bad'), 'b'], [3, 'c']], { chunkRows: 1 });
+    expect(alone.rowCounts).toEqual([1, -3, 1]);
     expect(await countItems()).toBe(2);
   });
 

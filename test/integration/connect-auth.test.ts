@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { inspect } from 'node:util';
-import { AuthenticationError, ConnectionError, ConnectTimeoutError, TlsError, connect } from '../../src/index.js';
+import { AuthenticationError, ConnectionError, ConnectionRejectedError, ConnectTimeoutError, DatabaseError, TlsError, connect, createPool } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
 import { createServer, type Server } from 'node:net';
 
@@ -78,6 +78,23 @@ describe('TLS modes against PostgreSQL', () => {
 });
 
 describe('connection failures', () => {
+  it('an unknown database (3D000) is a ConnectionError that says so (issue #12, bug 6)', async () => {
+    const url = new URL(pg.url('trust', { sslmode: 'disable' }));
+    url.pathname = '/no_such_db';
+    const err = await connect(url.toString()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectionRejectedError);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err).toMatchObject({ sqlstate: '3D000', port: Number(url.port) });
+    expect((err as Error).message).toMatch(/refused the connection: database "no_such_db" does not exist \(SQLSTATE 3D000\); check the database name/);
+    expect((err as Error).cause).toBeInstanceOf(DatabaseError);
+    const pool = createPool(url.toString(), { acquireTimeoutMs: 2_000 });
+    try {
+      await expect(pool.query('SELECT 1')).rejects.toBeInstanceOf(ConnectionRejectedError);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('connection refused is a ConnectionError naming host and port', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -1,5 +1,7 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CHANNELS,
   ConnectionClosedError,
   ConnectionError,
   DatabaseError,
@@ -9,6 +11,7 @@ import {
   createPool,
   type ConnectOptions,
   type Pool,
+  type PoolDestroyEvent,
   type PoolOptions,
 } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
@@ -249,5 +252,60 @@ describe('pool.query timeoutMs covers the wait and the query', () => {
     pools.push(pool);
     await expect(pool.query('SELECT pg_sleep(5)', [], { timeoutMs: 200 })).rejects.toThrow(QueryTimeoutError);
     expect((await pool.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+  });
+});
+
+describe('timeout errors name the value the caller passed (issue #12, bug 6)', () => {
+  it('QueryTimeoutError reports the whole timeoutMs, not the time left after acquiring', async () => {
+    const p = pool({ max: 1 });
+    const held = await p.acquire();
+    setTimeout(() => held.release(), 60);
+    const err = await p.query('SELECT pg_sleep(5)', [], { timeoutMs: 250 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryTimeoutError);
+    expect((err as QueryTimeoutError).timeoutMs).toBe(250);
+    expect((err as Error).message).toContain('timeoutMs=250');
+  });
+
+  it('a string timeoutMs is refused as written', async () => {
+    const p = pool({ max: 1 });
+    const bad = { timeoutMs: '100' as unknown as number };
+    await expect(p.query('SELECT 1', [], bad)).rejects.toThrow('pool.query(): options.timeoutMs must be a whole number of milliseconds (0 = no timeout), got "100"');
+    await expect(p.acquire(bad)).rejects.toThrow('got "100"');
+    const c = await p.acquire();
+    try {
+      await expect(c.query('SELECT 1', [], bad)).rejects.toThrow('got "100"');
+    } finally {
+      c.release();
+    }
+  });
+});
+
+describe('a cancelled pool query keeps its connection when the cancel completes (issue #12, bug 4)', () => {
+  it.each([
+    ['timeoutMs', (): { timeoutMs: number } => ({ timeoutMs: 150 })],
+    ['an aborted signal', (): { signal: AbortSignal } => ({ signal: AbortSignal.timeout(150) })],
+  ])('after %s the same backend serves the next query and nothing is destroyed', async (_, options) => {
+    const p = pool({ max: 1 });
+    const destroyed: PoolDestroyEvent[] = [];
+    const onDestroy = (m: unknown): void => void destroyed.push(m as PoolDestroyEvent);
+    subscribe(CHANNELS.poolDestroy, onDestroy);
+    try {
+      const pid = await backendPid(p);
+      for (let i = 0; i < 3; i++) await expect(p.query('SELECT pg_sleep(5)', [], options())).rejects.toThrow();
+      expect(await backendPid(p)).toBe(pid);
+      expect(p.stats).toMatchObject({ created: 1, destroyed: 0, idle: 1, busy: 0 });
+    } finally {
+      unsubscribe(CHANNELS.poolDestroy, onDestroy);
+    }
+    expect(destroyed).toEqual([]);
+  });
+
+  it('a borrower that releases while its own query is still running (not cancelled) still loses the connection', async () => {
+    const p = pool({ max: 1 });
+    const c = await p.acquire();
+    const running = c.query('SELECT pg_sleep(0.2)').catch((e: unknown) => e);
+    c.release();
+    await running;
+    expect(p.stats).toMatchObject({ destroyed: 1 });
   });
 });

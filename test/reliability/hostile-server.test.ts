@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/client.js';
 import type { ConnectOptions } from '../../src/config.js';
-import { ClientClosedError, ConnectionClosedError, DatabaseError, ProtocolError } from '../../src/errors.js';
+import { ClientClosedError, ConnectionClosedError, ConnectionRejectedError, DatabaseError, ProtocolError } from '../../src/errors.js';
 import { BulkInterruptedError } from '../../src/query/bulk-api.js';
 import { failOnStrayErrors, rejection, settle } from './oracle.js';
 import {
@@ -279,8 +279,10 @@ describe('hostile startup', () => {
     expect(await connectTo({ startup: () => [authentication(0), 'close'] })).toBeInstanceOf(ConnectionClosedError);
   });
 
-  it('an ErrorResponse with no fields during startup rejects connect() with a DatabaseError', async () => {
-    expect(await connectTo({ startup: () => [errorResponse({})] })).toBeInstanceOf(DatabaseError);
+  it('an ErrorResponse with no fields during startup rejects connect() with a ConnectionRejectedError carrying a DatabaseError', async () => {
+    const err = await connectTo({ startup: () => [errorResponse({})] });
+    expect(err).toBeInstanceOf(ConnectionRejectedError);
+    expect((err as Error).cause).toBeInstanceOf(DatabaseError);
   });
 
   it('a normal startup still works (control)', async () => {

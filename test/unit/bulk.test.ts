@@ -94,7 +94,7 @@ describe('BulkOperation against CrateDB replies (WIRE.md §4.2)', () => {
     const op = bulk([[1, 2]]);
     h.session.enqueue(op);
     h.receive(...described(), be.readyForQuery('I'));
-    await expect(op.promise).rejects.toThrow(/expects 1 parameter/);
+    await expect(op.promise).rejects.toThrow(/expected 1, got/);
     expect(h.sent.some((m) => m.type === 'Bind')).toBe(false);
   });
 
@@ -145,7 +145,25 @@ describe('BulkOperation against CrateDB replies (WIRE.md §4.2)', () => {
     expect(r.errors.get(0)?.message).toBe('Cannot cast value');
   });
 
-  it('a row that cannot be encoded fails alone and is never sent', async () => {
+  it('on PostgreSQL a row that cannot be encoded fails its chunk like a refused row: the chunk is never sent', async () => {
+    const h = harness();
+    const op = bulk([[1], [Symbol('x')], [3], [4], [5]], { chunkRows: 2, transactional: true });
+    h.session.enqueue(op);
+    h.newlySent();
+    h.receive(...described());
+    // Chunks are rows 0-1 (dropped: row 1 cannot be encoded), 2-3 and 4.
+    expect(h.newlySent()).toEqual(['Bind', 'Execute', 'Bind', 'Execute', 'Sync']);
+    h.receive(...binds(2), be.commandComplete('INSERT 0 1'), be.commandComplete('INSERT 0 1'), be.readyForQuery('I'));
+    h.receive(be.bindComplete(), be.commandComplete('INSERT 0 1'), be.readyForQuery('I'));
+    expect(h.sent.filter((m) => m.type === 'Bind').map((m) => String((m as unknown as { params: Buffer[] }).params[0]))).toEqual(['3', '4', '5']);
+    const r = await op.promise;
+    expect(r.rowCounts).toEqual([0, -3, 1, 1, 1]);
+    expect(r.failed).toEqual([1]);
+    expect(r.notApplied).toEqual([0]);
+    expect(r.errors.get(1)).toBeInstanceOf(ParameterError);
+  });
+
+  it('on CrateDB a row that cannot be encoded fails alone and is never sent', async () => {
     const h = harness();
     const op = bulk([[1], [Symbol('x')], [3]]);
     h.session.enqueue(op);

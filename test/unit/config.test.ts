@@ -816,6 +816,42 @@ describe('errors', () => {
   });
 });
 
+/**
+ * Why config/ parses connection strings itself instead of using pg-connection-string (2.14.1, the parser of
+ * node-postgres): each case below is one it gets wrong, checked here against our parser.
+ */
+describe('cases pg-connection-string gets wrong', () => {
+  it('multi-host URLs with ports (it throws "Invalid URL")', () => {
+    expect(resolve('postgres://u@h1:5432,h2:5433/db').hosts).toEqual([
+      { host: 'h1', port: 5432 },
+      { host: 'h2', port: 5433 },
+    ]);
+  });
+
+  it('keyword/value strings (it takes the whole string as the database name)', () => {
+    const config = resolve('host=db1 port=5433 user=alice dbname=app');
+    expect(config).toMatchObject({ hosts: [{ host: 'db1', port: 5433 }], user: 'alice', database: 'app' });
+  });
+
+  it('ports are numbers (it returns strings)', () => {
+    expect(typeof resolve('postgres://h:6000/db').hosts[0]?.port).toBe('number');
+  });
+
+  it("sslmode=require without a CA encrypts without verifying, as libpq (it verifies like verify-full unless uselibpqcompat=true)", () => {
+    expect(resolve('postgres://h?sslmode=require').ssl).toEqual({ mode: 'require' });
+    expect(resolve('postgres://h?sslmode=prefer').ssl).toEqual({ mode: 'prefer' });
+  });
+
+  it('sslrootcert=system means Node\'s CA store with verify-full (it reads a file named "system")', () => {
+    expect(resolve('postgres://h?sslrootcert=system').ssl).toEqual({ mode: 'verify-full' });
+  });
+
+  it('PG* environment variables apply (it reads none)', () => {
+    const config = resolve(undefined, undefined, { PGHOST: 'envhost', PGPORT: '6543', PGDATABASE: 'envdb', PGSSLMODE: 'disable' });
+    expect(config).toMatchObject({ hosts: [{ host: 'envhost', port: 6543 }], database: 'envdb', ssl: { mode: 'disable' } });
+  });
+});
+
 describe('the password never leaks', () => {
   const sources: [string, () => ResolvedConfig][] = [
     ['URL', () => resolve(`postgres://u:${CANARY}@h/db`)],

@@ -1,6 +1,7 @@
 /**
  * Keeps the import direction of DESIGN.md §2: index → client/pool → query → protocol → wire; codecs used by query and
- * client; transport only by client; errors and diagnostics by anyone.
+ * client; transport only by client; sql/ (the one SQL scanner) by anything above protocol/, importing only errors;
+ * errors and diagnostics by anyone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -27,13 +28,17 @@ const files = sourceFiles(SRC).map((f) => ({ path: relative(SRC, f), imports: im
 const RULES: [RegExp, RegExp, string][] = [
   [/^errors\.ts$/, /^(?!node:)[^/]*\.ts$|\//, 'errors.ts imports nothing else from src/'],
   [/^pool/, /^(protocol|codecs|transport)\//, 'the pool sees clients and result types, never the protocol, codecs or sockets'],
-  [/^protocol\//, /^(query|codecs|transport)\/|^(client|pool|index|config)\.ts$/, 'protocol/ is below query/ and knows no codecs or sockets'],
-  [/^codecs\//, /^(protocol|query|transport)\/|^(client|pool|index)\.ts$/, 'codecs/ are leaves'],
+  [/^protocol\//, /^(query|codecs|transport|sql)\/|^(client|pool|index|config)\.ts$/, 'protocol/ is below query/ and knows no codecs or sockets'],
+  [/^codecs\//, /^(protocol|query|transport|sql)\/|^(client|pool|index)\.ts$/, 'codecs/ are leaves'],
+  [/^sql\//, /^(?!errors\.ts$|sql\/)/, 'sql/ imports nothing but errors.ts'],
+  [/^(protocol|transport|config)\/|^(config|diagnostics)\.ts$/, /^sql\//, 'sql/ is used above protocol/ only'],
   [/^query\//, /^(transport)\/|^(client|pool|index)\.ts$/, 'query/ never reaches up to the client or the socket'],
   [/^transport\//, /^(protocol|query|codecs)\/|^(client|pool|index)\.ts$/, 'transport/ is used only by the client'],
   // config/checks.ts imports node:net for isIP() only.
   [/^(?!transport\/|config\/checks\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
   [/^(?!protocol\/wire\.ts$)/, /^pg-protocol/, 'only protocol/wire.ts imports pg-protocol'],
+  [/^(?!kysely\/|drizzle\/)/, /^(kysely|drizzle-orm)(\/|$)/, 'the core never loads the optional peers kysely and drizzle-orm'],
+  [/^(kysely|drizzle)\//, /^(?!index\.ts$|kysely\/|drizzle\/|node:|kysely$|drizzle-orm)/, 'the integrations use cratewire through its public index.ts only'],
 ];
 
 describe('import direction', () => {

@@ -23,7 +23,7 @@ import {
   type PoolOptions,
   type Result,
 } from '../../src/index.js';
-import { parseStartupSettings, scanStatements, SessionTracker } from '../../src/pool/session-reset.js';
+import { parseStartupSettings, SessionTracker } from '../../src/pool/session-reset.js';
 import type { ServerInfo } from '../../src/protocol/server-info.js';
 import type { TransactionStatus } from '../../src/protocol/session.js';
 
@@ -34,6 +34,8 @@ class FakeClient implements PoolClient {
   gracefullyClosed = false;
   transactionStatus: TransactionStatus = 'I';
   failPing = false;
+  /** Set by a test: the running HOLD queries are "being cancelled"; settles when they end. */
+  cancelling: Promise<void> | undefined;
   readonly sent: string[] = [];
   readonly serverInfo: ServerInfo;
   #running = 0;
@@ -125,6 +127,10 @@ class FakeClient implements PoolClient {
     this.closed = true;
     this.destroyed = true;
     for (const h of this.#held.splice(0)) h.reject(new ClientClosedError('destroyed'));
+  }
+
+  whenCancelled(): Promise<void> | undefined {
+    return this.busy ? this.cancelling : undefined;
   }
 
   /** Let every `HOLD` query finish. */
@@ -611,6 +617,44 @@ describe('several hosts', () => {
   });
 });
 
+describe('release while a cancelled query is still ending (issue #12, bug 4)', () => {
+  function cancelledHold(client: FakeClient, running: Promise<unknown>): void {
+    client.cancelling = running.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  it('waits for the cancel and offers the connection again when the query ended cleanly', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const c = await pool.acquire();
+    const running = c.query('HOLD');
+    const client = env.clients[0] as FakeClient;
+    cancelledHold(client, running);
+    c.release();
+    expect(pool.stats).toMatchObject({ busy: 1, idle: 0 });
+    const next = pool.acquire();
+    client.finishHeld();
+    await running;
+    (await next).release();
+    expect(client.closed).toBe(false);
+    expect(pool.stats).toMatchObject({ total: 1, idle: 1, destroyed: 0 });
+  });
+
+  it('closes the connection when the cancel did not stop the query (the client destroyed itself)', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const c = await pool.acquire();
+    const running = c.query('HOLD').catch(() => undefined);
+    const client = env.clients[0] as FakeClient;
+    cancelledHold(client, running);
+    c.release();
+    client.destroy();
+    await running;
+    await flush();
+    expect(pool.stats).toMatchObject({ total: 0, destroyed: 1 });
+  });
+});
+
 describe('session reset on release', () => {
   it('restores settings a borrower changed with SET … TO DEFAULT before the next borrower', async () => {
     const { pool, env } = fakePool();
@@ -687,7 +731,7 @@ describe('session reset on release', () => {
     await a.query('SET search_path TO other');
     a.release();
     await flush();
-    expect(env.clients[0]?.sent.at(-1)).toBe('SET search_path TO "tenant1"');
+    expect(env.clients[0]?.sent.at(-1)).toBe('SET search_path TO tenant1');
     const b = await pool.acquire();
     await b.query('SET statement_timeout = 1000');
     b.release();
@@ -696,12 +740,6 @@ describe('session reset on release', () => {
 });
 
 describe('session-reset SQL scanning', () => {
-  it('splits statements outside quotes, comments and dollar quotes', () => {
-    const sql = `SELECT 'a;b', "c;d" -- ;x
-      ; /* ; /* nested ; */ */ SET a = 1; SELECT $$ ; SET b = 2 $$; SELECT E'\\';SET c=3'`;
-    expect(scanStatements(sql).map((s) => s.words[0]?.text)).toEqual(['select', 'set', 'select', 'select']);
-  });
-
   it('records dotted and quoted setting names, ignores transaction-scoped and cluster SETs', () => {
     const tracker = new SessionTracker();
     tracker.endSetup();

@@ -5,7 +5,7 @@ import { TypeRegistry } from '../../src/codecs/registry.js';
 import { chooseResultFormats, TEXT_RESULTS } from '../../src/query/result-formats.js';
 import type { Field } from '../../src/query/result.js';
 
-const field = (typeOid: number): Field => ({ name: `c${typeOid}`, tableOid: 0, columnId: 0, typeOid, typeSize: -1, typeModifier: -1 });
+const field = (typeOid: number): Field => ({ name: `c${typeOid}`, tableOid: 0, columnId: 0, typeOid, typeName: undefined, typeSize: -1, typeModifier: -1 });
 const pg = new TypeRegistry({ int8: 'number', numeric: 'string', isCrate: false });
 const crate = new TypeRegistry({ int8: 'number', numeric: 'string', isCrate: true });
 

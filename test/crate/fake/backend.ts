@@ -101,8 +101,3 @@ export function dataRow(values: readonly (Buffer | null)[]): Buffer {
   const parts = values.map((v) => (v === null ? int32(-1) : Buffer.concat([int32(v.length), v])));
   return message('D', Buffer.concat([int16(values.length), ...parts]));
 }
-
-/** True when `buf` is a single DataRow message (DataRows bypass delayed writes, WIRE.md §4.2). */
-export function isDataRow(buf: Buffer): boolean {
-  return buf[0] === 0x44;
-}

@@ -81,15 +81,14 @@ function bitBinary(bits: string): Buffer {
 }
 
 /** §5.2: ndim, flags = 1, element oid, then size and lower bound = size (!); empty → 1 dim, size 0, lbound 0. */
-function arrayBinary(element: CrateType, values: unknown[], version: string, flags = 1, lowerBound?: number): Buffer {
+function arrayBinary(element: CrateType, values: unknown[], version: string, flags = 1): Buffer {
   const elementOid = pgTypeOf(element, version).oid;
   const items = values.map((v) => {
     if (v === null) return int32(-1);
     const data = formatBinary(element, v, version);
     return Buffer.concat([int32(data.length), data]);
   });
-  const lbound = lowerBound ?? values.length;
-  return Buffer.concat([int32(1), int32(flags), int32(elementOid), int32(values.length), int32(lbound), ...items]);
+  return Buffer.concat([int32(1), int32(flags), int32(elementOid), int32(values.length), int32(values.length), ...items]);
 }
 
 /** The binary form CrateDB sends for `value` of type `t` (never called with null). */
@@ -137,8 +136,9 @@ export function formatBinary(t: CrateType, value: unknown, version: string): Buf
       return Buffer.concat([float64(lon), float64(lat)]);
     }
     case 'float_vector':
-      // §5.1: a 1-dim float4 array with flags 0 (its lower bound is not described; the PG value 1 is used).
-      return arrayBinary({ kind: 'scalar', name: 'real' }, value as number[], version, 0, 1);
+      // A 1-dim float4 array with flags 0; like other arrays its lower-bound field holds the dimension size
+      // (test/fixtures/cratedb-6.4.3/types_text.json).
+      return arrayBinary({ kind: 'scalar', name: 'real' }, value as number[], version, 0);
     case 'uuid':
       return Buffer.from((value as string).replace(/-/g, ''), 'hex');
     case 'bit':

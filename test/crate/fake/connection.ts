@@ -26,6 +26,7 @@ export interface ServerContext {
   readonly version: string;
   readonly statementMaxLength: number;
   readonly bulkEndings: Readonly<Record<string, BulkEnding>>;
+  readonly ignoresMaxRows: (sql: string) => boolean;
   readonly catalog: Catalog;
   /** §1.3: session ids increment per node from 1. */
   nextPid(): number;
@@ -34,6 +35,8 @@ export interface ServerContext {
   /** §1.5: kills the matching session's job; no reply on the cancel socket. */
   cancel(pid: number, secret: number): void;
   recordStartup(params: Readonly<Record<string, string>>): void;
+  /** Counts bytes handed to a socket (FakeCrate.bytesWritten). */
+  countWritten(bytes: number): void;
 }
 
 /** §1.1: a connection without a session is closed after 30 s (`AUTH_TIMEOUT_SEC`). */
@@ -80,8 +83,25 @@ export class Connection {
     this.#socket.destroy();
   }
 
-  #send(data: Buffer): void {
-    if (!this.#socket.destroyed) this.#socket.write(data);
+  #send(data: Buffer): boolean {
+    if (this.#socket.destroyed) return true;
+    this.ctx.countWritten(data.length);
+    return this.#socket.write(data);
+  }
+
+  /** Resolves on 'drain', or when the socket goes away (nothing will be written any more). */
+  #drained(): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed || !socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off('drain', done);
+        socket.off('close', done);
+        resolve();
+      };
+      socket.on('drain', done);
+      socket.on('close', done);
+    });
   }
 
   /** FATAL before a session: send, then close (§1.1). */
@@ -213,7 +233,7 @@ export class Connection {
     }
     const pid = this.ctx.nextPid();
     const secret = randomInt(-(2 ** 31), 2 ** 31 - 1);
-    const output = new Output((data) => this.#send(data));
+    const output = new Output({ write: (data) => this.#send(data), drained: () => this.#drained() });
     const session = new CrateSession({
       user,
       version: this.ctx.version,
@@ -221,6 +241,7 @@ export class Connection {
       settings,
       statementMaxLength: this.ctx.statementMaxLength,
       bulkEndings: this.ctx.bulkEndings,
+      ignoresMaxRows: this.ctx.ignoresMaxRows,
       output,
       terminate: () => this.destroy(),
       unregister: () => this.ctx.unregister(pid),

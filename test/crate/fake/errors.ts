@@ -102,6 +102,17 @@ const ANALYZER_HEAD = [
 export const relationUnknown = (name: string): FakeCrateError =>
   new FakeCrateError(`Relation '${name}' unknown`, '42P01', withTail(ANALYZER_HEAD));
 
+/**
+ * A statement analysed against a table that was dropped (and maybe created again) since: CrateDB looks the relation
+ * up by OID and reports it as an unknown relation (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+ */
+export const staleRelation = (oid: number): FakeCrateError =>
+  new FakeCrateError(
+    `Relation 'Relation not found for oid=${oid}' unknown`,
+    '42P01',
+    withTail(['io.crate.metadata.Schemas.getRelationInfo(Schemas.java:536)', 'io.crate.session.Session.singleExec(Session.java:643)']),
+  );
+
 /** §6.2: unknown column → 42703 `Column x unknown`. */
 export const columnUnknown = (name: string): FakeCrateError =>
   new FakeCrateError(`Column ${name} unknown`, '42703', withTail(ANALYZER_HEAD));

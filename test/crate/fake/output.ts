@@ -12,12 +12,30 @@ export class Block {
 
 type Entry = Buffer | Block;
 
+/** Where an Output's bytes go: a socket write (false = its buffer is full) and a wait for it to drain. */
+export interface Sink {
+  write(data: Buffer): boolean;
+  drained(): Promise<void>;
+}
+
 /** The ordered, delay-aware output of one session. */
 export class Output {
   #pending: Entry[] = [];
   #unflushed: Buffer[] = [];
+  #full = false;
 
-  constructor(private readonly send: (data: Buffer) => void) {}
+  constructor(private readonly sink: Sink) {}
+
+  /**
+   * Resolves once the socket has room again; at once when the last flush did not fill it. Rows are written in
+   * chunks with a wait between them, so a client that stops reading stops the fake (CrateDB pauses until the
+   * channel is writable again).
+   */
+  async writable(): Promise<void> {
+    if (!this.#full) return;
+    await this.sink.drained();
+    this.#full = false;
+  }
 
   /** Queues a message behind any unreleased block. */
   write(message: Buffer): void {
@@ -54,7 +72,7 @@ export class Output {
     if (this.#unflushed.length === 0) return;
     const data = Buffer.concat(this.#unflushed);
     this.#unflushed = [];
-    this.send(data);
+    if (!this.sink.write(data)) this.#full = true;
   }
 
   #drain(): void {

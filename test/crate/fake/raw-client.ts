@@ -52,6 +52,15 @@ export class RawClient {
     return this.#closed;
   }
 
+  /** Stops reading the socket (TCP backpressure reaches the server once the buffers are full). */
+  pause(): void {
+    this.#socket.pause();
+  }
+
+  resume(): void {
+    this.#socket.resume();
+  }
+
   send(...messages: Buffer[]): void {
     this.#socket.write(Buffer.concat(messages));
   }
@@ -107,6 +116,26 @@ export class RawClient {
       if (this.#closed) throw new Error(`socket closed; got ${frames.map((f) => f.type).join(',')}`);
       await this.#waitForData();
     }
+  }
+
+  /** The next `count` frames; rejects when they have not all arrived within `timeoutMs`. */
+  async frames(count: number, timeoutMs: number): Promise<BackendFrame[]> {
+    let seen = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`only ${seen} of ${count} frames within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return count === 0 ? [] : await Promise.race([this.until(() => ++seen === count), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits `ms` and returns whatever arrived meanwhile (a hang is an empty array). */
+  async quietFor(ms: number): Promise<BackendFrame[]> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return this.drainReceived();
   }
 
   /** Frames up to and including the next ReadyForQuery. */

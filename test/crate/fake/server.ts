@@ -32,6 +32,13 @@ export interface FakeCrateOptions {
    * `unknown-count`: the count is unknown (−1) → `-2` on the wire for each item.
    */
   bulkEndings?: Readonly<Record<string, BulkEnding>>;
+  /**
+   * Answer Execute(maxRows) with the whole result and CommandComplete instead of maxRows DataRows and
+   * PortalSuspended, as CrateDB 6.4.3 sometimes does (test/fixtures/cratedb-6.4.3/portal_maxrows_existing.json):
+   * `true` for every statement, or table names (a statement whose SQL names one of them, as a word, is answered
+   * whole). Default: maxRows is honoured.
+   */
+  ignoreMaxRows?: boolean | readonly string[];
 }
 
 /** A running fake server. */
@@ -44,7 +51,19 @@ export interface FakeCrate {
   readonly received: ReadonlyArray<ReadonlyArray<FrontendMessage>>;
   /** The raw parameters of every StartupMessage received, in order. */
   readonly startupParams: ReadonlyArray<Readonly<Record<string, string>>>;
+  /**
+   * Bytes handed to client sockets so far. Results are written in 1000-row chunks and the fake waits for 'drain'
+   * when a socket's buffer is full, so for a client that stops reading this stops growing (bounded by the socket
+   * buffers), which is how a test shows a paused driver really stops the server.
+   */
+  readonly bytesWritten: number;
   stop(): Promise<void>;
+}
+
+function maxRowsRule(ignore: boolean | readonly string[]): (sql: string) => boolean {
+  if (typeof ignore === 'boolean') return () => ignore;
+  const names = ignore.map((table) => new RegExp(`\\b${table}\\b`, 'i'));
+  return (sql) => names.some((name) => name.test(sql));
 }
 
 /** Starts a fake CrateDB node on 127.0.0.1 with an ephemeral port. */
@@ -57,6 +76,7 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
   const sessions = new Map<number, { secret: number; session: CrateSession }>();
   const connections = new Set<Connection>();
   let lastPid = 0;
+  let bytesWritten = 0;
 
   const ctx: ServerContext = {
     users,
@@ -65,6 +85,7 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
     version: options.version ?? '6.4.1',
     statementMaxLength: options.statementMaxLength ?? 262_144,
     bulkEndings: options.bulkEndings ?? {},
+    ignoresMaxRows: maxRowsRule(options.ignoreMaxRows ?? false),
     catalog: new Catalog(),
     nextPid: () => ++lastPid,
     register: (pid, secret, session) => sessions.set(pid, { secret, session }),
@@ -74,6 +95,9 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
       if (entry && entry.secret === secret) entry.session.cancel();
     },
     recordStartup: (params) => startupParams.push({ ...params }),
+    countWritten: (bytes) => {
+      bytesWritten += bytes;
+    },
   };
 
   const server: Server = createServer((socket: Socket) => {
@@ -104,6 +128,9 @@ export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<Fa
     },
     received,
     startupParams,
+    get bytesWritten(): number {
+      return bytesWritten;
+    },
     async stop(): Promise<void> {
       for (const connection of connections) connection.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -3,7 +3,7 @@
  * semantics (WIRE.md §3, §4): deferred and bulked writes, skip-until-Sync, portals that survive Sync, RFQ status bytes.
  */
 import {
-  bindComplete, closeComplete, commandComplete, emptyQueryResponse, errorResponse, isDataRow, noData,
+  bindComplete, closeComplete, commandComplete, emptyQueryResponse, errorResponse, noData,
   parameterDescription, parseComplete, portalSuspended, readyForQuery,
 } from './backend.js';
 import { asFakeError, internalError, syntaxError, type FakeCrateError } from './errors.js';
@@ -12,6 +12,7 @@ import { Job } from './jobs.js';
 import type { Block, Output } from './output.js';
 import { decodeParam } from './params.js';
 import { commandTag, describeColumns, encodeRow } from './results.js';
+import { writeRows } from './row-writer.js';
 import { analyze, type Analyzed, type EngineSession, type ExecResult } from './sql/analyzer.js';
 import type { Catalog } from './sql/catalog.js';
 import { positionOf, splitStatements } from './sql/lexer.js';
@@ -29,6 +30,8 @@ export interface SessionConfig {
   readonly catalog: Catalog;
   readonly settings: SessionSettings;
   readonly statementMaxLength: number;
+  /** True when Execute(maxRows) on this SQL answers with the whole result (FakeCrateOptions.ignoreMaxRows). */
+  readonly ignoresMaxRows: (sql: string) => boolean;
   /** Forced bulk endings by table name (see FakeCrateOptions.bulkEndings). */
   readonly bulkEndings: Readonly<Record<string, BulkEnding>>;
   readonly output: Output;
@@ -53,6 +56,12 @@ interface Portal {
   cursor: number;
 }
 
+/** A read's reply: the DataRows still to encode, then PortalSuspended, CommandComplete or EmptyQueryResponse. */
+interface Reply {
+  readonly rows: ReadonlyArray<readonly unknown[]>;
+  readonly end: Buffer;
+}
+
 interface DeferredGroup {
   readonly key: string;
   readonly items: Array<{ portal: Portal; block: Block }>;
@@ -69,6 +78,8 @@ export class CrateSession implements EngineSession {
   #inTransaction = false;
   #groups: DeferredGroup[] = [];
   #readInBatch = false;
+  /** A read of this batch failed at run time; later output waits behind `block` (see #readFailed). */
+  #failedRead: { block: Block; stuck: boolean } | null = null;
   #job: Job | null = null;
   #inbox: FrontendMessage[] = [];
   #pumping = false;
@@ -305,6 +316,10 @@ export class CrateSession implements EngineSession {
       out.delay();
       return;
     }
+    if (this.#failedRead) {
+      this.#failedRead.stuck = true;
+      return;
+    }
     const analyzed = portal.statement.analyzed;
     if (!analyzed) {
       portal.state = 'done';
@@ -324,15 +339,23 @@ export class CrateSession implements EngineSession {
       throw internalError('Only write operations are allowed in Batch statements', `${SESSION}.execute(Session.java:735)`);
     }
     this.#readInBatch = true;
-    if (portal.state === 'suspended') return this.#emit(this.#stream(portal, maxRows));
+    if (portal.state === 'suspended') return this.#emit(portal, this.#stream(portal, maxRows));
     const ms = analyzed.sleepMs(portal.params);
-    if (ms <= 0) return this.#emit(this.#start(portal, analyzed.run(portal.params), maxRows));
+    if (ms <= 0) {
+      let result: ExecResult;
+      try {
+        result = analyzed.run(portal.params);
+      } catch (err) {
+        return this.#readFailed(portal, err);
+      }
+      return this.#emit(portal, this.#start(portal, result, maxRows));
+    }
     const block = out.delay();
     return this.#runRead(analyzed, portal.params).then(
       (result) => {
         let messages: Buffer[];
         try {
-          messages = this.#start(portal, result, maxRows);
+          messages = this.#messages(portal, this.#start(portal, result, maxRows));
         } catch (err) {
           portal.state = 'done';
           messages = [errorResponse(asFakeError(err).fields())];
@@ -347,22 +370,41 @@ export class CrateSession implements EngineSession {
     );
   }
 
-  /** Writes messages; DataRows bypass delayed writes and are flushed every 1000 rows (§4.1, §4.2). */
-  #emit(messages: readonly Buffer[]): void {
+  /**
+   * A read failed while executing: an ErrorResponse without skip-until-Sync. What the batch sends after it is
+   * held back; a later Execute in the same batch never answers and holds the ReadyForQuery back for good
+   * (test/fixtures/cratedb-6.4.3/failing_read_then_reads.json), while a Sync right after the failure answers.
+   */
+  #readFailed(portal: Portal, err: unknown): void {
+
     const out = this.config.output;
-    let rows = 0;
-    for (const m of messages) {
-      if (isDataRow(m)) {
-        out.bypass(m);
-        if (++rows % 1000 === 0) out.flush();
-      } else out.write(m);
-    }
+    portal.state = 'done';
+    out.write(errorResponse(asFakeError(err).fields()));
+    out.flush();
+    this.#failedRead = { block: out.delay(), stuck: false };
   }
 
-  #start(portal: Portal, result: ExecResult, maxRows: number): Buffer[] {
+  /** Writes a read's reply: DataRows in flushed chunks, waiting for a full socket, then its end. */
+  async #emit(portal: Portal, reply: Reply): Promise<void> {
+    const out = this.config.output;
+    await writeRows(out, reply.rows, (row) => this.#encode(portal, row));
+    out.write(reply.end);
+  }
+
+  /** A reply as messages, for a reply that waits in a delayed block. */
+  #messages(portal: Portal, reply: Reply): Buffer[] {
+    return [...reply.rows.map((row) => this.#encode(portal, row)), reply.end];
+  }
+
+  #encode(portal: Portal, row: readonly unknown[]): Buffer {
+    return encodeRow(portal.statement.analyzed?.columns ?? [], row, portal.resultFormats, this.version);
+  }
+
+  #start(portal: Portal, result: ExecResult, maxRows: number): Reply {
     if (result.kind !== 'rows') {
       portal.state = 'done';
-      return [result.kind === 'count' ? commandComplete(commandTag(portal.statement.text, result.count)) : emptyQueryResponse()];
+      const end = result.kind === 'count' ? commandComplete(commandTag(portal.statement.text, result.count)) : emptyQueryResponse();
+      return { rows: [], end };
     }
     portal.rows = result.rows;
     portal.cursor = 0;
@@ -371,23 +413,22 @@ export class CrateSession implements EngineSession {
 
   /**
    * §4.1: up to maxRows DataRows, then PortalSuspended — unless the rows ran out exactly (the server looks one row
-   * ahead), which ends with CommandComplete; its `SELECT k` counts only this Execute's rows.
+   * ahead), which ends with CommandComplete; its `SELECT k` counts only this Execute's rows. With the
+   * `ignoreMaxRows` knob the whole result comes at once, ended by CommandComplete
+   * (test/fixtures/cratedb-6.4.3/portal_maxrows_existing.json).
    */
-  #stream(portal: Portal, maxRows: number): Buffer[] {
-    const columns = portal.statement.analyzed?.columns ?? [];
+  #stream(portal: Portal, maxRows: number): Reply {
     const remaining = portal.rows.length - portal.cursor;
-    const n = maxRows > 0 ? Math.min(maxRows, remaining) : remaining;
-    const batch = portal.rows.slice(portal.cursor, portal.cursor + n);
+    const limited = maxRows > 0 && !this.config.ignoresMaxRows(portal.statement.text);
+    const n = limited ? Math.min(maxRows, remaining) : remaining;
+    const rows = portal.rows.slice(portal.cursor, portal.cursor + n);
     portal.cursor += n;
-    const messages = batch.map((row) => encodeRow(columns, row, portal.resultFormats, this.version));
     if (portal.cursor < portal.rows.length) {
       portal.state = 'suspended';
-      messages.push(portalSuspended());
-    } else {
-      portal.state = 'done';
-      messages.push(commandComplete(commandTag(portal.statement.text, n)));
+      return { rows, end: portalSuspended() };
     }
-    return messages;
+    portal.state = 'done';
+    return { rows, end: commandComplete(commandTag(portal.statement.text, n)) };
   }
 
   /**
@@ -403,10 +444,12 @@ export class CrateSession implements EngineSession {
       const forced = group.items.length >= 2 ? this.#forcedEnding(group.items[0]?.portal.statement.text ?? '') : undefined;
       // §4.2: planning that throws synchronously at Sync ends the whole batch with one ErrorResponse.
       if (forced === 'plan-error') throw internalError('Bulk planning failed (forced by the test)', `${SESSION}.sync(Session.java:812)`);
-      first.plan();
+      // A single write whose table went away fails at run time (ErrorResponse, RFQ I); a bulk fails its planning
+      // (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json; fake-knobs.test.ts for the bulk).
+      if (group.items.length >= 2) first.plan();
       for (const { portal, block } of group.items) {
         portal.state = 'done';
-        let reply: Buffer;
+        let reply: Buffer[];
         if (forced === 'runtime-error') {
           // §4.2: the bulk future failed later: every Execute of the batch gets its own ErrorResponse.
           this.config.output.release(block, [errorResponse(internalError('Bulk execution failed (forced by the test)', `${SESSION}.bulkExec(Session.java:901)`).fields())]);
@@ -418,17 +461,23 @@ export class CrateSession implements EngineSession {
           continue;
         }
         try {
-          const result = first.run(portal.params);
-          reply = commandComplete(commandTag(portal.statement.text, result.kind === 'count' ? result.count : 0));
+          reply = this.#writeReply(portal, first.run(portal.params));
         } catch (err) {
           // §4.3: a runtime failure of a single write is an ErrorResponse with RFQ still I/T; inside a bulk it is
           // only a count (no message).
-          if (group.items.length === 1) reply = errorResponse(asFakeError(err).fields());
-          else reply = commandComplete(commandTag(portal.statement.text, first.bulkFailureCount));
+          if (group.items.length === 1) reply = [errorResponse(asFakeError(err).fields())];
+          else reply = [commandComplete(commandTag(portal.statement.text, first.bulkFailureCount))];
         }
-        this.config.output.release(block, [reply]);
+        this.config.output.release(block, reply);
       }
     }
+  }
+
+  /** A deferred write's reply: its tag, or for INSERT … RETURNING its rows and then the tag with their number. */
+  #writeReply(portal: Portal, result: ExecResult): Buffer[] {
+    const tag = (n: number): Buffer => commandComplete(commandTag(portal.statement.text, n));
+    if (result.kind === 'rows') return this.#messages(portal, { rows: result.rows, end: tag(result.rows.length) });
+    return [tag(result.kind === 'count' ? result.count : 0)];
   }
 
   #forcedEnding(text: string): BulkEnding | undefined {
@@ -445,6 +494,10 @@ export class CrateSession implements EngineSession {
 
   #sync(): void {
     const out = this.config.output;
+    if (this.#failedRead) {
+      if (!this.#failedRead.stuck) out.release(this.#failedRead.block, []);
+      this.#failedRead = null;
+    }
     if (this.#skipUntilSync) {
       // §4.4: Sync drops the deferred executions, flushes the delayed messages and answers RFQ E.
       this.#skipUntilSync = false;

@@ -6,6 +6,7 @@ import { commandComplete, emptyQueryResponse, errorResponse, readyForQuery } fro
 import { asFakeError } from './errors.js';
 import type { Output } from './output.js';
 import { commandTag, describeColumns, encodeRow } from './results.js';
+import { writeRows } from './row-writer.js';
 import { analyze, type Analyzed, type EngineSession, type ExecResult } from './sql/analyzer.js';
 import { splitStatements } from './sql/lexer.js';
 
@@ -26,10 +27,7 @@ export async function runSimpleQuery(
       const result = await run(analyzed, []);
       let count = result.kind === 'count' ? result.count : 0;
       if (result.kind === 'rows') {
-        result.rows.forEach((row, i) => {
-          out.bypass(encodeRow(analyzed.columns ?? [], row, [], session.version));
-          if ((i + 1) % 1000 === 0) out.flush();
-        });
+        await writeRows(out, result.rows, (row) => encodeRow(analyzed.columns ?? [], row, [], session.version));
         count = result.rows.length;
       }
       // §4.10: every tag of a multi-statement string is built from the WHOLE string (issue crate/crate#20085).

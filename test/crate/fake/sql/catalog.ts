@@ -5,7 +5,7 @@
  * (WIRE.md §4.11); primary-key lookups read the live store. The fake never refreshes on its own, which is CrateDB's
  * behaviour for an idle table and the strictest reading of "refreshes about every 1 s".
  */
-import { relationExists, relationUnknown, schemaUnknown } from '../errors.js';
+import { relationExists, relationUnknown, schemaUnknown, staleRelation } from '../errors.js';
 import { SUMMITS, TYPES_DEMO, type BuiltInTable } from '../data.js';
 import { toJson } from '../text-format.js';
 import { oidHash, type CrateType } from '../types.js';
@@ -24,7 +24,7 @@ export type Row = readonly unknown[];
 
 /** One table: live documents plus the snapshot of the last refresh. */
 export class Table {
-  readonly columns: readonly Column[];
+  #columns: readonly Column[];
   #live = new Map<string, Row>();
   #visible: Array<readonly [string, Row]> = [];
   #nextId = 0;
@@ -35,17 +35,28 @@ export class Table {
     columns: ReadonlyArray<{ name: string; type: CrateType }>,
     readonly primaryKey: readonly string[],
     readonly readOnly: boolean,
+    /**
+     * The relation OID (the RowDescription table OID). A table created again under the same name gets a new one:
+     * statements analysed against the old table fail with `Relation not found for oid=N`
+     * (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+     */
+    readonly oid: number,
   ) {
-    this.columns = columns.map((c, i) => ({ ...c, position: i + 1 }));
+    this.#columns = columns.map((c, i) => ({ ...c, position: i + 1 }));
+  }
+
+  /** The columns now; a statement analysed earlier keeps the list it saw (ADD COLUMN replaces the array). */
+  get columns(): readonly Column[] {
+    return this.#columns;
   }
 
   get fqn(): string {
     return `${this.schema}.${this.name}`;
   }
 
-  /** Stand-in for CrateDB's relation OID (RowDescription table OID, §4.11). */
-  get oid(): number {
-    return oidHash(`table:${this.fqn}`);
+  /** ALTER TABLE … ADD COLUMN: existing documents read NULL for it. */
+  addColumn(name: string, type: CrateType): void {
+    this.#columns = [...this.#columns, { name, type, position: this.#columns.length + 1 }];
   }
 
   column(name: string): Column | undefined {
@@ -97,13 +108,15 @@ const BUILT_IN_SCHEMAS = ['doc', 'sys', 'pg_catalog', 'information_schema'];
 /** All tables of the node, with the built-in ones. */
 export class Catalog {
   #tables = new Map<string, Table>();
+  /** CrateDB numbers relations as they are created; the fake starts user tables at 1. */
+  #lastOid = 0;
 
   constructor() {
     for (const t of [SUMMITS, TYPES_DEMO]) this.#addBuiltIn(t);
   }
 
   #addBuiltIn(t: BuiltInTable): void {
-    const table = new Table(t.schema, t.name, t.columns, t.primaryKey, true);
+    const table = new Table(t.schema, t.name, t.columns, t.primaryKey, true, oidHash(`table:${t.schema}.${t.name}`));
     for (const row of t.rows) table.insert(row);
     table.refresh();
     this.#tables.set(table.fqn, table);
@@ -111,6 +124,12 @@ export class Catalog {
 
   find(schema: string, name: string): Table | undefined {
     return this.#tables.get(`${schema}.${name}`);
+  }
+
+  /** The table a statement was analysed against, if it still exists (not dropped, not dropped and re-created). */
+  current(table: Table): Table {
+    if (this.find(table.schema, table.name) !== table) throw staleRelation(table.oid);
+    return table;
   }
 
   /** Resolves through the search path (§4.9); unknown → 42P01, unknown explicit schema → 3F000. */
@@ -146,7 +165,7 @@ export class Catalog {
       if (ifNotExists) return false;
       throw relationExists(`${schema}.${name}`);
     }
-    const table = new Table(schema, name, columns, primaryKey, false);
+    const table = new Table(schema, name, columns, primaryKey, false, ++this.#lastOid);
     this.#tables.set(table.fqn, table);
     return true;
   }

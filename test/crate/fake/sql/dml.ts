@@ -3,7 +3,7 @@
  */
 import { duplicateKey, internalError } from '../errors.js';
 import type { CrateType } from '../types.js';
-import type { Condition, Expr, SelectItem } from './ast.js';
+import type { Condition, Expr, InsertSource, SelectItem } from './ast.js';
 import type { Column, Row, Table } from './catalog.js';
 import { evaluate, typeOf, type EvalContext } from './expressions.js';
 import { castValue, compareValues, matches } from './values.js';
@@ -13,6 +13,7 @@ export interface Bound {
   readonly params: readonly unknown[];
   readonly paramTypes: readonly CrateType[];
   readonly version: string;
+  readonly schema: string;
 }
 
 function context(table: Table | null, bound: Bound, row: Row | null): EvalContext {
@@ -90,37 +91,57 @@ export function selectFromTable(
   return rows.map((row) => items.map((i) => evaluate(i.expr, context(table, bound, row))));
 }
 
-/** INSERT: the number of rows written; a duplicate key throws 23505 unless ON CONFLICT DO NOTHING (counted 0). */
+/** A value with the type it has before it is cast to its column. */
+interface Typed {
+  readonly value: unknown;
+  readonly type: CrateType;
+}
+
+/** The source rows of an INSERT, evaluated; UNNEST pads shorter arrays with NULL. */
+function sourceRows(source: InsertSource, table: Table, bound: Bound): Typed[][] {
+  const ctx = context(table, bound, null);
+  const typed = (expr: Expr): Typed => ({ value: evaluate(expr, ctx), type: typeOf(expr, bound.paramTypes, ctx.columns) });
+  if (source.kind === 'values') return source.rows.map((row) => row.map(typed));
+  const arrays = source.arrays.map(typed).map(({ value, type }) => ({
+    values: (value ?? []) as unknown[],
+    type: type.kind === 'array' ? type.element : type,
+  }));
+  const length = Math.max(0, ...arrays.map((a) => a.values.length));
+  return Array.from({ length }, (_, i) => arrays.map((a) => ({ value: a.values[i] ?? null, type: a.type })));
+}
+
+/** INSERT: the rows written; a duplicate key throws 23505 unless ON CONFLICT DO NOTHING (not written). */
 export function insertRows(
   table: Table,
   columns: readonly string[] | null,
-  rows: readonly Expr[][],
+  source: InsertSource,
   onConflictDoNothing: boolean,
   bound: Bound,
-): number {
+): Row[] {
   const targets = (columns ?? table.columns.map((c) => c.name)).map((n) => table.column(n) as Column);
-  let count = 0;
-  for (const exprs of rows) {
-    if (exprs.length !== targets.length) {
+  const written: Row[] = [];
+  for (const values of sourceRows(source, table, bound)) {
+    if (values.length !== targets.length) {
       throw internalError(
         `Number of target columns (${targets.length}) of insert statement doesn't match number of source columns ` +
-          `(${exprs.length})`,
+          `(${values.length})`,
         'io.crate.analyze.InsertAnalyzer.analyze(InsertAnalyzer.java:201)',
       );
     }
     const row: unknown[] = table.columns.map(() => null);
     targets.forEach((column, i) => {
-      row[column.position - 1] = valueFor(column, exprs[i] as Expr, table, bound);
+      const { value, type } = values[i] as Typed;
+      row[column.position - 1] = castValue(value, type, column.type, bound.version);
     });
     for (const k of table.primaryKey) {
       if (row[(table.column(k) as Column).position - 1] === null) {
         throw internalError('Primary key value must not be NULL', 'io.crate.execution.dml.Indexer.index(Indexer.java:612)');
       }
     }
-    if (table.insert(row)) count++;
+    if (table.insert(row)) written.push(row);
     else if (!onConflictDoNothing) throw duplicateKey();
   }
-  return count;
+  return written;
 }
 
 /** UPDATE: the number of documents changed. */

@@ -8,7 +8,16 @@ import type { Column, Row } from './catalog.js';
 import { castValue } from './values.js';
 
 /** Functions of the fake. `sleep(ms)` is the fake's stand-in for a long query, not a CrateDB built-in. */
-const FUNCTIONS: Record<string, CrateType> = { count: scalar('bigint'), sleep: scalar('boolean') };
+const FUNCTIONS: Record<string, CrateType> = {
+  count: scalar('bigint'),
+  sleep: scalar('boolean'),
+  version: scalar('text'),
+  current_schema: scalar('text'),
+  current_database: scalar('text'),
+};
+
+/** Functions without arguments (test/fixtures/cratedb-6.4.3/odd_sql.json). */
+const NILADIC = ['version', 'current_schema', 'current_database'];
 
 /** What an expression can see: the columns of the FROM table, if any. */
 export type ColumnLookup = (name: string) => Column | undefined;
@@ -32,6 +41,9 @@ export function collectParams(expr: Expr, out: Set<number>): void {
       return;
     case 'array':
       expr.items.forEach((a) => collectParams(a, out));
+      return;
+    case 'object':
+      expr.entries.forEach((e) => collectParams(e.value, out));
       return;
     default:
   }
@@ -58,13 +70,17 @@ export function inferParams(
       inferParams(expr.expr, expected, hints, columns);
       return;
     case 'cast':
-      inferParams(expr.expr, null, hints, columns);
+      // `$2::int` types the parameter itself: ParameterDescription says 23 (test/fixtures/cratedb-6.4.3/params_inference.json).
+      inferParams(expr.expr, expr.type, hints, columns);
       return;
     case 'call':
       expr.args.forEach((a) => inferParams(a, expr.name === 'sleep' ? scalar('bigint') : null, hints, columns));
       return;
     case 'array':
       expr.items.forEach((a) => inferParams(a, expected?.kind === 'array' ? expected.element : null, hints, columns));
+      return;
+    case 'object':
+      expr.entries.forEach((e) => inferParams(e.value, null, hints, columns));
       return;
     default:
   }
@@ -100,6 +116,8 @@ export function typeOf(expr: Expr, paramTypes: readonly CrateType[], columns: Co
       const first = expr.items.find((i) => !(i.kind === 'literal' && i.value === null));
       return arrayOf(first ? typeOf(first, paramTypes, columns) : UNKNOWN);
     }
+    case 'object':
+      return scalar('object');
   }
 }
 
@@ -118,7 +136,10 @@ export function validate(expr: Expr, columns: ColumnLookup, hasTable: boolean): 
       validate(expr.expr, columns, hasTable);
       return;
     case 'call':
-      const known = expr.name === 'count' ? expr.star && hasTable : expr.name === 'sleep' && expr.args.length === 1;
+      const known =
+        expr.name === 'count'
+          ? expr.star && hasTable
+          : (expr.name === 'sleep' && expr.args.length === 1) || (NILADIC.includes(expr.name) && expr.args.length === 0 && !expr.star);
       if (!known) {
         throw unknownFunction(expr.text);
       }
@@ -126,6 +147,9 @@ export function validate(expr: Expr, columns: ColumnLookup, hasTable: boolean): 
       return;
     case 'array':
       expr.items.forEach((a) => validate(a, columns, hasTable));
+      return;
+    case 'object':
+      expr.entries.forEach((e) => validate(e.value, columns, hasTable));
       return;
     default:
   }
@@ -138,6 +162,8 @@ export interface EvalContext {
   readonly columns: ColumnLookup;
   readonly row: Row | null;
   readonly version: string;
+  /** The first schema of the search path (`current_schema()`). */
+  readonly schema: string;
 }
 
 function arithmetic(op: string, a: unknown, b: unknown, type: CrateType): unknown {
@@ -183,7 +209,8 @@ export function evaluate(expr: Expr, ctx: EvalContext): unknown {
     }
     case 'column': {
       const column = ctx.columns(expr.name) as Column;
-      return ctx.row ? ctx.row[column.position - 1] : null;
+      // A column added after the document was written reads NULL.
+      return ctx.row ? (ctx.row[column.position - 1] ?? null) : null;
     }
     case 'binary': {
       const type = typeOf(expr, ctx.paramTypes, ctx.columns);
@@ -199,28 +226,30 @@ export function evaluate(expr: Expr, ctx: EvalContext): unknown {
     case 'cast':
       return castValue(evaluate(expr.expr, ctx), typeOf(expr.expr, ctx.paramTypes, ctx.columns), expr.type, ctx.version);
     case 'call':
-      return true;
+      return callValue(expr.name, ctx);
     case 'array': {
       const type = typeOf(expr, ctx.paramTypes, ctx.columns);
       const element = type.kind === 'array' ? type.element : UNKNOWN;
       return expr.items.map((i) => castValue(evaluate(i, ctx), typeOf(i, ctx.paramTypes, ctx.columns), element, ctx.version));
     }
+    case 'object':
+      return Object.fromEntries(expr.entries.map((e) => [e.key, evaluate(e.value, ctx)]));
   }
 }
 
-/** True when the expression involves no params, columns or calls (CrateDB folds such constants while analysing). */
-export function isConstant(expr: Expr): boolean {
-  switch (expr.kind) {
-    case 'literal':
-      return true;
-    case 'binary':
-      return isConstant(expr.left) && isConstant(expr.right);
-    case 'neg':
-    case 'cast':
-      return isConstant(expr.expr);
-    case 'array':
-      return expr.items.every(isConstant);
+/**
+ * `version()` says `CrateDB <version> (built …, <os>, <jvm>)`; the fake has no build, OS or JVM of its own to report.
+ * `current_database()` is always `crate` (test/fixtures/cratedb-6.4.3/odd_sql.json). `sleep` yields true.
+ */
+function callValue(name: string, ctx: EvalContext): unknown {
+  switch (name) {
+    case 'version':
+      return `CrateDB ${ctx.version} (built NA/NA, fake CrateDB for tests)`;
+    case 'current_schema':
+      return ctx.schema;
+    case 'current_database':
+      return 'crate';
     default:
-      return false;
+      return true;
   }
 }

@@ -2,16 +2,29 @@
  * Recursive-descent parser for the grammar in `ast.ts`. Syntax errors are 42601 with CrateDB's ANTLR-style
  * `line L:C: mismatched input '…'` message (WIRE.md §6.1, §6.2); `ROLLBACK` is one of them (§4.3).
  */
-import { syntaxError, type FakeCrateError } from '../errors.js';
+import { internalError, syntaxError, type FakeCrateError } from '../errors.js';
 import { parseTypeName, scalar, type CrateType } from '../types.js';
-import type { ColumnDef, Condition, Expr, SelectItem, Statement, TableRef } from './ast.js';
+import type { ColumnDef, Condition, Expr, InsertSource, SelectItem, Statement, TableRef } from './ast.js';
 import { positionOf, type StatementSource, type Token } from './lexer.js';
+import type { Series } from './series.js';
 
-/** The statement keywords CrateDB's grammar lists when the first token matches none of them. */
+/**
+ * What CrateDB 6.4.3's grammar expects when the first token starts no statement
+ * (test/fixtures/cratedb-6.4.3/errors.json, `SELEC 1`).
+ */
 const STATEMENT_STARTS =
-  "{'SELECT', 'DEALLOCATE', 'FETCH', 'END', 'WITH', 'CREATE', 'ALTER', 'KILL', 'CLOSE', 'BEGIN', 'START', 'COMMIT', " +
-  "'ANALYZE', 'DISCARD', 'EXPLAIN', 'SHOW', 'OPTIMIZE', 'REFRESH', 'RESTORE', 'DROP', 'INSERT', 'VALUES', 'DELETE', " +
-  "'UPDATE', 'SET', 'RESET', 'COPY', 'GRANT', 'DENY', 'REVOKE', 'DECLARE', '('}";
+  "{<EOF>, 'SELECT', 'DEALLOCATE', 'FETCH', 'END', 'WITH', 'CREATE', 'ALTER', 'KILL', 'CLOSE', 'BEGIN', 'START', " +
+  "'COMMIT', 'ANALYZE', 'DISCARD', 'EXPLAIN', 'SHOW', 'OPTIMIZE', 'REFRESH', 'RESTORE', 'DROP', 'INSERT', 'VALUES', " +
+  "'DELETE', 'UPDATE', 'SET', 'RESET', 'COPY', 'GRANT', 'DENY', 'REVOKE', 'DECLARE', ';'}";
+
+/**
+ * Keywords of CrateDB's lexer that start no statement: ANTLR reports them as `extraneous input` where a plain word
+ * is a `mismatched input` (test/fixtures/cratedb-6.4.3/simple_tags.json `ROLLBACK`, odd_sql.json `LISTEN`).
+ */
+const NON_STATEMENT_KEYWORDS = ['rollback'];
+
+/** Reserved words that cannot be a bare alias (test/fixtures/cratedb-6.4.3/odd_sql.json: `AS object` fails). */
+const RESERVED_ALIASES = ['object'];
 
 const COMPARISONS = ['=', '<>', '!=', '<', '<=', '>', '>='];
 
@@ -85,7 +98,10 @@ class Parser {
       insert: () => this.#insert(),
       update: () => this.#update(),
       delete: () => this.#delete(),
-      create: () => this.#createTable(),
+      create: () => (this.#isWord('schema') ? this.#createSchema() : this.#createTable()),
+      alter: () => this.#alterTable(),
+      optimize: () => this.#optimize(),
+      copy: () => this.#copy(),
       drop: () => this.#dropTable(),
       refresh: () => this.#refresh(),
       set: () => this.#set(),
@@ -105,6 +121,10 @@ class Parser {
     const handler = handlers[word];
     if (!handler) {
       this.#pos--;
+      if (NON_STATEMENT_KEYWORDS.includes(word)) {
+        const { line, column } = positionOf(this.source, t.start);
+        throw syntaxError(line, column, `extraneous input '${this.source.slice(t.start, t.end)}' expecting ${STATEMENT_STARTS}`);
+      }
       throw this.#error(STATEMENT_STARTS);
     }
     const statement = handler();
@@ -127,27 +147,55 @@ class Parser {
     return table;
   }
 
+  #series(): Series {
+    this.#pos += 2;
+    const start = this.#expr();
+    this.#expectOp(',');
+    const stop = this.#expr();
+    this.#expectOp(')');
+    this.#acceptWord('as');
+    const named = this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset');
+    return { start, stop, alias: named ? this.#identifier() : 'generate_series' };
+  }
+
+  #selectItems(): SelectItem[] {
+    const items: SelectItem[] = [];
+    do {
+      const expr = this.#expr();
+      let alias: string | null = null;
+      if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('from', 'where', 'order', 'limit', 'offset'))) {
+        if (this.#isWord(...RESERVED_ALIASES)) throw this.#noViableAlternative();
+        alias = this.#identifier();
+      } else if (this.#token.kind === 'qident') alias = this.#identifier();
+      items.push({ expr, alias });
+    } while (this.#acceptOp(','));
+    return items;
+  }
+
   #select(): Statement {
-    let items: SelectItem[] | 'star' = 'star';
-    if (!this.#acceptOp('*')) {
-      items = [];
-      do {
-        const expr = this.#expr();
-        let alias: string | null = null;
-        if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('from', 'where', 'order', 'limit', 'offset'))) {
-          alias = this.#identifier();
-        } else if (this.#token.kind === 'qident') alias = this.#identifier();
-        items.push({ expr, alias });
-      } while (this.#acceptOp(','));
-    }
+    const items: SelectItem[] | 'star' = this.#acceptOp('*') ? 'star' : this.#selectItems();
     let from: TableRef | null = null;
+    let series: Series | null = null;
+    let derived: Statement | null = null;
     if (this.#acceptWord('from')) {
-      from = this.#table();
-      if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset'))) {
+      if (this.#isWord('generate_series') && this.#peekOp('(')) series = this.#series();
+      else if (this.#acceptOp('(')) {
+        this.#expectWord('select');
+        derived = this.#select();
+        this.#expectOp(')');
+        this.#acceptWord('as');
         this.#identifier();
+      } else {
+        from = this.#table();
+        if (this.#acceptWord('as') || (this.#token.kind === 'ident' && !this.#isWord('where', 'order', 'limit', 'offset'))) {
+          this.#identifier();
+        }
       }
     }
-    const where = this.#where();
+    // `WHERE false` (test/fixtures/cratedb-6.4.3/odd_sql.json): a RowDescription and `SELECT 0`.
+    const empty = this.#isWord('where') && this.#peekWord('false');
+    if (empty) this.#pos += 2;
+    const where = empty ? [] : this.#where();
     const orderBy: Array<{ column: string; desc: boolean }> = [];
     if (this.#acceptWord('order')) {
       this.#expectWord('by');
@@ -160,7 +208,15 @@ class Parser {
     }
     const limit = this.#acceptWord('limit') ? this.#expr() : null;
     const offset = this.#acceptWord('offset') ? this.#expr() : null;
-    return { kind: 'select', items, from, where, orderBy, limit, offset };
+    return { kind: 'select', items, from, series, derived, where, empty, orderBy, limit, offset };
+  }
+
+  /** ANTLR's message for a token no rule accepts: the statement's text up to and including that token. */
+  #noViableAlternative(): FakeCrateError {
+    const t = this.#token;
+    const { line, column } = positionOf(this.source, t.start);
+    const from = this.tokens[0]?.start ?? 0;
+    return syntaxError(line, column, `no viable alternative at input '${this.source.slice(from, t.end)}'`);
   }
 
   #where(): Condition[] {
@@ -186,16 +242,7 @@ class Parser {
       while (this.#acceptOp(','));
       this.#expectOp(')');
     }
-    this.#expectWord('values');
-    const rows: Expr[][] = [];
-    do {
-      this.#expectOp('(');
-      const row: Expr[] = [];
-      do row.push(this.#expr());
-      while (this.#acceptOp(','));
-      this.#expectOp(')');
-      rows.push(row);
-    } while (this.#acceptOp(','));
+    const source = this.#insertSource();
     let onConflictDoNothing = false;
     if (this.#acceptWord('on')) {
       this.#expectWord('conflict');
@@ -208,7 +255,34 @@ class Parser {
       this.#expectWord('nothing');
       onConflictDoNothing = true;
     }
-    return { kind: 'insert', table, columns, rows, onConflictDoNothing };
+    const returning = this.#acceptWord('returning') ? this.#selectItems() : null;
+    return { kind: 'insert', table, columns, source, onConflictDoNothing, returning };
+  }
+
+  /** `SELECT * FROM UNNEST(…)` is the column-batch insert (test/fixtures/cratedb-6.4.3/unnest_insert.json). */
+  #insertSource(): InsertSource {
+    if (this.#acceptWord('select')) {
+      this.#expectOp('*');
+      this.#expectWord('from');
+      this.#expectWord('unnest');
+      this.#expectOp('(');
+      const arrays: Expr[] = [];
+      do arrays.push(this.#expr());
+      while (this.#acceptOp(','));
+      this.#expectOp(')');
+      return { kind: 'unnest', arrays };
+    }
+    this.#expectWord('values');
+    const rows: Expr[][] = [];
+    do {
+      this.#expectOp('(');
+      const row: Expr[] = [];
+      do row.push(this.#expr());
+      while (this.#acceptOp(','));
+      this.#expectOp(')');
+      rows.push(row);
+    } while (this.#acceptOp(','));
+    return { kind: 'values', rows };
   }
 
   #update(): Statement {
@@ -283,6 +357,46 @@ class Parser {
     return type;
   }
 
+  #createSchema(): Statement {
+    this.#expectWord('schema');
+    return { kind: 'create-schema', name: this.#identifier() };
+  }
+
+  /** `ALTER TABLE t ADD [COLUMN] name type` (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json). */
+  #alterTable(): Statement {
+    this.#expectWord('table');
+    const table = this.#table();
+    this.#expectWord('add');
+    this.#acceptWord('column');
+    const name = this.#identifier();
+    return { kind: 'alter-add-column', table, column: { name, type: this.#columnType() } };
+  }
+
+  #optimize(): Statement {
+    this.#expectWord('table');
+    const tables: TableRef[] = [];
+    do tables.push(this.#table());
+    while (this.#acceptOp(','));
+    return { kind: 'optimize', tables };
+  }
+
+  /**
+   * `COPY t FROM STDIN`: the source must be a string literal (a URI); a bare word is analysed as a column
+   * (test/fixtures/cratedb-6.4.3/odd_sql.json). The fake supports no COPY source.
+   */
+  #copy(): Statement {
+    this.#table();
+    this.#expectWord('from');
+    const t = this.#token;
+    if (t.kind === 'ident' || t.kind === 'qident') {
+      throw internalError(
+        `Columns cannot be used in this context. Maybe you wanted to use a string literal which requires single quotes: '${t.value}'`,
+        'io.crate.analyze.expressions.ExpressionAnalyzer$InnerExpressionAnalyzer.visitQualifiedNameReference(ExpressionAnalyzer.java:497)',
+      );
+    }
+    throw internalError('COPY FROM is not supported by the fake', 'io.crate.analyze.CopyAnalyzer.analyzeCopyFrom(CopyAnalyzer.java:90)');
+  }
+
   #dropTable(): Statement {
     this.#expectWord('table');
     let ifExists = false;
@@ -343,6 +457,11 @@ class Parser {
     return { kind: 'set-global', name, value: { kind: 'literal', value: null, type: scalar('undefined'), text: 'NULL' } };
   }
 
+  #peekOp(op: string): boolean {
+    const next = this.tokens[this.#pos + 1];
+    return next !== undefined && next.kind === 'op' && next.value === op;
+  }
+
   #peekWord(...words: string[]): boolean {
     const next = this.tokens[this.#pos + 1];
     return next !== undefined && next.kind === 'ident' && words.includes(next.value);
@@ -386,25 +505,23 @@ class Parser {
   }
 
   #additive(): Expr {
-    const start = this.#token.start;
     let left = this.#multiplicative();
     while (this.#isOp('+', '-')) {
       const op = this.#token.value;
       this.#pos++;
       const right = this.#multiplicative();
-      left = { kind: 'binary', op, left, right, text: this.#text(start) };
+      left = binary(op, left, right);
     }
     return left;
   }
 
   #multiplicative(): Expr {
-    const start = this.#token.start;
     let left = this.#unary();
     while (this.#isOp('*', '/', '%')) {
       const op = this.#token.value;
       this.#pos++;
       const right = this.#unary();
-      left = { kind: 'binary', op, left, right, text: this.#text(start) };
+      left = binary(op, left, right);
     }
     return left;
   }
@@ -417,6 +534,10 @@ class Parser {
       const typeStart = this.#token.start;
       this.#identifier();
       while (this.#token.kind === 'ident' && this.#isWord('with', 'without', 'time', 'zone', 'precision')) this.#pos++;
+      if (this.#acceptOp('(')) {
+        this.#pos++;
+        this.#expectOp(')');
+      }
       if (this.#acceptOp('[')) this.#expectOp(']');
       const type = parseTypeName(this.#text(typeStart));
       if (!type) throw this.#error('{<type>}');
@@ -444,7 +565,7 @@ class Parser {
     if (this.#acceptOp('(')) {
       const inner = this.#expr();
       this.#expectOp(')');
-      return { ...inner, text: this.#text(start) } as Expr;
+      return inner.kind === 'binary' ? inner : ({ ...inner, text: this.#text(start) } as Expr);
     }
     if (this.#acceptOp('[')) {
       const items: Expr[] = [];
@@ -454,6 +575,23 @@ class Parser {
       }
       this.#expectOp(']');
       return { kind: 'array', items, text: this.#text(start) };
+    }
+    if (this.#acceptOp('{')) {
+      const entries: Array<{ key: string; value: Expr }> = [];
+      if (!this.#isOp('}')) {
+        do {
+          const key = this.#identifier();
+          this.#expectOp('=');
+          entries.push({ key, value: this.#expr() });
+        } while (this.#acceptOp(','));
+      }
+      this.#expectOp('}');
+      return { kind: 'object', entries, text: this.#text(start) };
+    }
+    const next = this.tokens[this.#pos + 1];
+    if (t.kind === 'ident' && t.value === 'b' && next?.kind === 'string' && next.start === t.end) {
+      this.#pos += 2;
+      return { kind: 'literal', value: next.value, type: scalar('bit', next.value.length), text: this.#text(start) };
     }
     if (t.kind === 'ident' && ['true', 'false', 'null'].includes(t.value)) {
       this.#pos++;
@@ -477,6 +615,14 @@ class Parser {
     }
     throw this.#error('{<expression>}');
   }
+}
+
+/**
+ * CrateDB names an unaliased operator column after the analysed expression, parenthesised and spaced: `SELECT 1/0`
+ * gives the column `(1 / 0)` (test/fixtures/cratedb-6.4.3/errors.json).
+ */
+function binary(op: string, left: Expr, right: Expr): Expr {
+  return { kind: 'binary', op, left, right, text: `(${left.text} ${op} ${right.text})` };
 }
 
 /** Integer literals are integer, or bigint when they do not fit; decimals are double. */

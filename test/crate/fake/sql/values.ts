@@ -4,6 +4,7 @@
 import { internalError, type FakeCrateError } from '../errors.js';
 import { decodeText } from '../params.js';
 import { formatText, toJson } from '../text-format.js';
+import { castFromText } from './text-casts.js';
 import { typeDisplayName, type CrateType, type Numeric } from '../types.js';
 
 const CAST_ORIGIN = 'io.crate.types.DataType.implicitCast(DataType.java:152)';
@@ -46,7 +47,7 @@ export function castValue(value: unknown, from: CrateType, to: CrateType, versio
     if (to.name === 'json' && typeof value === 'object') return toJson(value);
     return typeof value === 'string' ? value : text();
   }
-  if (typeof value === 'string') return decodeText(to, value);
+  if (typeof value === 'string') return castFromText(to, value) ?? decodeText(to, value);
   const n = toNumber(value, from);
   const range = INT_RANGES[to.name];
   if (range && n !== undefined) {
