@@ -1,7 +1,7 @@
 /**
  * Column batches as binary array parameters, for `INSERT … SELECT * FROM UNNEST($1::T[], …)` (bulkInsert). Binary
  * parameters are sent only with their array OIDs declared in Parse: binary with OID 0 is read with the inferred type,
- * and a size mismatch corrupts data silently on CrateDB (WIRE.md §4.6, cited in src/query/bulk-insert-plan.ts).
+ * and a size mismatch corrupts data silently on CrateDB (docs/cratedb-wire.md, parameter types).
  *
  * Timestamps go to CrateDB as epoch milliseconds (`bigint[]`, cast on insert): CrateDB parses timestamp text slowly,
  * and bigint is exactly what it stores. PostgreSQL gets them as binary `timestamptz` (µs since 2000-01-01).
@@ -154,7 +154,7 @@ const CRATE: ReadonlyMap<number, ColumnEncoder> = new Map<number, ColumnEncoder>
   ...COMMON,
   [OID.TIMESTAMPTZ, CRATE_TIMESTAMP],
   [OID.TIMESTAMP, CRATE_TIMESTAMP],
-  // object, geo_shape and json columns (WIRE.md §5.1): JSON text elements.
+  // object, geo_shape and json columns (docs/cratedb-wire.md, types): JSON text elements.
   [OID.JSON, variable(OID.JSON, OID.JSON_ARRAY, 'object[]', json)],
 ]);
 

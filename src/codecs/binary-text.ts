@@ -116,7 +116,7 @@ const NUMERIC_NINF = 0xf000;
 /**
  * numeric (int2 ndigits, int2 weight, int2 sign, int2 dscale, then base-10000 digits) → the decimal text PostgreSQL
  * prints: exactly `dscale` fraction digits, `NaN`, `Infinity`, `-Infinity`. Never scientific: CrateDB's text may be
- * (`1E+3`, WIRE.md §5.1), its binary is the same number in plain digits.
+ * (`1E+3`, docs/cratedb-wire.md, types), its binary is the same number in plain digits.
  */
 export function numericText(b: Uint8Array, p: number): string {
   const ndigits = readInt16(b, p);

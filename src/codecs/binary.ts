@@ -6,7 +6,7 @@
  * A type is listed for a server only where binary and text agree there. Left out on CrateDB (they stay text):
  * numeric (its text can be scientific, `1E+3`), date (its BC form is unrecorded), interval (Joda's text format),
  * timetz (the zero offset is omitted), regproc/regtype (the text is a name, binary an oid), `"char"` (the old byte
- * type) and record (WIRE.md §5.1).
+ * type) and record (docs/cratedb-wire.md, types).
  */
 import { OID } from './oids.js';
 import {

@@ -5,12 +5,12 @@
  * One statement per batch:
  * - CrateDB: `INSERT INTO t (a, b) SELECT * FROM UNNEST($1::integer[], $2::text[])`, each parameter a whole column as
  *   a binary array whose OID is declared in Parse (binary parameters with OID 0 are read with the inferred type, and
- *   CrateDB does not check their size, WIRE.md §4.6 — here the cast and the declared OID agree). CrateDB answers such
- *   a statement with ParameterDescription `[1007, 1015, 1022]` and `INSERT 0 3` (the `unnest_insert` recording of
- *   WIRE.md; its bytes are the same kind as fixture `cratedb-6.4.3/types_text.json`).
+ *   CrateDB does not check their size: docs/cratedb-wire.md, parameter types — here the cast and the declared OID
+ *   agree). CrateDB answers such a statement with ParameterDescription `[1007, 1015, 1022]` and `INSERT 0 3`
+ *   (test/fixtures/cratedb-6.4.3/unnest_insert.json).
  * - PostgreSQL: `COPY t (a, b) FROM STDIN (FORMAT binary)` with the batch as one CopyData message — about 1.7×
  *   the rows/s of the UNNEST statement there, for cratewire and for the raw-socket floor alike (bench/ workload 6b,
- *   embedded PostgreSQL). CrateDB has no COPY FROM STDIN (WIRE.md §3).
+ *   embedded PostgreSQL). CrateDB has no COPY FROM STDIN (test/fixtures/cratedb-6.4.3/odd_sql.json).
  */
 import { columnEncoder, encodeColumnBatch, encodeCopyData, RowEncodeFailure, type ColumnEncoder } from '../codecs/binary-encode.js';
 import { nameOfType } from '../codecs/oids.js';

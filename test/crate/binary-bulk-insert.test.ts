@@ -1,7 +1,7 @@
 /**
  * Binary results and bulkInsert() against CrateDB (the scripted server, or a real one via CRATEDB_URL): the same rows
  * in every binaryResults mode (fixture `cratedb-6.4.3/types_text.json` has the bytes), and column batches through
- * UNNEST with epoch-millisecond timestamps (fixture `cratedb-6.4.3/unnest_insert.json` in WIRE.md's recordings).
+ * UNNEST with epoch-millisecond timestamps (fixture `cratedb-6.4.3/unnest_insert.json`).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, UsageError, type Client } from '../../src/index.js';
