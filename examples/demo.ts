@@ -46,9 +46,11 @@ async function main(): Promise<void> {
     embedded = await startTestPostgres();
     url = embedded.url('trust', { sslmode: 'require' });
   }
+  let opened: Client | undefined;
   try {
     console.log('\n1. Connect');
     const client = await timed('connect (TCP + TLS negotiation + startup)', () => connect(url));
+    opened = client;
     const info = client.serverInfo;
     console.log(`  server: ${info.isCrate ? `CrateDB ${info.crateVersion}` : `PostgreSQL ${info.serverVersion}`}, TLS: ${client.tls}`);
 
@@ -89,8 +91,11 @@ async function main(): Promise<void> {
     );
 
     await client.simpleQuery('DROP TABLE demo_summits');
+    opened = undefined;
     await timed('close', () => client.close());
   } finally {
+    // A failed step must not leave the process hanging on an open connection.
+    opened?.destroy();
     await embedded?.destroy();
   }
 }

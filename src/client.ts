@@ -31,10 +31,11 @@ import { PortalOperation } from './query/portal.js';
 import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
 import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
+import { isSchemaChange } from './sql/classify.js';
 import { buildTemplate } from './sql/template.js';
 import { ShapeMemo, type ArrayRows, type Field, type Result, type RowMode } from './query/result.js';
 import { SimpleQuery } from './query/simple.js';
-import { StatementCache, type StatementInfo } from './query/statement-cache.js';
+import { SchemaEpoch, StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
 import { openTransport, type Transport } from './transport/connect.js';
 
@@ -132,11 +133,11 @@ export class Client implements AsyncDisposable {
     }
   };
 
-  private constructor(config: ResolvedConfig, host: HostPort, transport: Transport) {
+  private constructor(config: ResolvedConfig, host: HostPort, transport: Transport, schemaEpoch: SchemaEpoch) {
     this.#config = config;
     this.#host = host;
     this.#transport = transport;
-    this.#cache = config.statementCacheSize > 0 ? new StatementCache(config.statementCacheSize) : undefined;
+    this.#cache = config.statementCacheSize > 0 ? new StatementCache(config.statementCacheSize, schemaEpoch) : undefined;
     const socket = transport.socket;
     this.#session = new Session(
       {
@@ -168,7 +169,7 @@ export class Client implements AsyncDisposable {
   }
 
   /** @internal Connect to one host: transport, then startup, under one deadline. */
-  static async open(config: ResolvedConfig, host: HostPort, password: string | undefined): Promise<Client> {
+  static async open(config: ResolvedConfig, host: HostPort, password: string | undefined, schemaEpoch: SchemaEpoch = new SchemaEpoch()): Promise<Client> {
     const controller = new AbortController();
     const timer = setTimeout(
       () =>
@@ -190,7 +191,7 @@ export class Client implements AsyncDisposable {
         keepAliveInitialDelayMs: config.keepAliveInitialDelayMs,
         signal: controller.signal,
       });
-      client = new Client(config, host, transport);
+      client = new Client(config, host, transport, schemaEpoch);
       await client.#startup(password, controller.signal);
       return client;
     } catch (err) {
@@ -356,6 +357,7 @@ export class Client implements AsyncDisposable {
             consumer,
           );
           this.#session.enqueue(op);
+          this.#watchSchemaChange(op.promise, text);
           return op;
         },
         dequeue: (op) => this.#session.remove(op),
@@ -524,6 +526,27 @@ export class Client implements AsyncDisposable {
     if (this.#serverInfo.canPipeline) this.#session.enablePipelining(this.#config.pipelineDepth);
   }
 
+  /**
+   * DDL empties the statement cache once it has run (whatever its outcome), here and on every connection of the same
+   * pool: a cached `SELECT *` would keep its old columns on CrateDB, and a cached statement whose table was dropped
+   * fails (docs/cratedb-wire.md "Statements and DDL"). Decided from the statement text, never from the command tag.
+   */
+  #watchSchemaChange(done: Promise<unknown>, text: string): void {
+    const cache = this.#cache;
+    if (cache === undefined || !isSchemaChange(text)) return;
+    const changed = (): void => cache.schemaChanged();
+    done.then(changed, changed);
+  }
+
+  /**
+   * Forget every cached prepared statement (they are closed on the server with the next query), on this connection and,
+   * for a pooled connection, on every connection of its pool. DDL run through cratewire does this by itself; call it
+   * after another program changed the schema (on CrateDB a cached `SELECT *` keeps its old columns until then).
+   */
+  clearStatementCache(): void {
+    this.#cache?.schemaChanged();
+  }
+
   /** A query with a signal or deadline is never pipelined: its CancelRequest must hit it, not a neighbour. */
   #mayPipeline(options: { signal?: AbortSignal; timeoutMs?: number }): boolean {
     return options.signal === undefined && !((options.timeoutMs ?? this.#config.queryTimeoutMs) > 0);
@@ -551,6 +574,7 @@ export class Client implements AsyncDisposable {
     const timeoutMs = options.timeoutMs ?? this.#config.queryTimeoutMs;
     if (signal?.aborted === true) throw signal.reason;
     this.#session.enqueue(op);
+    this.#watchSchemaChange(op.promise, text);
     try {
       if (signal === undefined && !(timeoutMs > 0)) return await op.promise;
       return await this.#withDeadline(op, signal, timeoutMs);

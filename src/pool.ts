@@ -67,6 +67,15 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
+   * Forget the cached prepared statements of every connection (each empties its cache before its next query). DDL run
+   * through the pool does this by itself; call it after another program changed the schema. Only connections opened
+   * by the driver's own factory share this (not those of a custom `clientFactory`).
+   */
+  clearStatementCache(): void {
+    this.#core.schemaEpoch.bump();
+  }
+
+  /**
    * Borrow a connection for exclusive use; release it once (or use `await using`). Waits in FIFO order up to
    * `acquireTimeoutMs` (PoolTimeoutError); fails at once with PoolQueueFullError when `maxWaiting` callers wait, with
    * a ConnectionError when the database cannot be reached, and with `signal.reason` on abort.

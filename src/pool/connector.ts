@@ -6,6 +6,7 @@ import { Client } from '../client.js';
 import { resolvePassword, type HostPort, type ResolvedConfig } from '../config.js';
 import type { PoolDestroyReason } from '../diagnostics.js';
 import { AuthenticationError, ConfigError, ConnectionError, PoolClosedError, UsageError } from '../errors.js';
+import type { SchemaEpoch } from '../query/statement-cache.js';
 import { PoolConnection, type ConnectionControl } from './connection.js';
 import type { HostSelector } from './hosts.js';
 import type { ClientFactory, PoolClient, ResolvedPoolOptions } from './options.js';
@@ -14,12 +15,15 @@ import { Slot } from './slot.js';
 /** Lifetimes are drawn from [(1 − jitter)·maxLifetimeMs, maxLifetimeMs] so connections opened together age apart. */
 const LIFETIME_JITTER = 0.1;
 
-/** The driver's own connect for one host; a pool that is ending aborts it through `signal`. */
-export function defaultFactory(config: ResolvedConfig): ClientFactory {
+/**
+ * The driver's own connect for one host; a pool that is ending aborts it through `signal`. Its clients share
+ * `schemaEpoch`, so DDL run on one empties the statement caches of all.
+ */
+export function defaultFactory(config: ResolvedConfig, schemaEpoch: SchemaEpoch): ClientFactory {
   return async (host, signal) => {
     signal.throwIfAborted();
     const password = await resolvePassword(config);
-    const opening = Client.open(config, host, password);
+    const opening = Client.open(config, host, password, schemaEpoch);
     return new Promise<PoolClient>((resolve, reject) => {
       const onAbort = (): void => {
         opening.then((client) => client.destroy(), () => undefined);

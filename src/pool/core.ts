@@ -3,6 +3,7 @@
  * long-idle connections, release with a session reset, connects across hosts, and shutdown. Pool (src/pool.ts) is
  * the public face over it.
  */
+import { SchemaEpoch } from '../query/statement-cache.js';
 import type { ResolvedConfig } from '../config.js';
 import {
   publishPoolAcquire,
@@ -90,11 +91,14 @@ export class PoolCore {
   #ending = false;
   #ended: Promise<void> | undefined;
 
+  /** Shared by the statement caches of the connections this pool opens (with the default client factory). */
+  readonly schemaEpoch = new SchemaEpoch();
+
   constructor(config: ResolvedConfig, options: ResolvedPoolOptions) {
     this.#options = options;
     const hosts = new HostSelector(config.hosts, options.hostSelection, () => performance.now());
     this.#hosts = hosts;
-    const factory = options.clientFactory ?? defaultFactory(config);
+    const factory = options.clientFactory ?? defaultFactory(config, this.schemaEpoch);
     this.#connector = new Connector(factory, hosts, options, this.#endController.signal);
     this.#resetContext = {
       database: config.database,

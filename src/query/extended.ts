@@ -255,8 +255,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   }
 
   /**
-   * A cached statement the server lost (26000, CrateDB `No statement found`) or whose result type changed
-   * (PostgreSQL 0A000) is dropped from the cache and the query runs once more, prepared afresh.
+   * A cached statement the server lost (26000, CrateDB `No statement found`, CrateDB 42P01 after its table was
+   * dropped and created again) or whose result type changed (PostgreSQL 0A000) is dropped from the cache and the query runs once more, prepared afresh.
    */
   #readyForQuery(io: OperationIO): boolean {
     const stale = this.error !== undefined && this.#fromCache && !this.#retried && isStaleStatement(this.error);
@@ -327,5 +327,8 @@ function isStaleStatement(err: Error): boolean {
   const e = err as Partial<DatabaseError>;
   if (e.sqlstate === '26000') return true;
   if (e.sqlstate === '0A000' && e.message?.includes('cached plan must not change result type') === true) return true;
+  // CrateDB: a statement that outlived DROP + CREATE of its table fails at execution, before anything ran
+  // (docs/cratedb-wire.md "Statements and DDL"; test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+  if (e.sqlstate === '42P01' && e.message?.includes('Relation not found for oid') === true) return true;
   return e.sqlstate === 'XX000' && e.message?.startsWith('No statement found with name') === true;
 }

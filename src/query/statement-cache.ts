@@ -22,15 +22,58 @@ export function statementKey(text: string, declaredTypes: readonly number[] | un
   return declaredTypes === undefined || declaredTypes.length === 0 ? text : `${declaredTypes.join(',')}\u0000${text}`;
 }
 
+/**
+ * A counter of schema changes shared by the statement caches of several connections (a pool's). DDL run through one
+ * connection bumps it; every cache that sees a new value empties itself before its next lookup, because a cached
+ * `SELECT *` keeps the columns it was described with on CrateDB (docs/cratedb-wire.md "Statements and DDL";
+ * test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+ */
+export class SchemaEpoch {
+  #value = 0;
+
+  /** The number of schema changes seen so far. */
+  get value(): number {
+    return this.#value;
+  }
+
+  /** A schema change happened: every cache sharing this epoch empties itself at its next lookup. */
+  bump(): void {
+    this.#value++;
+  }
+}
+
 /** Bounded LRU of named statements. Capacity 0 disables caching. */
 export class StatementCache {
   readonly capacity: number;
   readonly #entries = new Map<string, StatementInfo>();
+  readonly #epoch: SchemaEpoch;
+  #seenEpoch: number;
   #closes: string[] = [];
   #counter = 0;
 
-  constructor(capacity: number) {
+  /** `epoch`: shared with other connections' caches (a pool's), so DDL on one empties them all. */
+  constructor(capacity: number, epoch: SchemaEpoch = new SchemaEpoch()) {
     this.capacity = capacity;
+    this.#epoch = epoch;
+    this.#seenEpoch = epoch.value;
+  }
+
+  /** The schema changed (DDL ran here or on a connection sharing the epoch): forget every statement. */
+  schemaChanged(): void {
+    this.#epoch.bump();
+    this.#clearIfStale();
+  }
+
+  /** Forget every statement; their Closes go out with the next operation. */
+  clear(): void {
+    for (const info of this.#entries.values()) this.#closes.push(info.name);
+    this.#entries.clear();
+  }
+
+  #clearIfStale(): void {
+    if (this.#seenEpoch === this.#epoch.value) return;
+    this.#seenEpoch = this.#epoch.value;
+    this.clear();
   }
 
   /** Number of cached statements. */
@@ -45,11 +88,13 @@ export class StatementCache {
 
   /** Whether `key` is cached, without touching the LRU order. */
   has(key: string): boolean {
+    this.#clearIfStale();
     return this.#entries.has(key);
   }
 
   /** Look up and mark as most recently used. */
   get(key: string): StatementInfo | undefined {
+    this.#clearIfStale();
     const info = this.#entries.get(key);
     if (info !== undefined) {
       this.#entries.delete(key);

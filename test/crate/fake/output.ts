@@ -80,7 +80,7 @@ export class Output {
       const head = this.#pending[0] as Entry;
       if (head instanceof Block) {
         if (!head.released) return;
-        this.#unflushed.push(...head.messages);
+        for (const m of head.messages) this.#unflushed.push(m);
       } else this.#unflushed.push(head);
       this.#pending.shift();
     }
