@@ -391,7 +391,7 @@ export class Client implements AsyncDisposable {
         text,
         rows,
         registry: this.#types(),
-        transactional: !this.serverInfo.isCrate,
+        transactional: this.serverInfo.transactions,
         signal: deadline.signal,
       });
       return await this.#run(op, deadline.signal === undefined ? { timeoutMs: 0 } : { signal: deadline.signal, timeoutMs: 0 }, text, undefined);
@@ -708,11 +708,11 @@ export class Client implements AsyncDisposable {
    * signed (32 767). Beyond that the count would wrap and the server would misread the message, so fail before sending.
    */
   #checkParameterCount(count: number): void {
-    const isCrate = this.#serverInfo?.isCrate === true;
-    const max = isCrate ? 32_767 : 65_535;
+    const info = this.#serverInfo;
+    const max = info?.maxParameters ?? 65_535;
     if (count > max) {
       throw new UsageError(
-        `Too many parameters: ${count}; ${isCrate ? 'CrateDB' : 'PostgreSQL'} accepts at most ${max} per statement. ` +
+        `Too many parameters: ${count}; ${info?.isCrate === true ? 'CrateDB' : 'PostgreSQL'} accepts at most ${max} per statement. ` +
           'Pass a list as one array parameter (e.g. = ANY($1)), or split the statement',
       );
     }

@@ -49,7 +49,7 @@ export function unfitReason(client: PoolClient): readonly [PoolDestroyReason, st
   if (client.closed) return ['broken', undefined];
   if (client.busy) return ['busy', 'released while a query was still running'];
   // On PostgreSQL the ReadyForQuery byte is the truth; on CrateDB it means nothing (WIRE.md §4.3).
-  if (!client.serverInfo.isCrate && client.transactionStatus !== 'I') {
+  if (client.serverInfo.transactions && client.transactionStatus !== 'I') {
     return ['transaction', `released inside a transaction (status ${client.transactionStatus})`];
   }
   return undefined;

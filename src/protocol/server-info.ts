@@ -22,6 +22,36 @@ export interface ServerInfo {
   readonly canPipeline: boolean;
   /** CrateDB's limit on SQL text in Parse (WIRE.md §4.7); undefined on PostgreSQL. */
   readonly statementMaxLength: number | undefined;
+  /**
+   * Whether the server has transactions. CrateDB has none: BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error, and
+   * the ReadyForQuery status byte means nothing there (docs/cratedb-wire.md "Transactions").
+   */
+  readonly transactions: boolean;
+  /** Most parameters one statement may carry (CrateDB 32,767; PostgreSQL 65,535). */
+  readonly maxParameters: number;
+  /** Whether `?` is a placeholder besides `$n` (CrateDB). */
+  readonly questionMarkPlaceholders: boolean;
+}
+
+/**
+ * Whether `sqlstate` + `message` say that a cached statement must be prepared again and the query run once more
+ * (nothing of it ran): PostgreSQL 26000 or 0A000 "cached plan must not change result type"; CrateDB's `No statement
+ * found`, or 42P01 `Relation not found for oid` for a statement that outlived DROP + CREATE of its table
+ * (docs/cratedb-wire.md "Statements and DDL"; test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
+ */
+export function isStaleStatementError(sqlstate: string | undefined, message: string | undefined): boolean {
+  switch (sqlstate) {
+    case '26000':
+      return true;
+    case '0A000':
+      return message?.includes('cached plan must not change result type') === true;
+    case '42P01':
+      return message?.includes('Relation not found for oid') === true;
+    case 'XX000':
+      return message?.startsWith('No statement found with name') === true;
+    default:
+      return false;
+  }
 }
 
 /** CrateDB's default `statement_max_length` (WIRE.md §4.7); it is a node setting the server does not report. */
@@ -39,5 +69,8 @@ export function buildServerInfo(parameters: Readonly<Record<string, string>>, pr
     processId,
     canPipeline: !isCrate,
     statementMaxLength: isCrate ? CRATE_STATEMENT_MAX_LENGTH : undefined,
+    transactions: !isCrate,
+    maxParameters: isCrate ? 32_767 : 65_535,
+    questionMarkPlaceholders: isCrate,
   });
 }

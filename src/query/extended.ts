@@ -12,6 +12,7 @@ import type { DatabaseError } from '../errors.js';
 import { usesCopyProtocol } from '../sql/classify.js';
 import { countPlaceholders } from '../sql/scanner.js';
 import { encodeBind, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
+import { isStaleStatementError } from '../protocol/server-info.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
   DESCRIBE_UNNAMED_PORTAL,
@@ -325,10 +326,5 @@ function checkParameterCount(init: ExtendedQueryInit, declared: readonly number[
 /** Errors that mean a cached statement must be prepared again. */
 function isStaleStatement(err: Error): boolean {
   const e = err as Partial<DatabaseError>;
-  if (e.sqlstate === '26000') return true;
-  if (e.sqlstate === '0A000' && e.message?.includes('cached plan must not change result type') === true) return true;
-  // CrateDB: a statement that outlived DROP + CREATE of its table fails at execution, before anything ran
-  // (docs/cratedb-wire.md "Statements and DDL"; test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json).
-  if (e.sqlstate === '42P01' && e.message?.includes('Relation not found for oid') === true) return true;
-  return e.sqlstate === 'XX000' && e.message?.startsWith('No statement found with name') === true;
+  return isStaleStatementError(e.sqlstate, e.message);
 }

@@ -13,7 +13,7 @@ export interface TransactionMode {
 
 /** What a transaction runs on: a client or a pooled connection. */
 export interface TransactionTarget {
-  readonly serverInfo: { readonly isCrate: boolean };
+  readonly serverInfo: { readonly transactions: boolean };
   readonly transactionStatus: TransactionStatus;
   simpleQuery(text: string): Promise<unknown>;
 }
@@ -22,7 +22,7 @@ const ISOLATION_LEVELS = ['read committed', 'repeatable read', 'serializable'];
 
 /** Throws before anything is sent when the server cannot run transactions. */
 export function checkTransactions(target: TransactionTarget, method: string): void {
-  if (target.serverInfo.isCrate) {
+  if (!target.serverInfo.transactions) {
     throw new UsageError(
       `${method}: CrateDB has no transactions: BEGIN and COMMIT are no-ops, ROLLBACK is a syntax error and every statement commits on its own. Run the statements one by one and design writes to be idempotent`,
     );

@@ -1,3 +1,4 @@
+import { buildServerInfo } from '../../src/protocol/server-info.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -46,15 +47,9 @@ class FakeClient implements PoolClient {
     readonly id: number,
     isCrate: boolean,
   ) {
-    this.serverInfo = {
-      isCrate,
-      crateVersion: isCrate ? '6.1.0' : undefined,
-      serverVersion: isCrate ? '14.0' : '18.0',
-      parameters: {},
-      processId: id,
-      canPipeline: !isCrate,
-      statementMaxLength: undefined,
-    };
+    const parameters: Record<string, string> = { server_version: isCrate ? '14.0' : '18.0' };
+    if (isCrate) parameters['crate_version'] = '6.1.0';
+    this.serverInfo = buildServerInfo(parameters, id);
   }
 
   get busy(): boolean {
