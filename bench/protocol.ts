@@ -5,15 +5,19 @@
 import type { WorkloadId } from './workloads.js';
 
 /**
- * The drivers compared. `http` is CrateDB's `POST /_sql` through undici; `wire-floor` is no driver but the floor of
- * the sequential workloads (bench/drivers/wire-floor.ts): what a client that only writes bytes and finds one value takes.
+ * The drivers compared. `http` is CrateDB's `POST /_sql` through undici; `wire-floor` and `wire-floor-binary` are no
+ * drivers but floors (bench/drivers/wire-floor.ts): what a client that only writes precomputed bytes and frames the
+ * replies takes — with text results, and with binary results for the reads.
  */
-export type DriverName = 'cratewire' | 'pg' | 'postgres.js' | 'wire-floor' | 'http' | 'node-crate';
+export type DriverName = 'cratewire' | 'pg' | 'postgres.js' | 'wire-floor' | 'wire-floor-binary' | 'http' | 'node-crate';
 
-export const DRIVERS: readonly DriverName[] = ['cratewire', 'pg', 'postgres.js', 'wire-floor', 'http', 'node-crate'];
+export const DRIVERS: readonly DriverName[] = ['cratewire', 'pg', 'postgres.js', 'wire-floor', 'wire-floor-binary', 'http', 'node-crate'];
 
-/** The sequential point workloads the `wire-floor` reference runs. */
-export const FLOOR_WORKLOADS: readonly WorkloadId[] = ['1', '1b', '2'];
+/** The workloads each floor runs (the other drivers run every workload). */
+export const FLOOR_WORKLOADS: Readonly<Partial<Record<DriverName, readonly WorkloadId[]>>> = {
+  'wire-floor': ['1', '1b', '2', '4', '5', '6', '6b'],
+  'wire-floor-binary': ['4', '5'],
+};
 
 /** Drivers that speak HTTP `/_sql` and so need CrateDB. */
 export const HTTP_DRIVERS: readonly DriverName[] = ['http', 'node-crate'];

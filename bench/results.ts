@@ -115,6 +115,25 @@ const POSTGRES_TARGETS: readonly RatioTarget[] = [
   { workload: '5', peer: 'postgres.js', min: 1.5, description: '1,000,000 rows streamed, rows/s' },
 ];
 
+/**
+ * Issue 11's targets against CrateDB: against HTTP `/_sql`, and against the raw-socket floors measured in the same
+ * run (reads against the binary-results floor). Every other workload must at least match HTTP.
+ */
+const CRATE_TARGETS: readonly RatioTarget[] = [
+  { workload: '1', peer: 'http', min: 1, description: 'point select, unnamed statement' },
+  { workload: '1', peer: 'wire-floor', min: 0.9, description: 'point select, unnamed statement' },
+  { workload: '2', peer: 'http', min: 1.5, description: 'point select, prepared' },
+  { workload: '3', peer: 'http', min: 1.5, description: '64 callers over a pool of 8' },
+  { workload: '4', peer: 'http', min: 2, description: '500,000 rows read whole' },
+  { workload: '4', peer: 'wire-floor-binary', min: 0.65, description: '500,000 rows read whole' },
+  { workload: '5', peer: 'http', min: 2, description: '1,000,000 rows streamed' },
+  { workload: '5', peer: 'wire-floor-binary', min: 0.65, description: '1,000,000 rows streamed' },
+  { workload: '6', peer: 'wire-floor', min: 0.9, description: 'executeMany, per-row Bind/Execute' },
+  { workload: '6b', peer: 'http', min: 1, description: 'bulkInsert column batches' },
+  { workload: '6b', peer: 'wire-floor', min: 0.9, description: 'bulkInsert column batches' },
+  { workload: '7', peer: 'http', min: 1, description: 'json and array columns' },
+];
+
 const STREAM_RSS_LIMIT_MB = 150;
 
 function ratioCheck(ratios: readonly Ratio[], t: RatioTarget): TargetCheck {
@@ -147,7 +166,9 @@ export function checkTargets(kind: 'postgresql' | 'cratedb', scale: number, work
     for (const t of POSTGRES_TARGETS) if (workloads.some((w) => w.id === t.workload)) checks.push(withFloor(ratioCheck(ratios, t), workloads, t.peer));
   } else {
     for (const w of workloads) {
-      checks.push(ratioCheck(ratios, { workload: w.id, peer: 'http', min: 1, description: `${w.slug}: faster than HTTP /_sql` }));
+      const own = CRATE_TARGETS.filter((t) => t.workload === w.id);
+      const targets = own.length > 0 ? own : [{ workload: w.id, peer: 'http' as const, min: 1, description: `${w.slug}: faster than HTTP /_sql` }];
+      for (const t of targets) checks.push(ratioCheck(ratios, t));
     }
   }
   const stream = workloads.find((w) => w.id === '5')?.drivers.find((d) => d.driver === 'cratewire');

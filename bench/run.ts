@@ -85,7 +85,8 @@ async function startWorkers(spec: WorkloadSpec, options: Options, target: Target
   const results: DriverResult[] = [];
   const entries: Entry[] = [];
   for (const driver of options.drivers) {
-    if (driver === 'wire-floor' && !FLOOR_WORKLOADS.includes(spec.id)) continue;
+    const floorOf = FLOOR_WORKLOADS[driver];
+    if (floorOf !== undefined && !floorOf.includes(spec.id)) continue;
     const result = newResult(driver);
     results.push(result);
     if (target.info.kind === 'postgresql' && HTTP_DRIVERS.includes(driver)) {
@@ -112,7 +113,8 @@ async function startWorkers(spec: WorkloadSpec, options: Options, target: Target
 
 /** One run of one driver: units/s and CPU µs per unit, or undefined after recording why it failed. */
 async function runOnce(spec: WorkloadSpec, target: Target, entry: Entry, units: number): Promise<{ rate: number; cpuUs: number } | undefined> {
-  if (spec.id === '6') await target.clearInsert();
+  const inserts = spec.id === '6' || spec.id === '6b';
+  if (inserts) await target.clearInsert();
   entry.worker.send({ type: 'run', units });
   const message = await entry.worker.next(RUN_TIMEOUT_MS);
   if (message.type !== 'result') {
@@ -121,7 +123,7 @@ async function runOnce(spec: WorkloadSpec, target: Target, entry: Entry, units: 
     entry.worker.kill();
     return undefined;
   }
-  const error = message.result.error ?? (spec.id === '6' ? await target.verifyInsert(units) : undefined);
+  const error = message.result.error ?? (inserts ? await target.verifyInsert(units) : undefined);
   if (error !== undefined) {
     entry.result.status = 'wrong-result';
     entry.result.reason = error;

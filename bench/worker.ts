@@ -11,6 +11,7 @@ const MODULES: Readonly<Record<DriverName, string>> = {
   pg: './drivers/pg.js',
   'postgres.js': './drivers/postgres-js.js',
   'wire-floor': './drivers/wire-floor.js',
+  'wire-floor-binary': './drivers/wire-floor.js',
   http: './drivers/http.js',
   'node-crate': './drivers/node-crate.js',
 };

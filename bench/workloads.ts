@@ -1,7 +1,7 @@
 /** The workloads of issue 5, their sizes at a given scale, and the SQL every driver runs for them. */
 
 /** Workload ids as in the issue; `1b` is the `SELECT $1::int` floor test named in its targets. */
-export type WorkloadId = '1' | '1b' | '2' | '3' | '4' | '5' | '6' | '7';
+export type WorkloadId = '1' | '1b' | '2' | '3' | '4' | '5' | '6' | '6b' | '7';
 
 /** What one workload measures. */
 export interface WorkloadSpec {
@@ -24,6 +24,14 @@ export const WORKLOADS: readonly WorkloadSpec[] = [
   { id: '4', slug: 'read-500k', title: '500,000 rows read whole (int, text, double, timestamptz)', unit: 'rows', fullUnits: 500_000, memory: true },
   { id: '5', slug: 'stream-1m', title: '1,000,000 rows streamed', unit: 'rows', fullUnits: 1_000_000, memory: true },
   { id: '6', slug: 'bulk-insert-100k', title: 'Bulk insert of 100,000 rows', unit: 'rows', fullUnits: 100_000, memory: false },
+  {
+    id: '6b',
+    slug: 'bulk-load-100k',
+    title: 'Bulk load of 100,000 rows as column batches (bulkInsert; HTTP bulk_args), 10,000 rows a statement',
+    unit: 'rows',
+    fullUnits: 100_000,
+    memory: false,
+  },
   { id: '7', slug: 'json-array', title: 'Rows with a JSON/OBJECT column and array columns', unit: 'rows', fullUnits: 50_000, memory: false },
 ];
 
@@ -32,7 +40,10 @@ export const POOL_CALLERS = 64;
 export const POOL_SIZE = 8;
 /** Rows per fetch when streaming (every driver uses the same). */
 export const FETCH_SIZE = 1_000;
-/** Rows per statement/request for the multi-row and bulk_args inserts (4 params a row, far under 65,535). */
+/**
+ * Rows per statement/request for the multi-row and bulk_args inserts (4 params a row, far under 65,535), and per
+ * Sync of executeMany() and per statement of bulkInsert(): every driver batches the same.
+ */
 export const INSERT_CHUNK = 10_000;
 
 export const SQL_POINT = 'SELECT id, name, value, ts FROM bench_rows WHERE id = $1';

@@ -21,6 +21,11 @@ export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-f
 export type Int8Mode = 'number' | 'bigint' | 'string';
 /** How numeric (decimal) results are returned. */
 export type NumericMode = 'string' | 'number';
+/**
+ * Result formats asked for at Bind: `auto` binary for the column types where it is cheaper (known once the statement
+ * is described), `always` binary for every type with a binary decoder, `never` text only. Custom types are text.
+ */
+export type BinaryResultsMode = 'auto' | 'always' | 'never';
 /** One server address. */
 export interface HostPort {
   readonly host: string;
@@ -74,6 +79,8 @@ export interface ConnectOptions {
   int8?: Int8Mode;
   /** How numeric values are returned. Default `string`. */
   numeric?: NumericMode;
+  /** Result formats: see {@link BinaryResultsMode}. Values are the same in every mode. Default `auto`. */
+  binaryResults?: BinaryResultsMode;
   /** Size of the automatic prepared-statement cache; 0 disables it. Default 100. */
   statementCacheSize?: number;
   /**
@@ -135,6 +142,7 @@ export interface ResolvedConfig {
   readonly allowCleartextPasswordWithoutTls: boolean;
   readonly int8: Int8Mode;
   readonly numeric: NumericMode;
+  readonly binaryResults: BinaryResultsMode;
   readonly statementCacheSize: number;
   readonly pipelineDepth: number;
   readonly queryTimeoutMs: number;
@@ -180,6 +188,7 @@ function build(merged: Layer): ResolvedConfig {
     allowCleartextPasswordWithoutTls: merged.allowCleartextPasswordWithoutTls?.value ?? false,
     int8: merged.int8?.value ?? 'number',
     numeric: merged.numeric?.value ?? 'string',
+    binaryResults: merged.binaryResults?.value ?? 'auto',
     statementCacheSize: int('statementCacheSize', 100),
     pipelineDepth: int('pipelineDepth', 16),
     queryTimeoutMs: int('queryTimeoutMs', 0),

@@ -15,6 +15,7 @@ import { PoolStream } from './pool/stream.js';
 import { buildTemplate } from './sql/template.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
+import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
 import type { ArrayRows, Result } from './query/result.js';
 import type { StreamOptions } from './query/stream.js';
 
@@ -158,6 +159,16 @@ export class Pool implements AsyncDisposable {
     const connection = await this.acquire({ signal: options?.signal });
     try {
       return await connection.executeMany(text, rows, options);
+    } finally {
+      connection.release();
+    }
+  }
+
+  /** Load rows as column batches on a pooled connection (see Client.bulkInsert); released even on error. */
+  async bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options?: BulkInsertOptions): Promise<BulkInsertResult> {
+    const connection = await this.acquire({ signal: options?.signal });
+    try {
+      return await connection.bulkInsert(table, columns, rows, options);
     } finally {
       connection.release();
     }

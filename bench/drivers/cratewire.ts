@@ -6,7 +6,7 @@
 import type { Client } from '../../src/index.js';
 import { plainRow, type RowChecker } from '../data.js';
 import type { WorkerConfig } from '../protocol.js';
-import { FETCH_SIZE, POOL_SIZE, SQL_DOCS, SQL_INSERT, SQL_INT, SQL_POINT, SQL_RANGE } from '../workloads.js';
+import { FETCH_SIZE, INSERT_CHUNK, INSERT_COLUMNS, POOL_SIZE, SQL_DOCS, SQL_INSERT, SQL_INT, SQL_POINT, SQL_RANGE } from '../workloads.js';
 import {
   checkInt,
   checkPointObject,
@@ -29,9 +29,9 @@ interface StreamingClient {
   stream(text: string, params: readonly unknown[], options: { fetchSize: number }): AsyncIterable<unknown>;
 }
 
-/** `client.executeMany(sql, rows)`: one statement, many parameter rows. */
+/** `client.executeMany(sql, rows, { chunkRows })`: one statement, many parameter rows. */
 interface BulkClient {
-  executeMany(text: string, rows: readonly (readonly unknown[])[]): Promise<unknown>;
+  executeMany(text: string, rows: readonly (readonly unknown[])[], options: { chunkRows: number }): Promise<unknown>;
 }
 
 /** The part of a pool the benchmark uses; it is closed with whichever of `end`/`close` it has. */
@@ -119,11 +119,23 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
             return [r.id, r.name, r.value, new Date(r.ts)] as const;
           }),
           async (rows) => {
-            await bulk.executeMany(SQL_INSERT, rows);
+            await bulk.executeMany(SQL_INSERT, rows, { chunkRows: INSERT_CHUNK });
           },
           close,
         );
       }
+      case '6b':
+        return insertJob(
+          (n) => Array.from({ length: n }, (_, i) => {
+            const r = plainRow(i + 1);
+            return [r.id, r.name, r.value, new Date(r.ts)];
+          }),
+          async (rows) => {
+            const result = await client.bulkInsert('bench_ingest', INSERT_COLUMNS, rows, { batchSize: INSERT_CHUNK });
+            if (result.failed > 0) throw new Error(`bulkInsert: ${result.failed} rows failed`);
+          },
+          close,
+        );
       case '7':
         return docsJob(async (n) => (await client.query<DocObject>(SQL_DOCS, [n])).rows, docObjectTuple, close);
     }

@@ -77,6 +77,7 @@ export function httpJob(config: WorkerConfig, client: SqlOverHttp): Job {
         for (const row of await rowsOf(SQL_RANGE, [n])) checker.add(row[0], row[1], row[2], row[3]);
       }, close);
     case '6':
+    case '6b':
       return insertJob(buildBulkArgs, async (chunks) => {
         for (const chunk of chunks) {
           const err = bulkError(await client.bulk(SQL_INSERT, chunk), chunk.length);

@@ -8,7 +8,7 @@ import type { RunResult } from '../protocol.js';
 import { POOL_CALLERS } from '../workloads.js';
 
 /** Wall clock and process CPU time from now on. */
-function startClock(): () => { elapsedMs: number; cpuUs: number } {
+export function startClock(): () => { elapsedMs: number; cpuUs: number } {
   const cpu = process.cpuUsage();
   const start = performance.now();
   return () => {

@@ -18,6 +18,7 @@ import {
   readWholeJob,
   sequentialJob,
   streamJob,
+  Unavailable,
   type DocObject,
   type Job,
   type PlainObject,
@@ -102,6 +103,8 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
       return insertJob(buildChunks, async (chunks) => {
         for (const chunk of chunks) await client.query(chunk.text, chunk.values);
       }, close);
+    case '6b':
+      throw new Unavailable('no column-batch insert API (workload 6 is its bulk insert)');
     case '7':
       return docsJob(async (n) => (await client.query<DocObject>(SQL_DOCS, [n])).rows, docObjectTuple, close);
   }

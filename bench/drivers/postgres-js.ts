@@ -18,6 +18,7 @@ import {
   readWholeJob,
   sequentialJob,
   streamJob,
+  Unavailable,
   type DocObject,
   type Job,
   type PlainObject,
@@ -77,6 +78,8 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
       return insertJob(buildChunks, async (chunks) => {
         for (const chunk of chunks) await sql`INSERT INTO bench_ingest ${sql(chunk, 'id', 'name', 'value', 'ts')}`;
       }, close);
+    case '6b':
+      throw new Unavailable('no column-batch insert API (workload 6 is its bulk insert)');
     case '7':
       return docsJob(async (n) => await sql<DocObject[]>`SELECT id, doc, tags, nums FROM bench_docs WHERE id <= ${n}`, docObjectTuple, close);
   }

@@ -69,9 +69,11 @@ ${renderMarkdown(RESULT_HEADER, resultRows(report))}
 - *client CPU/unit* is the CPU time (user + system, median over the rounds) the driver's process spent per query or
   row during the timed runs: what the driver costs the application's event loop. It moves far less with the server's
   speed and the machine's noise than throughput does; the system part includes the kernel's loopback TCP work.
-- *wire-floor* (workloads 1, 1b and 2) is not a driver: a raw socket writing the messages a driver must send from
-  constant bytes and reading back the first value of the row (\`bench/drivers/wire-floor.ts\`). Its throughput is the
-  most any client could reach in the same run; a driver's distance to it is everything the driver does.
+- *wire-floor* and *wire-floor-binary* are not drivers: a raw socket writing the messages a driver must send from
+  precomputed bytes and only framing the replies (\`bench/drivers/wire-floor.ts\`): the point selects (1, 1b, 2), the
+  reads (4, 5; text results, and binary results for *wire-floor-binary*), the per-row Bind/Execute bulk (6) and the
+  UNNEST column batches (6b). Its throughput is the most any client could reach in the same run; a driver's distance
+  to it is everything the driver does.
 ${m.notes.map((n) => `- ${n}`).join('\n')}
 `;
 }

@@ -8,6 +8,7 @@ const COLORS: Readonly<Record<string, string>> = {
   pg: '#336791',
   'postgres.js': '#e09f1f',
   'wire-floor': '#aaaaaa',
+  'wire-floor-binary': '#cccccc',
   http: '#2a9d8f',
   'node-crate': '#8e44ad',
 };

@@ -23,7 +23,8 @@ interface SliceableBuffer {
   latin1Slice(start: number, end: number): string;
 }
 
-function utf8(b: Buffer, start: number, end: number): string {
+/** The UTF-8 text of `b[start, end)`, through Node's slicing primitive. */
+export function utf8(b: Buffer, start: number, end: number): string {
   return (b as unknown as SliceableBuffer).utf8Slice(start, end);
 }
 

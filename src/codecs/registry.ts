@@ -24,6 +24,7 @@ import {
   type EncodedParam,
   type ValueEncoder,
 } from './encode.js';
+import { binaryArrayDecoder, binaryDecoders } from './binary.js';
 import { ARRAY_ELEMENT_OID, nameOfType } from './oids.js';
 import { rawDecoderFor, type RawDecoder } from './raw.js';
 import { ParameterError } from '../errors.js';
@@ -68,6 +69,8 @@ export class TypeRegistry {
   readonly #types: Readonly<Record<number, CustomType>>;
   readonly #decoders = new Map<number, Decoder>();
   readonly #rawDecoders = new Map<number, RawDecoder>();
+  readonly #scalarBinary: Map<number, RawDecoder>;
+  readonly #binaryDecoders = new Map<number, RawDecoder | null>();
   readonly #encoders = new Map<number, ValueEncoder>();
   /** The server is CrateDB (its SQL also takes `?` placeholders). */
   readonly isCrate: boolean;
@@ -79,6 +82,7 @@ export class TypeRegistry {
     this.#types = options.types ?? {};
     this.#scalarDecoders = builtinDecoders(options);
     for (const [oid, decoder] of this.#decoding.decoders) this.#scalarDecoders.set(oid, decoder);
+    this.#scalarBinary = binaryDecoders(options);
   }
 
   /**
@@ -102,6 +106,27 @@ export class TypeRegistry {
       this.#rawDecoders.set(typeOid, raw);
     }
     return raw;
+  }
+
+  /**
+   * The binary-format decoder for a result column (binary.ts), or undefined when the column must be read as text:
+   * a type without one on this server, or a custom type (custom decoders read text), or an array of those.
+   */
+  binaryDecoder(typeOid: number): RawDecoder | undefined {
+    let decoder = this.#binaryDecoders.get(typeOid);
+    if (decoder === undefined) {
+      decoder = this.#buildBinaryDecoder(typeOid) ?? null;
+      this.#binaryDecoders.set(typeOid, decoder);
+    }
+    return decoder ?? undefined;
+  }
+
+  #buildBinaryDecoder(typeOid: number): RawDecoder | undefined {
+    if (this.#custom(typeOid)?.decode !== undefined) return undefined;
+    const elementOid = ARRAY_ELEMENT_OID.get(typeOid);
+    if (elementOid === undefined) return this.#scalarBinary.get(typeOid);
+    const element = this.binaryDecoder(elementOid);
+    return element === undefined ? undefined : binaryArrayDecoder(element);
   }
 
   #custom(typeOid: number): CustomType | undefined {

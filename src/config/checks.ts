@@ -1,12 +1,13 @@
 /** Value checks shared by every source: the options object, connection strings and PG* environment variables. */
 import { isIP } from 'node:net';
-import type { Int8Mode, NumericMode, SslMode } from '../config.js';
+import type { BinaryResultsMode, Int8Mode, NumericMode, SslMode } from '../config.js';
 import { ConfigError } from '../errors.js';
 
-/** The accepted values of sslmode, int8 and numeric. */
+/** The accepted values of sslmode, int8, numeric and binaryResults. */
 export const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 export const INT8_MODES: readonly Int8Mode[] = ['number', 'bigint', 'string'];
 export const NUMERIC_MODES: readonly NumericMode[] = ['string', 'number'];
+export const BINARY_RESULTS_MODES: readonly BinaryResultsMode[] = ['auto', 'always', 'never'];
 const SSL_MODE_HINTS: Readonly<Record<string, string>> = {
   allow: ' (allow is not supported; use prefer or disable)',
   'no-verify': ' (no-verify is node-postgres only; here require means TLS without verification)',

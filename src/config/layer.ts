@@ -1,5 +1,5 @@
 /** A layer: the settings one source gave, each with the name the user spelled it with; and how layers combine. */
-import type { ConnectOptions, CustomType, Int8Mode, Notice, NumericMode, PasswordSource, SslMode } from '../config.js';
+import type { BinaryResultsMode, ConnectOptions, CustomType, Int8Mode, Notice, NumericMode, PasswordSource, SslMode } from '../config.js';
 
 /** In-memory TLS material as given in the options object. */
 export type SslMaterial = NonNullable<ConnectOptions['ssl']>;
@@ -24,6 +24,7 @@ export interface Settings {
   allowCleartextPasswordWithoutTls: boolean;
   int8: Int8Mode;
   numeric: NumericMode;
+  binaryResults: BinaryResultsMode;
   statementCacheSize: number;
   pipelineDepth: number;
   queryTimeoutMs: number;

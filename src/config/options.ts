@@ -8,6 +8,7 @@ import {
   describe,
   INT8_MODES,
   NUMERIC_MODES,
+  BINARY_RESULTS_MODES,
   PORT_RANGE,
   SSL_MODES,
 } from './checks.js';
@@ -65,6 +66,7 @@ const OPTION_CHECKERS: OptionCheckers = {
   allowCleartextPasswordWithoutTls: checkBooleanOption,
   int8: (value, name) => checkEnum(value, name, INT8_MODES),
   numeric: (value, name) => checkEnum(value, name, NUMERIC_MODES),
+  binaryResults: (value, name) => checkEnum(value, name, BINARY_RESULTS_MODES),
   statementCacheSize: checkIntOption('statementCacheSize'),
   pipelineDepth: checkIntOption('pipelineDepth'),
   queryTimeoutMs: checkIntOption('queryTimeoutMs'),

@@ -6,6 +6,7 @@ import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOption
 import { UsageError } from '../errors.js';
 import { buildTemplate } from '../sql/template.js';
 import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
+import type { BulkInsertOptions, BulkInsertResult } from '../query/bulk-insert-plan.js';
 import type { ArrayRows, Result } from '../query/result.js';
 import type { StreamOptions } from '../query/stream.js';
 import type { PoolableStream } from './options.js';
@@ -125,6 +126,12 @@ export class PoolConnection implements AsyncDisposable {
     this.#check();
     this.#note(text);
     return this.#slot.client.executeMany(text, rows, options);
+  }
+
+  /** See Client.bulkInsert. */
+  bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options?: BulkInsertOptions): Promise<BulkInsertResult> {
+    this.#check();
+    return this.#slot.client.bulkInsert(table, columns, rows, options);
   }
 
   /**

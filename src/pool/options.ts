@@ -13,7 +13,7 @@ export type PoolableStream<R> = Pick<RowStream<R>, 'fields' | 'close' | 'toReada
 
 /** The part of a Client the pool uses; a {@link ClientFactory} may return any object with this shape. */
 export interface PoolClient
-  extends Pick<Client, 'closed' | 'busy' | 'serverInfo' | 'transactionStatus' | 'query' | 'simpleQuery' | 'prepare' | 'executeMany' | 'close' | 'destroy'> {
+  extends Pick<Client, 'closed' | 'busy' | 'serverInfo' | 'transactionStatus' | 'query' | 'simpleQuery' | 'prepare' | 'executeMany' | 'bulkInsert' | 'close' | 'destroy'> {
   stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R>;
   /**
    * When the only work left is queries being cancelled (their caller timed out or aborted), a promise that settles

@@ -2,7 +2,7 @@
  * Exact-size encoders for the frontend messages sent once or more per query (Parse, Bind). pg-protocol's serializer
  * writes through a growable buffer and allocates a fresh one after every message, and its Bind repeats a format
  * code per parameter; here each message is measured first and written into one allocation. Parameters are always
- * text (format code count 0 = all text) and results are asked for in text (count 0), as everywhere in cratewire.
+ * text (format code count 0 = all text); results are text unless the caller passes one format code per column.
  */
 
 const PARSE = 0x50;
@@ -31,13 +31,19 @@ export function encodeParse(name: string, text: string, types: readonly number[]
 }
 
 /**
- * Bind of the unnamed portal to `statement` with text parameters (null = SQL NULL) and text results, written into
- * one buffer between the already-encoded messages `before` and `after` (e.g. Parse before, Execute and Sync after),
- * so a whole query goes out as one allocation.
+ * Bind of the unnamed portal to `statement` with text parameters (null = SQL NULL), written into one buffer between
+ * the already-encoded messages `before` and `after` (e.g. Parse before, Execute and Sync after), so a whole query goes
+ * out as one allocation. `resultFormats`: one code per result column (0 text, 1 binary), or [] for all text.
  */
-export function encodeBind(statement: string, values: readonly (string | null)[], before: readonly Buffer[] = [], after: readonly Buffer[] = []): Buffer {
+export function encodeBind(
+  statement: string,
+  values: readonly (string | null)[],
+  before: readonly Buffer[] = [],
+  after: readonly Buffer[] = [],
+  resultFormats: readonly number[] = [],
+): Buffer {
   const statementBytes = Buffer.byteLength(statement);
-  let bindSize = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2;
+  let bindSize = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2 + 2 * resultFormats.length;
   if (scratchLengths.length < values.length) scratchLengths = new Int32Array(values.length);
   const lengths = scratchLengths;
   for (let i = 0; i < values.length; i++) {
@@ -66,8 +72,8 @@ export function encodeBind(statement: string, values: readonly (string | null)[]
     p = b.writeInt32BE(length, p);
     if (length > 0) p += b.write(values[i] as string, p, length, 'utf8');
   }
-  b[p++] = 0;
-  b[p++] = 0;
+  p = b.writeInt16BE(resultFormats.length, p);
+  for (const format of resultFormats) p = b.writeInt16BE(format, p);
   for (const m of after) p += m.copy(b, p);
   return b;
 }
@@ -96,4 +102,31 @@ function sameTypes(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Bind of the unnamed portal to `statement` with every parameter in binary (format code count 1, code 1) and text
+ * results. Only for statements whose parameter OIDs were declared in Parse: binary with OID 0 is read with the
+ * server's inferred type (docs/cratedb-wire.md, parameter types).
+ */
+export function encodeBinaryBind(statement: string, values: readonly Buffer[]): Buffer {
+  const statementBytes = Buffer.byteLength(statement);
+  let size = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2 + 2;
+  for (const v of values) size += 4 + v.length;
+  const b = Buffer.allocUnsafe(size);
+  b[0] = BIND;
+  b.writeInt32BE(size - 1, 1);
+  b[5] = 0;
+  let p = 6;
+  p += b.write(statement, p, statementBytes, 'utf8');
+  b[p++] = 0;
+  p = b.writeInt16BE(1, p);
+  p = b.writeInt16BE(1, p);
+  p = b.writeInt16BE(values.length, p);
+  for (const v of values) {
+    p = b.writeInt32BE(v.length, p);
+    p += v.copy(b, p);
+  }
+  b.writeInt16BE(0, p);
+  return b;
 }

@@ -6,6 +6,7 @@
  * described first (Parse + Describe + Flush, one extra round trip, once per cached statement) and each value is
  * encoded for its type. Otherwise everything goes in one write.
  */
+import type { BinaryResultsMode } from '../config.js';
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
 import type { DatabaseError } from '../errors.js';
 import { usesCopyProtocol } from '../sql/classify.js';
@@ -46,6 +47,14 @@ export interface ExtendedQueryInit {
   readonly pipeline?: boolean;
   /** The connection's memo of unnamed statements' row shapes; without it every RowDescription builds a new shape. */
   readonly shapes?: ShapeMemo | undefined;
+  /**
+   * Result formats (result-formats.ts), chosen per column when the columns are known before Bind: a cached or
+   * prepared statement, or an uncached one described first (one round trip, once per cached statement). The unnamed
+   * statement (`prepare: false`) is described after Bind, so its results are text — unless it is described first for
+   * its parameters anyway. (Formats taken from an unnamed statement's previous run would break when its column
+   * count changes: Bind's format list must match it.) Default `never`.
+   */
+  readonly binaryResults?: BinaryResultsMode;
 }
 
 type Phase = 'describing' | 'executing' | 'syncing';
@@ -68,6 +77,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   #paramTypes: readonly number[] | undefined;
   #copy: boolean | undefined;
   #shape: RowShape | undefined;
+  /** Parameters encoded before a describe that only chooses result formats. */
+  #encodedEarly: EncodedParam[] | undefined;
   #collector: RowCollector | undefined;
   #tag: CommandTag | undefined;
 
@@ -88,7 +99,17 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     if (this.#init.statement !== undefined) return true;
     const cache = this.#init.cache;
     if (cache !== undefined && cache.has(statementKey(this.#init.text, this.#init.paramTypes))) return true;
-    return !this.#init.values.some(needsDescribe);
+    return !this.#describeFirst();
+  }
+
+  /** Parse + Describe + Flush before Bind: to encode values for their types, or to choose binary result columns. */
+  #describeFirst(): boolean {
+    if (this.#init.values.some(needsDescribe)) return true;
+    return this.#init.cache !== undefined && this.#resultMode() !== 'never';
+  }
+
+  #resultMode(): BinaryResultsMode {
+    return this.#init.binaryResults ?? 'never';
   }
 
   markPipelined(): void {
@@ -169,16 +190,19 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   #executeKnown(stmt: StatementInfo, io: OperationIO): void {
     const values = this.#encodeFor(stmt.paramTypes);
     this.#name = stmt.name;
-    this.#setShape(stmt.shape);
+    this.#setShape(stmt.shape?.forBind(this.#resultMode()));
     io.send(this.#bind(values, this.#closes(), this.executeMessages()));
   }
 
   /** Cache miss or unnamed statement. */
   #prepareAndExecute(io: OperationIO): void {
+    // A re-run after a stale statement binds for the columns described now, not for the cached ones.
+    this.#setShape(undefined);
     const cache = this.#init.cache;
     this.#name = cache === undefined ? '' : cache.nextName();
     const declared = this.#init.paramTypes ?? [];
     checkParameterCount(this.#init, declared);
+    this.#encodedEarly = undefined;
     if (this.#init.values.some(needsDescribe)) {
       this.#phase = 'describing';
       const parse = encodeParse(this.#name, this.#init.text, declared);
@@ -187,6 +211,13 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     }
     const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
     const types = values.map((v) => v.oid);
+    if (this.#describeFirst()) {
+      // Described only to choose the result formats: the parameters are encoded and declared as without it.
+      this.#phase = 'describing';
+      this.#encodedEarly = values;
+      io.send([...this.#closes(), encodeParse(this.#name, this.#init.text, types), serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      return;
+    }
     if (this.#name === '') {
       io.send(this.#bind(values, [...this.#closes(), encodeUnnamedParse(this.#init.text, types)], [DESCRIBE_UNNAMED_PORTAL, ...this.executeMessages()]));
       return;
@@ -197,7 +228,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
 
   /** RowDescription or NoData: remember the statement and, when describing first, send Bind now. */
   #described(shape: RowShape | undefined, io: OperationIO): void {
-    this.#setShape(shape);
+    // Described before Bind (a statement's description is all text): choose the formats now.
+    this.#setShape(this.#phase === 'describing' ? shape?.forBind(this.#resultMode()) : shape);
     const paramTypes = this.#paramTypes ?? [];
     if (this.#name !== '' && this.#key !== undefined && this.#init.cache !== undefined) {
       this.#init.cache.set(this.#key, { name: this.#name, text: this.#init.text, paramTypes, shape });
@@ -205,7 +237,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     if (this.#phase !== 'describing') return;
     let values: EncodedParam[];
     try {
-      values = this.#encodeFor(paramTypes);
+      values = this.#encodedEarly ?? this.#encodeFor(paramTypes);
     } catch (err) {
       this.recordError(err as Error);
       this.#phase = 'syncing';
@@ -269,7 +301,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
 
   /** Bind, written into one buffer with the messages that go before and after it. */
   #bind(values: readonly EncodedParam[], before: readonly Buffer[], after: readonly Buffer[]): Buffer {
-    return encodeBind(this.#name, values.map((v) => v.text), before, after);
+    return encodeBind(this.#name, values.map((v) => v.text), before, after, this.#shape?.formats);
   }
 
   #closes(): Buffer[] {

@@ -2,10 +2,12 @@
  * Query results: the public Result and Field shapes, command-tag parsing, and the per-statement row shape
  * (decoders resolved once per RowDescription, DESIGN.md §7).
  */
+import type { BinaryResultsMode } from '../config.js';
 import type { RawDecoder, TypeRegistry } from '../codecs/registry.js';
 import { typeNameOf } from '../codecs/oids.js';
 import { DecodeError, ProtocolError } from '../errors.js';
 import type { DataRow, RowDescriptionMessage, WireField } from '../protocol/wire.js';
+import { chooseResultFormats, formatsOf, sameFormats, TEXT_RESULTS, unreadableBinary } from './result-formats.js';
 
 /** How rows are returned: objects keyed by column name (default) or arrays in column order. */
 export type RowMode = 'object' | 'array';
@@ -75,19 +77,40 @@ export class RowShape {
   readonly fields: readonly Field[];
   /** The registry the decoders came from. */
   readonly registry: TypeRegistry;
+  /** Result format code per column (0 text, 1 binary), as sent in Bind; [] when every column is text. */
+  readonly formats: readonly number[];
   readonly #decoders: readonly RawDecoder[];
   #buildObject: RowBuilder | undefined;
   #buildArray: RowBuilder | undefined;
+  /** The shape last chosen by {@link forBind}, and for which mode. */
+  #bound: { readonly mode: BinaryResultsMode; readonly shape: RowShape } | undefined;
 
-  constructor(fields: readonly Field[], registry: TypeRegistry) {
+  constructor(fields: readonly Field[], registry: TypeRegistry, formats: readonly number[] = TEXT_RESULTS) {
     this.fields = fields;
     this.registry = registry;
-    this.#decoders = fields.map((f) => registry.rawDecoder(f.typeOid));
+    this.formats = formats;
+    this.#decoders = fields.map((f, i) =>
+      formats[i] === 1 ? (registry.binaryDecoder(f.typeOid) ?? unreadableBinary(f.name, f.typeOid)) : registry.rawDecoder(f.typeOid),
+    );
   }
 
-  /** Whether a RowDescription describes exactly these columns (same names, types and origins). */
+  /**
+   * The shape to Bind with for these columns: per column binary or text as `mode` chooses (result-formats.ts). Its
+   * `formats` go into Bind and its decoders read the rows. Memoised: a cached statement chooses once.
+   */
+  forBind(mode: BinaryResultsMode): RowShape {
+    const bound = this.#bound;
+    if (bound !== undefined && bound.mode === mode) return bound.shape;
+    const formats = chooseResultFormats(this.fields, this.registry, mode);
+    const shape = sameFormats(formats, this.formats) ? this : new RowShape(this.fields, this.registry, formats);
+    this.#bound = { mode, shape };
+    return shape;
+  }
+
+  /** Whether a RowDescription describes exactly these columns (same names, types, origins and formats). */
   matches(wire: readonly WireField[]): boolean {
     if (wire.length !== this.fields.length) return false;
+    if (!sameFormats(formatsOf(wire), this.formats)) return false;
     for (let i = 0; i < wire.length; i++) {
       const w = wire[i] as WireField;
       const f = this.fields[i] as Field;
@@ -173,7 +196,7 @@ export class ShapeMemo {
   shapeFor(text: string, msg: RowDescriptionMessage, registry: TypeRegistry): RowShape {
     const known = this.#shapes.get(text);
     if (known !== undefined && known.registry === registry && known.matches(msg.fields)) return known;
-    const shape = new RowShape(fieldsFrom(msg), registry);
+    const shape = new RowShape(fieldsFrom(msg), registry, formatsOf(msg.fields));
     if (text.length <= MEMO_MAX_TEXT) {
       if (this.#shapes.size >= MEMO_ENTRIES) this.#shapes.clear();
       this.#shapes.set(text, shape);

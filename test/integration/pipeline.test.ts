@@ -48,7 +48,8 @@ describe('one client', () => {
 
   it('pipelineDepth 1 sends one query per round trip', async () => {
     const c = await connect(viaProxy({ pipelineDepth: 1 }));
-    await c.query('SELECT 1 AS warm');
+    // Warm the statement cache: a statement's first run is described before its Bind (binary results).
+    await c.query('SELECT $1::int AS i', [0]);
     const before = chunksToServer;
     await Promise.all(Array.from({ length: 10 }, (_, i) => c.query('SELECT $1::int AS i', [i])));
     expect(chunksToServer - before).toBe(10);

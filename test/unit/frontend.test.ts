@@ -90,6 +90,15 @@ describe('encodeBind', () => {
     expect(bind.end).toBe(b.length);
   });
 
+  it('asks for one result format per column when given', () => {
+    const sync = serialize.sync();
+    const b = encodeBind('s', ['1'], [], [sync], [1, 0, 1]);
+    const bind = readBind(b);
+    expect(bind).toMatchObject({ statement: 's', values: ['1'], resultFormats: [1, 0, 1] });
+    expect(b.readInt32BE(1)).toBe(bind.end - 1);
+    expect(b.subarray(bind.end)).toEqual(sync);
+  });
+
   it('binds no parameters', () => {
     const b = encodeBind('', []);
     expect(readBind(b)).toMatchObject({ statement: '', values: [], end: b.length });

@@ -14,6 +14,7 @@ import {
   PoolTimeoutError,
   UsageError,
   createPool,
+  type BulkInsertResult,
   type BulkResult,
   type ClientFactory,
   type Pool,
@@ -104,6 +105,11 @@ class FakeClient implements PoolClient {
   async executeMany(text: string, rows: readonly (readonly unknown[])[]): Promise<BulkResult> {
     await this.#exec(text);
     return { rowCounts: rows.map(() => 1), failed: [], notApplied: [], errors: new Map() };
+  }
+
+  async bulkInsert(table: string, _columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<BulkInsertResult> {
+    await this.#exec(table);
+    return { inserted: rows.length, failed: 0, errors: [] };
   }
 
   close(): Promise<void> {
@@ -502,6 +508,13 @@ describe('pool.stream and pool.executeMany', () => {
     const { pool } = fakePool();
     const result = await pool.executeMany('INSERT INTO t VALUES ($1)', [[1], [2]]);
     expect(result.rowCounts).toEqual([1, 1]);
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+  });
+
+  it('bulkInsert borrows and releases a connection', async () => {
+    const { pool } = fakePool();
+    const result = await pool.bulkInsert('t', ['a'], [[1], [2], [3]]);
+    expect(result).toEqual({ inserted: 3, failed: 0, errors: [] });
     expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
   });
 });
