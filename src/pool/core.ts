@@ -3,6 +3,7 @@
  * long-idle connections, release with a session reset, connects across hosts, and shutdown. Pool (src/pool.ts) is
  * the public face over it.
  */
+import { setMaxListeners } from 'node:events';
 import { SchemaEpoch } from '../query/statement-cache.js';
 import type { ResolvedConfig } from '../config.js';
 import {
@@ -101,6 +102,9 @@ export class PoolCore {
     const hosts = new HostSelector(config.hosts, options.hostSelection, () => performance.now());
     this.#hosts = hosts;
     const factory = options.clientFactory ?? defaultFactory(config, this.schemaEpoch);
+    // Every pending connection attempt listens on this signal; a pool of more than ten connecting at once (a node
+    // restarting under load) is normal, not a leak.
+    setMaxListeners(0, this.#endController.signal);
     this.#connector = new Connector(factory, hosts, options, this.#endController.signal);
     this.#resetContext = {
       database: config.database,
