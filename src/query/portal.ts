@@ -80,6 +80,14 @@ export class PortalOperation extends ExtendedQuery {
     return this.#state === 'finished' ? [] : undefined;
   }
 
+  /**
+   * Whether the Execute in flight has returned more rows than it asked for: the server is sending the whole result
+   * (CrateDB may ignore maxRows), so an unknown number of rows may still be coming.
+   */
+  get overflowing(): boolean {
+    return this.#state === 'fetching' && this.#overflowed;
+  }
+
   /** Whether an Execute (or the first prepare/bind) is in flight: the server may be busy running the statement. */
   get fetching(): boolean {
     return this.#state === 'fetching';
