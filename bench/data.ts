@@ -1,7 +1,7 @@
 /**
  * The benchmark's data: one deterministic function of the id for every seeded value, and the checks that compare
  * what a driver returned with it after normalising the encodings that differ between pgwire and HTTP `/_sql`
- * (WIRE.md §7.2, §10.18: epoch ms vs Date, numbers vs strings, JSON objects vs JSON text).
+ * (docs/cratedb-wire.md "HTTP results": epoch ms vs Date, numbers vs strings, JSON objects vs JSON text).
  */
 import { isDeepStrictEqual } from 'node:util';
 

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/pool-load.ts [--connections 200] [--max 10] [--seconds 20] [--restart-at 8] [--down 2] [--writes 0.2]
  *
- * Not a test: it prints numbers; it asserts nothing (DESIGN.md §7).
+ * Not a test: it prints numbers; it asserts nothing (docs/design.md "Benchmarks").
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';

@@ -11,7 +11,7 @@
  * (20,000-row UNNEST inserts, REFRESH, OPTIMIZE; test/fixtures/cratedb-6.4.3/portal_maxrows_existing.json), and before
  * measuring, a raw socket logs how many rows each Execute(FETCH_SIZE) returned, so the run shows whether that case
  * happened. Each mode runs in its own child process, so the kernel's peak RSS (`resourceUsage().maxRSS`) is that mode's
- * own. Memory is a benchmark figure, not a test assertion (DESIGN.md §7).
+ * own. Memory is a benchmark figure, not a test assertion (docs/design.md "Benchmarks").
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';

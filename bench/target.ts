@@ -174,7 +174,7 @@ async function openCrate(pgUrl: string, sizes: SeedSizes, progress: Progress): P
       notes: [
         `CrateDB at ${new URL(pgUrl).host} (pgwire) and ${httpUrl} (HTTP); tables have 0 replicas.`,
         'On HTTP there are no prepared statements: workloads 1 and 2 send the same request.',
-        'HTTP cannot stream: workload 5 on HTTP reads the whole JSON body (WIRE.md §7.2), which is what its peak RSS shows.',
+        'HTTP cannot stream: workload 5 on HTTP reads the whole JSON body (docs/cratedb-wire.md "HTTP results"), which is what its peak RSS shows.',
       ],
       clearInsert: async () => {
         await admin.simpleQuery('DELETE FROM bench_ingest');

@@ -49,7 +49,7 @@ export interface QueryOptions {
   rowMode?: RowMode;
   /** `false` runs the unnamed statement instead of the automatic prepared-statement cache (for poolers like pgbouncer). */
   prepare?: boolean;
-  /** Parameter type OIDs to declare in Parse (default: let the server infer; WIRE.md §4.6). */
+  /** Parameter type OIDs to declare in Parse (default: let the server infer; docs/cratedb-wire.md "Parameter type inference"). */
   paramTypes?: readonly number[];
 }
 
@@ -221,7 +221,7 @@ export class Client implements AsyncDisposable {
 
   /**
    * The last ReadyForQuery status: `I` idle, `T` in a transaction, `E` in a failed transaction. The truth on
-   * PostgreSQL; meaningless on CrateDB, which has no transactions (WIRE.md §4.3).
+   * PostgreSQL; meaningless on CrateDB, which has no transactions (docs/cratedb-wire.md "Transactions").
    */
   get transactionStatus(): TransactionStatus {
     return this.#session.transactionStatus;
@@ -371,7 +371,7 @@ export class Client implements AsyncDisposable {
 
   /**
    * Run one write statement (INSERT, UPDATE, DELETE; no RETURNING) once per row of `rows`, in chunks of
-   * N × (Bind, Execute) + Sync: CrateDB runs each chunk as one bulk operation (WIRE.md §4.2). Resolves with one
+   * N × (Bind, Execute) + Sync: CrateDB runs each chunk as one bulk operation (docs/cratedb-wire.md "Bulk execution"). Resolves with one
    * count per row; rows that failed or were not applied are listed, not thrown. Rejects before sending anything for an
    * empty statement, uneven rows, or a statement that returns rows; with a BulkInterruptedError carrying the partial
    * result when the connection is lost mid-batch. On PostgreSQL a failing row rolls back its chunk.
@@ -718,7 +718,7 @@ export class Client implements AsyncDisposable {
     }
   }
 
-  /** CrateDB refuses Parse text longer than `statement_max_length` (WIRE.md §4.7, §10.17); fail before sending. */
+  /** CrateDB refuses Parse text longer than `statement_max_length` (docs/cratedb-wire.md "Size limits"); fail before sending. */
   #checkStatementLength(text: string): void {
     const max = this.#serverInfo?.statementMaxLength;
     if (max !== undefined && text.length > max) {

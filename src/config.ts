@@ -1,5 +1,5 @@
 /**
- * Connection string + options object + PG* environment → one frozen, validated config (DESIGN.md §2).
+ * Connection string + options object + PG* environment → one frozen, validated config (docs/design.md "Layout and import direction").
  *
  * URLs and keyword/value strings are parsed in config/ rather than by `pg-connection-string`: measured on 2.14.1 it
  * throws on multi-host URLs with ports, turns keyword/value strings into a database name, leaves `%2F` encoded in
@@ -51,7 +51,7 @@ export interface ConnectOptions {
   user?: string;
   /** Password, or a function called at each connect. */
   password?: PasswordSource;
-  /** Database; on CrateDB it is the default schema (WIRE.md §1.2). Default `doc`. */
+  /** Database; on CrateDB it is the default schema (docs/cratedb-wire.md "Startup parameters"). Default `doc`. */
   database?: string;
   /** libpq sslmode. Default `prefer`. */
   sslmode?: SslMode;
@@ -177,7 +177,7 @@ function build(merged: Layer): ResolvedConfig {
     hosts: Object.freeze(resolveHosts(merged)),
     user: merged.user?.value ?? 'crate',
     // CrateDB takes `database` as the default schema; defaulting it to the user name would put tables in schema
-    // "crate" instead of "doc" (WIRE.md §1.2, §10.2).
+    // "crate" instead of "doc" (docs/cratedb-wire.md "Startup parameters").
     database: merged.database?.value ?? 'doc',
     ssl: resolveSsl(merged),
     connectTimeoutMs: int('connectTimeoutMs', 10_000),

@@ -1,5 +1,5 @@
 /**
- * `node:diagnostics_channel` names and publish helpers (DESIGN.md §1.4). Nothing is logged by default: a payload is
+ * `node:diagnostics_channel` names and publish helpers (docs/design.md "Principles"). Nothing is logged by default: a payload is
  * only built when someone subscribed, so the helpers cost one property read otherwise. Payloads never hold passwords.
  *
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The error classes of cratewire (DESIGN.md §5). This module imports nothing else from `src/`.
+ * The error classes of cratewire (docs/design.md "Errors"). This module imports nothing else from `src/`.
  *
  * Every error has a stable `code` string so callers can branch without `instanceof` across realms.
  */
@@ -121,7 +121,7 @@ export interface DatabaseErrorFields {
 /**
  * An ErrorResponse from the server. Never destroys the connection.
  *
- * `where` may hold CrateDB's Java stack trace (WIRE.md §6.1); it is kept out of `message`.
+ * `where` may hold CrateDB's Java stack trace (docs/cratedb-wire.md "Error fields"); it is kept out of `message`.
  */
 export class DatabaseError extends CrateDbError {
   readonly severity: string | undefined;
@@ -177,7 +177,7 @@ export class DatabaseError extends CrateDbError {
 
 /**
  * The query was cancelled by a CancelRequest or a server-side `statement_timeout`.
- * PostgreSQL reports SQLSTATE 57014; CrateDB reports XX000 with a message starting `Job killed.` (WIRE.md §1.5).
+ * PostgreSQL reports SQLSTATE 57014; CrateDB reports XX000 with a message starting `Job killed.` (docs/cratedb-wire.md "Cancel and statement timeout").
  */
 export class QueryCanceledError extends DatabaseError {}
 

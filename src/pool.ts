@@ -1,5 +1,5 @@
 /**
- * Pool: a bounded set of connections for web servers, over an injected client factory (DESIGN.md §1.3, §2). It
+ * Pool: a bounded set of connections for web servers, over an injected client factory (docs/design.md "Principles", "Layout and import direction"). It
  * never imports protocol/ or codecs/. Each acquire gets a client exclusively; `query()` acquires, runs and releases —
  * except that on PostgreSQL, when every connection is busy, a read may join a connection already running other
  * pool.query() reads, pipelined (pool/lanes.ts).
@@ -176,7 +176,7 @@ export class Pool implements AsyncDisposable {
 
   /**
    * Run `fn` inside BEGIN … COMMIT on one connection; ROLLBACK if it throws (the error is rethrown). PostgreSQL only:
-   * CrateDB has no transactions (BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error; WIRE.md §4.3, §10.10), so
+   * CrateDB has no transactions (BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error; docs/cratedb-wire.md "Transactions"), so
    * there it throws a UsageError before running anything.
    */
   async transaction<T>(fn: (tx: TransactionConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

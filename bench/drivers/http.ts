@@ -1,5 +1,5 @@
 /**
- * CrateDB's `POST /_sql` (WIRE.md §7) through an undici Pool: keep-alive connections (one for the sequential
+ * CrateDB's `POST /_sql` (docs/cratedb-wire.md "HTTP") through an undici Pool: keep-alive connections (one for the sequential
  * workloads, eight for the pool workload), `args` for parameters, `bulk_args` for the bulk insert. HTTP cannot
  * stream: the "streamed" workload reads the whole JSON body, which is the point of measuring its memory.
  */
@@ -9,7 +9,7 @@ import type { WorkerConfig } from '../protocol.js';
 import { INSERT_CHUNK, POOL_SIZE, SQL_DOCS, SQL_INSERT, SQL_INT, SQL_POINT, SQL_RANGE } from '../workloads.js';
 import { checkInt, concurrentJob, docsJob, insertJob, readWholeJob, sequentialJob, streamJob, Unavailable, type DocTuple, type Job, type PlainTuple } from './job.js';
 
-/** The fields of a `/_sql` response body the benchmark reads (WIRE.md §7.2). */
+/** The fields of a `/_sql` response body the benchmark reads (docs/cratedb-wire.md "HTTP results"). */
 export interface SqlResponse {
   readonly rows?: readonly (readonly unknown[])[];
   readonly rowcount?: number;

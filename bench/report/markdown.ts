@@ -49,7 +49,7 @@ ${renderMarkdown(RESULT_HEADER, resultRows(report))}
 - Every result is checked, or its figure is not reported: point selects compare each row with the id asked for;
   whole and streamed results check every row's values, the row count and the id sum; the bulk insert is checked by
   the harness reading the table back (count, id sum, every value). HTTP and pgwire encode values differently (epoch
-  ms vs Date, numbers vs strings, JSON objects vs JSON text; WIRE.md §7.2, §10.18): values are normalised before they
+  ms vs Date, numbers vs strings, JSON objects vs JSON text; docs/cratedb-wire.md "HTTP results"): values are normalised before they
   are compared.
 - Workloads: (1) point select by primary key on the unnamed statement, one awaited query at a time; (1b)
   \`SELECT $1::int\`, unnamed; (2) the point select prepared (cratewire \`prepare()\`, pg a named query config,

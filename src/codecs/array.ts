@@ -3,14 +3,14 @@
  *
  * Two parsing modes:
  * - `escaped` (PostgreSQL, and CrateDB's json[] 199): inside quotes `\` escapes the next character.
- * - `unescaped` (CrateDB's other arrays, WIRE.md §5.2): CrateDB quotes every non-NULL element but does NOT escape `"`
+ * - `unescaped` (CrateDB's other arrays, docs/cratedb-wire.md "Arrays"): CrateDB quotes every non-NULL element but does NOT escape `"`
  *   or `\` inside it, so `['a"b']` arrives as `{"a"b"}`. A backslash is then literal, and a `"` closes the element
  *   only where the text can go on as an array: `",` followed by `"`, `{` or a bare `NULL`, or `"}` followed by the
  *   end of the text (top level) or by `,`/`}` (nested).
  *   What stays ambiguous: an element containing `","`, `",{` or `",NULL,`/`",NULL}` (e.g. `['a","b']` reads as
- *   `['a', 'b']`), or, inside nested arrays, `"},`. CrateDB sends nested arrays as JSON (WIRE.md §5.1), so its array
+ *   `['a', 'b']`), or, inside nested arrays, `"},`. CrateDB sends nested arrays as JSON (docs/cratedb-wire.md "Types"), so its array
  *   text is one-dimensional in practice. Columns whose elements may contain such sequences need another way to be read
- *   (binary results would fix it but need our own DataRow decoding, DESIGN.md §4).
+ *   (binary results would fix it but need our own DataRow decoding, docs/design.md "CrateDB rules").
  */
 import { DecodeError } from '../errors.js';
 
@@ -104,7 +104,7 @@ class ArrayParser {
     return out + text.slice(chunk, i);
   }
 
-  /** A quoted element of CrateDB's unescaped arrays (WIRE.md §5.2). */
+  /** A quoted element of CrateDB's unescaped arrays (docs/cratedb-wire.md "Arrays"). */
   readLenient(depth: number): string {
     const { text } = this;
     const start = this.pos + 1;
@@ -194,7 +194,7 @@ export class ArrayElementError extends Error {
   }
 }
 
-/** Quote an element, escaping only `"` and `\`, the one form both servers parse (WIRE.md §5.2 input grammar). */
+/** Quote an element, escaping only `"` and `\`, the one form both servers parse (docs/cratedb-wire.md "Arrays" input grammar). */
 export function quoteElement(text: string): string {
   if (text.indexOf('"') < 0 && text.indexOf('\\') < 0) return `"${text}"`;
   return `"${text.replace(/["\\]/g, '\\$&')}"`;

@@ -1,7 +1,7 @@
 /**
  * Column batches as binary array parameters, for `INSERT … SELECT * FROM UNNEST($1::T[], …)` (bulkInsert). Binary
  * parameters are sent only with their array OIDs declared in Parse: binary with OID 0 is read with the inferred type,
- * and a size mismatch corrupts data silently on CrateDB (docs/cratedb-wire.md, parameter types).
+ * and a size mismatch corrupts data silently on CrateDB (docs/cratedb-wire.md "Parameter type inference").
  *
  * Timestamps go to CrateDB as epoch milliseconds (`bigint[]`, cast on insert): CrateDB parses timestamp text slowly,
  * and bigint is exactly what it stores. PostgreSQL gets them as binary `timestamptz` (µs since 2000-01-01).

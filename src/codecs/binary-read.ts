@@ -49,7 +49,7 @@ export function readInt64BigInt(b: Uint8Array, p: number): bigint {
   return (BigInt(readInt32(b, p)) << 32n) | BigInt(readUint32(b, p + 4));
 }
 
-/** Scratch for IEEE reads: a typed-array view instead of a DataView per value (DESIGN.md §7: per-value cost). */
+/** Scratch for IEEE reads: a typed-array view instead of a DataView per value (docs/design.md "Benchmarks": per-value cost). */
 const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
 const F32 = new Float32Array(1);

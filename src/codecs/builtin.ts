@@ -44,7 +44,7 @@ export function decodeBool(text: string): boolean {
 
 /**
  * int2, int4, oid and float4/float8. `Number` also reads Java's float formats (`1.0E10`, `NaN`, `Infinity`,
- * `-Infinity`, WIRE.md §5.1), which PostgreSQL shares except for the exponent.
+ * `-Infinity`, docs/cratedb-wire.md "Types"), which PostgreSQL shares except for the exponent.
  */
 export function decodeNumber(text: string): number {
   return Number(text);

@@ -1,10 +1,10 @@
 /**
- * CrateDB's differences from PostgreSQL in value text (WIRE.md §5), applied by the registry when the server is
+ * CrateDB's differences from PostgreSQL in value text (docs/cratedb-wire.md "Types and values"), applied by the registry when the server is
  * CrateDB. Everything CrateDB-specific about values is here.
  *
  * Handled by the shared codecs, with no override needed:
  * - object, geo_shape, json and nested arrays (`array(array(T))`) arrive as json 114 → `JSON.parse`, which gives an
- *   array for nested arrays (WIRE.md §5.1);
+ *   array for nested arrays (docs/cratedb-wire.md "Types");
  * - timestamps are always UTC `+00` with 3 fraction digits, `timestamp` carried a `+00` before 6.3.3, BC dates get
  *   ` BC` → `parseTimestamp` reads all of these;
  * - float_vector arrives as float4[] 1021 `{"1.0","2.5"}` → number[];
@@ -17,13 +17,13 @@ import { decodeNumber, parsePointText, type DecodeDialect, type Decoder } from '
 import { EncodeFailure, describeValue, type EncodeDialect } from './encode.js';
 import { OID } from './oids.js';
 
-/** geo_point `(lon,lat)` → `[lon, lat]`, the shape CrateDB's HTTP endpoint and its SQL literals use (WIRE.md §5.1). */
+/** geo_point `(lon,lat)` → `[lon, lat]`, the shape CrateDB's HTTP endpoint and its SQL literals use (docs/cratedb-wire.md "Types"). */
 export function decodeGeoPoint(text: string): [number, number] {
   return parsePointText(text);
 }
 
 /**
- * `"char"` (18) was CrateDB's `byte` type before 6.5.0 and prints as a decimal (WIRE.md §5.1): integer text becomes
+ * `"char"` (18) was CrateDB's `byte` type before 6.5.0 and prints as a decimal (docs/cratedb-wire.md "Types"): integer text becomes
  * a number, anything else stays text.
  */
 export function decodeLegacyByte(text: string): number | string {
@@ -37,7 +37,7 @@ export function decodeLegacyByte(text: string): number | string {
   return Number(text);
 }
 
-/** CrateDB escapes `"` and `\` only inside json[] elements; every other array's text is unescaped (WIRE.md §5.2). */
+/** CrateDB escapes `"` and `\` only inside json[] elements; every other array's text is unescaped (docs/cratedb-wire.md "Arrays"). */
 function crateArrayQuoting(arrayOid: number): ArrayQuoting {
   return arrayOid === OID.JSON_ARRAY ? 'escaped' : 'unescaped';
 }
@@ -46,7 +46,7 @@ function crateArrayQuoting(arrayOid: number): ArrayQuoting {
 export const CRATE_DECODING: DecodeDialect = {
   decoders: new Map<number, Decoder>([
     [OID.POINT, decodeGeoPoint],
-    // CrateDB prints regclass as the oid number; PostgreSQL prints the relation name (WIRE.md §5.1).
+    // CrateDB prints regclass as the oid number; PostgreSQL prints the relation name (docs/cratedb-wire.md "Types").
     [OID.REGCLASS, decodeNumber],
     [OID.CHAR, decodeLegacyByte],
   ]),
@@ -59,7 +59,7 @@ function refuseBytes(): never {
   );
 }
 
-/** CrateDB's object/json parser takes only a JSON object or array (WIRE.md §5.4). */
+/** CrateDB's object/json parser takes only a JSON object or array (docs/cratedb-wire.md "Parameter text parsing"). */
 function checkObjectJson(text: string, value: unknown): void {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -43,7 +43,7 @@ export const POSTGRES_ENCODING: EncodeDialect = {
 export function describeValue(value: unknown): string {
   switch (typeof value) {
     case 'string':
-      // The content stays out: parameters may be secrets (DESIGN.md §5).
+      // The content stays out: parameters may be secrets (docs/design.md "Errors").
       return 'a string';
     case 'number':
       return Number.isFinite(value) ? `the number ${value}` : String(value);

@@ -1,5 +1,5 @@
 /**
- * Type OIDs: every OID CrateDB sends or accepts (WIRE.md §5.1, §5.3) and PostgreSQL's common built-in types.
+ * Type OIDs: every OID CrateDB sends or accepts (docs/cratedb-wire.md "Types", "Parameter OIDs") and PostgreSQL's common built-in types.
  *
  * CrateDB reuses PostgreSQL OIDs for its own types: `object`, `geo_shape`, `json` and nested arrays are `JSON` (114),
  * `geo_point` is `POINT` (600), `ip` is `VARCHAR` (1043), `float_vector` is `FLOAT4_ARRAY` (1021), `array(object)` is

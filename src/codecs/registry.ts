@@ -1,6 +1,6 @@
 /**
  * OID → decoder for results, JS value → (text, OID) for parameters, for one server kind and one set of options.
- * Resolve decoders once per RowDescription (DESIGN.md §3); the registry caches them per OID.
+ * Resolve decoders once per RowDescription (docs/design.md "One query end to end"); the registry caches them per OID.
  */
 import { ArrayElementError, parseArray } from './array.js';
 import {

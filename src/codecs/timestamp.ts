@@ -1,5 +1,5 @@
 /**
- * Timestamp text ↔ JS values without `new Date(text)` (DESIGN.md §7: the Date string parser halves row throughput).
+ * Timestamp text ↔ JS values without `new Date(text)` (docs/design.md "Benchmarks": the Date string parser halves row throughput).
  *
  * Both `timestamptz` and `timestamp` decode to a Date holding the UTC instant. A `timestamp` (without time zone) is
  * read as UTC wall time, never as local time, so the same row gives the same Date on every machine (the complaint of
@@ -61,8 +61,8 @@ function bytesEqual(b: Uint8Array, start: number, end: number, expected: Uint8Ar
  * Parse PostgreSQL/CrateDB timestamp text (DateStyle ISO): `YYYY-MM-DD HH:MM:SS[.f{1,}][±HH[:MM[:SS]]|Z][ BC]`.
  *
  * - Years may have more than four digits; ` BC` years are mapped to astronomical years (1 BC is year 0).
- * - Fraction digits beyond milliseconds are truncated (a Date holds ms; CrateDB stores ms anyway, WIRE.md §5.5).
- * - The offset is optional (CrateDB before 6.3.3 sent `+00` on `timestamp` too, WIRE.md §5.1) and is applied.
+ * - Fraction digits beyond milliseconds are truncated (a Date holds ms; CrateDB stores ms anyway, docs/cratedb-wire.md "Types").
+ * - The offset is optional (CrateDB before 6.3.3 sent `+00` on `timestamp` too, docs/cratedb-wire.md "Types") and is applied.
  * - `infinity` / `-infinity` become the numbers `Infinity` / `-Infinity`: no Date can represent them, and a number
  *   compares correctly against `date.getTime()`.
  *
@@ -75,7 +75,7 @@ export function parseTimestamp(text: string): Date | number {
 
 /**
  * {@link parseTimestamp} over the bytes `b[start, end)` — straight from a DataRow, with no intermediate string
- * (DESIGN.md §7: value decoding, not framing, is where the row time goes).
+ * (docs/design.md "Benchmarks": value decoding, not framing, is where the row time goes).
  */
 export function parseTimestampBytes(b: Uint8Array, start: number, end: number): Date | number {
   let pos = start;
@@ -190,7 +190,7 @@ function eraYear(date: Date): { year: string; bc: boolean } {
 
 /**
  * A Date as UTC timestamp text both servers parse: `toISOString()` for years 1..9999 (CrateDB and PostgreSQL take it
- * for both timestamp types, WIRE.md §10.14), otherwise PostgreSQL's own output form (`10000-01-01 00:00:00.000+00`,
+ * for both timestamp types, docs/cratedb-wire.md "Parameter text parsing"), otherwise PostgreSQL's own output form (`10000-01-01 00:00:00.000+00`,
  * `0044-03-15 12:00:00.000+00 BC`), because the ISO form's `+010000` / `-000043` years are not accepted.
  * The caller checks the Date is valid.
  */
@@ -205,7 +205,7 @@ export function formatTimestamp(date: Date): string {
 }
 
 /**
- * A Date as `YYYY-MM-DD` of its UTC calendar day: CrateDB's date parser accepts nothing else (WIRE.md §5.4).
+ * A Date as `YYYY-MM-DD` of its UTC calendar day: CrateDB's date parser accepts nothing else (docs/cratedb-wire.md "Parameter text parsing").
  * Years outside 1..9999 use PostgreSQL's form (` BC` suffix), which CrateDB does not accept.
  */
 export function formatDate(date: Date): string {

@@ -83,7 +83,7 @@ export const STRING_KEYS: Readonly<Record<string, StringKey>> = {
   client_encoding: accepted(['utf8', 'utf-8', 'unicode'], 'the driver speaks UTF-8 only'),
   gssencmode: accepted(['disable', 'prefer'], 'GSSAPI encryption is not implemented'),
   channel_binding: accepted(['disable', 'prefer'], 'SCRAM channel binding is not implemented'),
-  sslnegotiation: accepted(['postgres'], 'CrateDB only understands SSLRequest, not direct TLS (WIRE.md §10.5)'),
+  sslnegotiation: accepted(['postgres'], 'CrateDB only understands SSLRequest, not direct TLS (docs/cratedb-wire.md "First packet and TLS")'),
   target_session_attrs: accepted(['any'], 'CrateDB has no primary or standby nodes'),
 };
 

@@ -50,7 +50,7 @@ export class PoolConnection implements AsyncDisposable {
     return this.#slot.client.serverInfo;
   }
 
-  /** The last ReadyForQuery status (`I`/`T`/`E`); meaningful on PostgreSQL only (WIRE.md §4.3). */
+  /** The last ReadyForQuery status (`I`/`T`/`E`); meaningful on PostgreSQL only (docs/cratedb-wire.md "Transactions"). */
   get transactionStatus(): Slot['client']['transactionStatus'] {
     this.#check();
     return this.#slot.client.transactionStatus;

@@ -48,7 +48,7 @@ export function defaultFactory(config: ResolvedConfig, schemaEpoch: SchemaEpoch)
 export function unfitReason(client: PoolClient): readonly [PoolDestroyReason, string | undefined] | undefined {
   if (client.closed) return ['broken', undefined];
   if (client.busy) return ['busy', 'released while a query was still running'];
-  // On PostgreSQL the ReadyForQuery byte is the truth; on CrateDB it means nothing (WIRE.md §4.3).
+  // On PostgreSQL the ReadyForQuery byte is the truth; on CrateDB it means nothing (docs/cratedb-wire.md "Transactions").
   if (client.serverInfo.transactions && client.transactionStatus !== 'I') {
     return ['transaction', `released inside a transaction (status ${client.transactionStatus})`];
   }

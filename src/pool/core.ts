@@ -1,5 +1,5 @@
 /**
- * The pool's state machine (DESIGN.md §1.2): live slots, the FIFO of waiting callers, hand-out with a cheap check of
+ * The pool's state machine (docs/design.md "Principles"): live slots, the FIFO of waiting callers, hand-out with a cheap check of
  * long-idle connections, release with a session reset, connects across hosts, and shutdown. Pool (src/pool.ts) is
  * the public face over it.
  */
@@ -279,7 +279,7 @@ export class PoolCore {
     this.#fillToMin();
   }
 
-  /** An empty query: the cheapest round trip that proves the connection still works (WIRE.md §3). */
+  /** An empty query: the cheapest round trip that proves the connection still works (docs/cratedb-wire.md "Simple query"). */
   #check(slot: Slot): void {
     slot.state = 'checking';
     this.#checking++;

@@ -1,7 +1,7 @@
 /**
  * Which host a new pool connection tries first. CrateDB has no primary and every node answers, so `'spread'` balances
  * connections over the hosts and moves a host that failed to connect to the back of the line for a growing backoff
- * (the CrateDB HTTP clients park a failing node for 30 s; ANCHORS.md §4). `'ordered'` keeps libpq's order for
+ * (the CrateDB HTTP clients park a failing node for 30 s). `'ordered'` keeps libpq's order for
  * PostgreSQL primary/standby lists.
  */
 import type { HostPort } from '../config.js';

@@ -2,8 +2,8 @@
  * Query lanes: on PostgreSQL, pool.query() callers may share a connection when every connection is busy, their
  * queries pipelined on it (each with its own Sync, so one caller's error never reaches another's result). Only
  * statements that cannot change the session are shared — plain reads without session-scoped functions — so a lane
- * never carries a transaction, a SET or a lock from one caller to the next (the failure of porsager/postgres #1204,
- * ANCHORS.md §3.2). Never on CrateDB: its pipelining is unverified (WIRE.md §4.2).
+ * never carries a transaction, a SET or a lock from one caller to the next (the failure of porsager/postgres #1204).
+ * Never on CrateDB: its pipelining is unverified (docs/cratedb-wire.md "Pipelining").
  */
 import type { QueryOptions } from '../client.js';
 import type { Result } from '../query/result.js';

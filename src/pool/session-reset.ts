@@ -1,5 +1,5 @@
 /**
- * Resetting a pooled session without `DISCARD ALL` or `RESET` (WIRE.md §4.8, §10.11): CrateDB has no `RESET`, and its
+ * Resetting a pooled session without `DISCARD ALL` or `RESET` (docs/cratedb-wire.md "Session commands and pool reset"): CrateDB has no `RESET`, and its
  * `DISCARD ALL` drops the session from the node's cancel registry while leaving SET values alone. So the pool
  * remembers which session settings the SQL it forwarded could have changed and restores each with
  * `SET name TO DEFAULT`; state it cannot restore that way (a session authorization, a role, temporary tables, LISTEN,
@@ -15,7 +15,7 @@ import { quoteIdentifier, quoteLiteral } from '../sql/quote.js';
 /** Startup facts the reset needs. */
 export interface ResetContext {
   readonly isCrate: boolean;
-  /** The `database` startup parameter (CrateDB's default schema, WIRE.md §4.9). */
+  /** The `database` startup parameter (CrateDB's default schema, docs/cratedb-wire.md "Search path"). */
   readonly database: string;
   /** Settings sent at startup as `options=-c name=value` (and `application_name`), lower-case names. */
   readonly startupSettings: ReadonlyMap<string, string>;
@@ -26,7 +26,7 @@ export type ResetPlan = { readonly statements: readonly string[] } | { readonly 
 
 /**
  * The `-c name=value` pairs of a libpq `options` string (also `-cname=value` and `--name=value`), plus
- * `application_name`, which the client also sends inside `options` so CrateDB applies it (WIRE.md §1.2).
+ * `application_name`, which the client also sends inside `options` so CrateDB applies it (docs/cratedb-wire.md "Startup parameters").
  */
 export function parseStartupSettings(options: string | undefined, applicationName: string | undefined): Map<string, string> {
   const settings = new Map<string, string>();
@@ -112,8 +112,8 @@ export class SessionTracker {
 
 /**
  * CrateDB's `SET … TO DEFAULT` restores the setting registry's default, not the startup value (inferred from
- * SetSessionPlan, WIRE.md §4.8): a startup `database` other than `doc` made the search path `pg_catalog, <database>`
- * (§4.9), and values from `options` would be lost. Only the cases with a certain restore statement are handled.
+ * SetSessionPlan, docs/cratedb-wire.md "Session commands and pool reset"): a startup `database` other than `doc` made the search path `pg_catalog, <database>`
+ * ("Search path"), and values from `options` would be lost. Only the cases with a certain restore statement are handled.
  */
 function crateRestore(name: string, ctx: ResetContext): string | undefined {
   const startup = ctx.startupSettings.get(name);

@@ -2,7 +2,7 @@
  * Pure authentication steps: the MD5 password response and a SCRAM-SHA-256 client (RFC 5802 / RFC 7677).
  * No I/O: the startup flow feeds server messages in and sends what comes out.
  *
- * CrateDB never offers MD5 or SCRAM (WIRE.md §2.1); these exist for PostgreSQL.
+ * CrateDB never offers MD5 or SCRAM (docs/cratedb-wire.md "Authentication"); these exist for PostgreSQL.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AuthenticationError } from '../errors.js';

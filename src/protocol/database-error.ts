@@ -1,6 +1,6 @@
 /**
  * ErrorResponse → DatabaseError. CrateDB reports cancellation and statement_timeout as XX000 with a message starting
- * `Job killed.` (WIRE.md §1.5, §10.12), PostgreSQL as 57014; both become a QueryCanceledError.
+ * `Job killed.` (docs/cratedb-wire.md "Cancel and statement timeout"), PostgreSQL as 57014; both become a QueryCanceledError.
  */
 import { DatabaseError, QueryCanceledError, type DatabaseErrorFields } from '../errors.js';
 import type { ErrorMessage } from './wire.js';

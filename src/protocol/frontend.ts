@@ -107,7 +107,7 @@ function sameTypes(a: readonly number[], b: readonly number[]): boolean {
 /**
  * Bind of the unnamed portal to `statement` with every parameter in binary (format code count 1, code 1) and text
  * results. Only for statements whose parameter OIDs were declared in Parse: binary with OID 0 is read with the
- * server's inferred type (docs/cratedb-wire.md, parameter types).
+ * server's inferred type (docs/cratedb-wire.md "Parameter type inference").
  */
 export function encodeBinaryBind(statement: string, values: readonly Buffer[]): Buffer {
   const statementBytes = Buffer.byteLength(statement);

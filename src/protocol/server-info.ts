@@ -1,6 +1,6 @@
 /**
  * What the server told us at startup, and the capability flags derived from it. CrateDB is detected by its
- * `crate_version` ParameterStatus (WIRE.md §1.3, §10.1) — never by catalog queries at connect.
+ * `crate_version` ParameterStatus (docs/cratedb-wire.md "Server parameters") — never by catalog queries at connect.
  */
 
 /** Facts about the connected server. */
@@ -17,10 +17,10 @@ export interface ServerInfo {
   readonly processId: number;
   /**
    * Whether several Sync-terminated queries may be in flight on one connection. On for PostgreSQL; off for CrateDB
-   * until verified on a real server (WIRE.md §4.2 "Pipelining ... (inferred, verify)").
+   * until verified on a real server (docs/cratedb-wire.md "Pipelining").
    */
   readonly canPipeline: boolean;
-  /** CrateDB's limit on SQL text in Parse (WIRE.md §4.7); undefined on PostgreSQL. */
+  /** CrateDB's limit on SQL text in Parse (docs/cratedb-wire.md "Size limits"); undefined on PostgreSQL. */
   readonly statementMaxLength: number | undefined;
   /**
    * Whether the server has transactions. CrateDB has none: BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error, and
@@ -54,7 +54,7 @@ export function isStaleStatementError(sqlstate: string | undefined, message: str
   }
 }
 
-/** CrateDB's default `statement_max_length` (WIRE.md §4.7); it is a node setting the server does not report. */
+/** CrateDB's default `statement_max_length` (docs/cratedb-wire.md "Size limits"); it is a node setting the server does not report. */
 export const CRATE_STATEMENT_MAX_LENGTH = 262_144;
 
 /** Build the ServerInfo from the ParameterStatus values and BackendKeyData of a finished startup. */

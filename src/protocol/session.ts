@@ -1,9 +1,9 @@
 /**
  * The sans-IO protocol session: bytes in through {@link Session.receive}, bytes out through the injected `send`.
- * No sockets and no timers here (DESIGN.md §1.1).
+ * No sockets and no timers here (docs/design.md "Principles").
  *
  * Operations run one after another: an operation is started when the previous one consumed its last ReadyForQuery.
- * That is the only safe mode on CrateDB (WIRE.md §4.2, §10.6). On PostgreSQL the owner may enable pipelining: then
+ * That is the only safe mode on CrateDB (docs/cratedb-wire.md "Pipelining"). On PostgreSQL the owner may enable pipelining: then
  * operations that send all their messages at start, each ending with its own Sync (so an error stays within it), are
  * sent while earlier ones are still in flight, up to a depth, and their replies are routed in order.
  */
@@ -111,7 +111,7 @@ export class Session {
     return this.#pending.length + this.#inflight.length;
   }
 
-  /** Allow up to `depth` pipelinable operations in flight (PostgreSQL only; never CrateDB, WIRE.md §4.2). */
+  /** Allow up to `depth` pipelinable operations in flight (PostgreSQL only; never CrateDB, docs/cratedb-wire.md "Pipelining"). */
   enablePipelining(depth: number): void {
     this.#depth = Math.max(1, Math.floor(depth));
     this.#startNext();
@@ -119,7 +119,7 @@ export class Session {
 
   /**
    * The status byte of the last ReadyForQuery: `I` idle, `T` in a transaction, `E` failed transaction. Meaningful on
-   * PostgreSQL only: CrateDB has no transactions and sends `E` after any message-handling error (WIRE.md §4.3).
+   * PostgreSQL only: CrateDB has no transactions and sends `E` after any message-handling error (docs/cratedb-wire.md "Transactions").
    */
   get transactionStatus(): TransactionStatus {
     return this.#transactionStatus;

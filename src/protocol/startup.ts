@@ -38,9 +38,9 @@ export interface BackendKey {
 
 /**
  * Startup parameters. `application_name` goes both as a bare parameter (PostgreSQL) and as `-c application_name=`
- * inside `options`, because CrateDB ignores the bare parameter (WIRE.md §1.2, §10.3). CrateDB's `options` parser has
+ * inside `options`, because CrateDB ignores the bare parameter (docs/cratedb-wire.md "Startup parameters"). CrateDB's `options` parser has
  * no escaping, so a name with whitespace is only sent bare. `DateStyle=ISO` and `extra_float_digits=3` make
- * PostgreSQL print what our decoders parse exactly (CrateDB ignores both and always prints ISO, WIRE.md §1.2).
+ * PostgreSQL print what our decoders parse exactly (CrateDB ignores both and always prints ISO, docs/cratedb-wire.md "Startup parameters").
  */
 export function buildStartupParameters(o: StartupOptions): Record<string, string> {
   const params: Record<string, string> = { user: o.user, database: o.database, DateStyle: 'ISO', extra_float_digits: '3' };
@@ -139,7 +139,7 @@ export class StartupOperation implements SessionOperation {
   }
 
   /**
-   * Startup failures. CrateDB answers an `options` value its parser rejects with FATAL 28000 (WIRE.md §1.2, §10.3),
+   * Startup failures. CrateDB answers an `options` value its parser rejects with FATAL 28000 (docs/cratedb-wire.md "Startup parameters"),
    * so an error that is not about credentials says which `options` value was sent.
    */
   #startupError(dbError: DatabaseError): Error {
@@ -183,7 +183,7 @@ export class StartupOperation implements SessionOperation {
     return this.#scram;
   }
 
-  /** CrateDB only offers cleartext passwords (WIRE.md §2.1); never send one unencrypted unless the user opted in. */
+  /** CrateDB only offers cleartext passwords (docs/cratedb-wire.md "Authentication"); never send one unencrypted unless the user opted in. */
   #refuseCleartextWithoutTls(): void {
     if (this.#options.tls || this.#options.allowCleartextPasswordWithoutTls) return;
     throw new AuthenticationError(

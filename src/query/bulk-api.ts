@@ -5,9 +5,9 @@
 import { usesCopyProtocol } from '../sql/classify.js';
 import { ConnectionClosedError, ConnectionError, QueryTimeoutError, UsageError, type DatabaseError, type ParameterError } from '../errors.js';
 
-/** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, WIRE.md §4.2). */
+/** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, docs/cratedb-wire.md "Bulk execution"). */
 export const BULK_UNKNOWN = -2;
-/** Count of a row that failed (CrateDB reports it with no message, WIRE.md §4.2; also used for our own failures). */
+/** Count of a row that failed (CrateDB reports it with no message, docs/cratedb-wire.md "Bulk execution"; also used for our own failures). */
 export const BULK_FAILED = -3;
 
 /** Options for client.executeMany(). */
@@ -35,7 +35,7 @@ export interface BulkResult {
   /**
    * One entry per input row: rows affected (≥ 0), {@link BULK_UNKNOWN} (-2) when the server did not know, or
    * {@link BULK_FAILED} (-3) for rows in `failed`. Rows in `notApplied` report 0. On CrateDB a 0 from an UPDATE or
-   * DELETE may hide a run-time failure of that row (WIRE.md §4.2); see `retryFailedRows: 'failed-and-zero'`.
+   * DELETE may hide a run-time failure of that row (docs/cratedb-wire.md "Bulk execution"); see `retryFailedRows: 'failed-and-zero'`.
    */
   readonly rowCounts: number[];
   /** Indices of rows that failed: `-3` from CrateDB, an ErrorResponse for that row, or a value that could not be encoded. */

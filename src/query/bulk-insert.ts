@@ -6,7 +6,7 @@
  * the first is sent, so a value of the wrong type fails the call with nothing inserted. Then per batch, the next one
  * going out at the previous ReadyForQuery:
  * - CrateDB: Parse (with the array OIDs), Bind (binary arrays), Execute, Sync. One Sync per batch: CrateDB runs one
- *   statement per Sync (DESIGN.md §4).
+ *   statement per Sync (docs/design.md "CrateDB rules").
  * - PostgreSQL: Query `COPY … FROM STDIN (FORMAT binary)`, CopyData, CopyDone in one write. The data does not wait
  *   for CopyInResponse: should the COPY fail to start, PostgreSQL ignores CopyData and CopyDone outside a copy, as
  *   the protocol specifies. A refused batch (one statement) rolls back alone.

@@ -1,5 +1,5 @@
 /**
- * executeMany(): one write statement run for many parameter rows (DESIGN.md §4, WIRE.md §4.2).
+ * executeMany(): one write statement run for many parameter rows (docs/cratedb-wire.md "Bulk execution").
  *
  * On the wire: Parse (unnamed) + Describe 'S' + Flush first, to learn the parameter types (each row is encoded for
  * them) and to refuse statements that return rows (RowDescription instead of NoData) before any Bind. Then chunks of
@@ -8,9 +8,9 @@
  * encoded ahead while the server works) and the socket is never flooded.
  *
  * Why each chunk ends with Sync and not Flush:
- * - CrateDB runs the Executes queued before a Sync as one bulk operation with one count per row (WIRE.md §4.2). A
+ * - CrateDB runs the Executes queued before a Sync as one bulk operation with one count per row (docs/cratedb-wire.md "Bulk execution"). A
  *   planning failure at Sync costs only that chunk (one ErrorResponse, ReadyForQuery, the next Sync starts afresh);
- *   an exception while handling a Flush would put the session into skip-until-Sync (§4.4) and silently drop every
+ *   an exception while handling a Flush would put the session into skip-until-Sync ("Errors inside a batch") and silently drop every
  *   later chunk.
  * - PostgreSQL commits each chunk's implicit transaction at its Sync: locks and undo are bounded by a chunk, and a
  *   failing row rolls back its own chunk only (inside a transaction the caller opened, the whole transaction).
@@ -50,7 +50,7 @@ export interface BulkInit extends BulkSettings {
   /**
    * PostgreSQL semantics: an error rolls back the chunk's implicit transaction, and ReadyForQuery `E` means the
    * caller's transaction is aborted. False for CrateDB, which has no transactions and whose `E` means nothing
-   * (WIRE.md §4.3).
+   * (docs/cratedb-wire.md "Transactions").
    */
   readonly transactional: boolean;
   /** Checked before each chunk: once aborted, nothing more is sent. */
@@ -291,7 +291,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
 
   /**
    * An ErrorResponse fails the next row without a reply: PostgreSQL answers the failing Bind/Execute (and skips the
-   * rest until Sync); CrateDB sends either one ErrorResponse for the whole chunk or one per Execute (WIRE.md §4.2).
+   * rest until Sync); CrateDB sends either one ErrorResponse for the whole chunk or one per Execute (docs/cratedb-wire.md "Bulk execution").
    * An error after every row has replied (e.g. a deferred constraint checked at commit) fails the whole chunk.
    */
   #serverError(msg: ErrorMessage, io: OperationIO): void {

@@ -2,7 +2,7 @@
  * One statement on the extended protocol: Parse (skipped on a cache hit) / Bind / Execute / Sync.
  *
  * Parameters are text. When a value's text form depends on the column type (a Date for a `date` column, `[lon, lat]`
- * for a `geo_point`; WIRE.md §5.4, §10.14) and the statement's parameter types are not known yet, the statement is
+ * for a `geo_point`; docs/cratedb-wire.md "Parameter text parsing") and the statement's parameter types are not known yet, the statement is
  * described first (Parse + Describe + Flush, one extra round trip, once per cached statement) and each value is
  * encoded for its type. Otherwise everything goes in one write.
  */

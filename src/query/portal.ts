@@ -1,5 +1,5 @@
 /**
- * Streaming through the unnamed portal (DESIGN.md §4, WIRE.md §4.1). The statement is prepared, described and bound
+ * Streaming through the unnamed portal (docs/cratedb-wire.md "Portals and maxRows"). The statement is prepared, described and bound
  * exactly as query() does it (ExtendedQuery: statement cache, describe-first for ambiguous parameters, stale-statement
  * retry); only what follows the Bind differs: `Execute(maxRows)` + Flush per batch, and Sync only once the portal has
  * completed, failed or been closed. Without a Sync the portal survives between batches on both servers (PostgreSQL
@@ -112,7 +112,7 @@ export class PortalOperation extends ExtendedQuery {
 
   /**
    * Stop early. A suspended portal is closed at once (Close 'P' + Sync: the portal is released even where Sync alone
-   * would keep it, WIRE.md §4.1); with a batch in flight, that happens when the batch ends. Rows still arriving are
+   * would keep it, docs/cratedb-wire.md "Portals and maxRows"); with a batch in flight, that happens when the batch ends. Rows still arriving are
    * dropped. The promise settles at the final ReadyForQuery.
    */
   close(): void {
@@ -141,7 +141,7 @@ export class PortalOperation extends ExtendedQuery {
       case 'commandComplete':
       case 'emptyQuery':
         // CrateDB ends with CommandComplete instead of PortalSuspended when the rows run out exactly at a multiple
-        // of maxRows (it looks one row ahead, WIRE.md §4.1): either way the portal is done and never executed again.
+        // of maxRows (it looks one row ahead, docs/cratedb-wire.md "Portals and maxRows"): either way the portal is done and never executed again.
         this.#batchEnded(false);
         return false;
       case 'error':

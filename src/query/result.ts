@@ -1,6 +1,6 @@
 /**
  * Query results: the public Result and Field shapes, command-tag parsing, and the per-statement row shape
- * (decoders resolved once per RowDescription, DESIGN.md §7).
+ * (decoders resolved once per RowDescription, docs/design.md "Benchmarks").
  */
 import type { BinaryResultsMode } from '../config.js';
 import type { RawDecoder, TypeRegistry } from '../codecs/registry.js';
@@ -24,7 +24,7 @@ export interface Field {
   readonly tableOid: number;
   /** Column number within its table, or 0. */
   readonly columnId: number;
-  /** OID of the column's type (CrateDB's mapping: WIRE.md §5.1). */
+  /** OID of the column's type (CrateDB's mapping: docs/cratedb-wire.md "Types"). */
   readonly typeOid: number;
   /**
    * The PostgreSQL name of `typeOid` (`int4`, `timestamptz`, `text[]`), or undefined for a type that is not built in
@@ -43,12 +43,12 @@ export interface Result<R = Record<string, unknown>> {
   readonly fields: readonly Field[];
   /**
    * Rows affected or returned: the last token of the command tag as a signed integer (CrateDB's bulk items report
-   * -2 for unknown and -3 for failed, WIRE.md §4.2/§4.10), the number of rows when the tag has none, else null.
+   * -2 for unknown and -3 for failed, docs/cratedb-wire.md "Bulk execution", "Command tags"), the number of rows when the tag has none, else null.
    */
   readonly rowCount: number | null;
   /**
    * The first word of the command tag, e.g. `SELECT`. CrateDB builds it from the SQL text up to the first space
-   * (WIRE.md §4.10), so it can be junk; do not branch on it.
+   * (docs/cratedb-wire.md "Command tags"), so it can be junk; do not branch on it.
    */
   readonly command: string;
 }
@@ -59,7 +59,7 @@ export interface CommandTag {
   readonly count: number | null;
 }
 
-/** Row count = last whitespace-separated token, signed; never trust the verb (WIRE.md §4.10, §10.8). */
+/** Row count = last whitespace-separated token, signed; never trust the verb (docs/cratedb-wire.md "Command tags"). */
 export function parseCommandTag(tag: string): CommandTag {
   const trimmed = tag.trim();
   const firstSpace = trimmed.search(/\s/);

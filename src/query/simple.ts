@@ -1,6 +1,6 @@
 /**
  * Simple Query: one `Q` message that may hold several `;`-separated statements, one Result per statement
- * (WIRE.md §3). It takes no parameters — SQL text and values are only kept apart on the extended path.
+ * (docs/cratedb-wire.md "Simple query"). It takes no parameters — SQL text and values are only kept apart on the extended path.
  */
 import type { TypeRegistry } from '../codecs/registry.js';
 import type { OperationIO } from '../protocol/session.js';

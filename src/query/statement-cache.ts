@@ -1,8 +1,7 @@
 /**
  * The automatic prepared-statement cache: a bounded LRU of named statements per connection, keyed by SQL text and
  * declared parameter types. Evicting a statement queues a Close for it; the next operation sends those Closes ahead of
- * its own messages, so the server never keeps more statements than the cache (postgres.js's cache is unbounded —
- * ANCHORS.md §1b).
+ * its own messages, so the server never keeps more statements than the cache (postgres.js's cache is unbounded).
  */
 import type { RowShape } from './result.js';
 
@@ -123,7 +122,7 @@ export class StatementCache {
 
   /**
    * Forget a statement that must be prepared again (lost server-side, or its result type changed). A Close is
-   * queued anyway: closing a statement that does not exist is not an error on PostgreSQL or CrateDB (WIRE.md §3).
+   * queued anyway: closing a statement that does not exist is not an error on PostgreSQL or CrateDB (docs/cratedb-wire.md "Frontend messages").
    */
   delete(key: string): void {
     const info = this.#entries.get(key);

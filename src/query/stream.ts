@@ -1,7 +1,7 @@
 /**
  * The public row stream: an AsyncIterable (or a Node Readable) over a {@link PortalOperation}. Pull-driven: the next
  * batch is requested only when the consumer has taken the last row of the current one, so at most one batch is
- * buffered (DESIGN.md §4, WIRE.md §4.1). Timers (the idle deadline) live here, not in the sans-IO operation.
+ * buffered (docs/cratedb-wire.md "Portals and maxRows"). Timers (the idle deadline) live here, not in the sans-IO operation.
  */
 import { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
@@ -31,7 +31,7 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** `false` runs the unnamed statement instead of the automatic prepared-statement cache. */
   prepare?: boolean;
-  /** Parameter type OIDs to declare in Parse (default: let the server infer; WIRE.md §4.6). */
+  /** Parameter type OIDs to declare in Parse (default: let the server infer; docs/cratedb-wire.md "Parameter type inference"). */
   paramTypes?: readonly number[];
 }
 

@@ -1,5 +1,5 @@
 /**
- * CancelRequest on a fresh connection (WIRE.md §1.5): CrateDB and PostgreSQL both close it without a reply.
+ * CancelRequest on a fresh connection (docs/cratedb-wire.md "Cancel and statement timeout"): CrateDB and PostgreSQL both close it without a reply.
  */
 import type { Socket } from 'node:net';
 import { ConnectionError, ConnectTimeoutError, UsageError } from '../errors.js';

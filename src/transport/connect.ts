@@ -11,7 +11,7 @@ export interface SslSettings {
   mode: 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
   /** Trusted CA certificate(s) in PEM; Node's default store when absent. */
   ca?: string | Buffer;
-  /** Client certificate in PEM, for CrateDB's `cert` auth method (WIRE.md §2.1). */
+  /** Client certificate in PEM, for CrateDB's `cert` auth method (docs/cratedb-wire.md "Authentication"). */
   cert?: string | Buffer;
   /** Private key of the client certificate, in PEM. */
   key?: string | Buffer;
@@ -45,7 +45,7 @@ const BYTE_E = 0x45;
 /**
  * TCP connect (noDelay, keepalive), then per sslmode: 'disable' → plain; otherwise SSLRequest and read exactly one
  * byte: 'S' → TLS handshake on the same socket; 'N' → plain if mode is 'prefer', else TlsError; any other byte →
- * ProtocolError. Never direct TLS, never GSSENCRequest (WIRE.md §1.1, §10.5).
+ * ProtocolError. Never direct TLS, never GSSENCRequest (docs/cratedb-wire.md "First packet and TLS").
  *
  * Verification: prefer/require accept any certificate; verify-ca checks the chain against `ssl.ca` (or Node's default
  * store) but not the host name; verify-full checks both. An abort rejects with `signal.reason` unchanged and destroys

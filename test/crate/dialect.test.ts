@@ -1,5 +1,5 @@
 /**
- * CrateDB dialect: the behaviours of WIRE.md §10 as the driver must handle them. Runs against the scripted fake
+ * CrateDB dialect: the behaviours of docs/cratedb-wire.md "Driver rules" as the driver must handle them. Runs against the scripted fake
  * (test/crate/fake/) in CI and against a real CrateDB when CRATEDB_URL is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ afterAll(async () => {
   await target?.stop();
 });
 
-describe('startup (WIRE.md §1.2, §1.3, §10.1-§10.3)', () => {
+describe('startup (docs/cratedb-wire.md "Startup parameters", "Server parameters")', () => {
   it('detects CrateDB from crate_version and exposes every ParameterStatus', () => {
     const info = client.serverInfo;
     expect(info.isCrate).toBe(true);
@@ -66,7 +66,7 @@ describe('startup (WIRE.md §1.2, §1.3, §10.1-§10.3)', () => {
   });
 });
 
-describe.skipIf(REAL_CRATE)('cleartext password auth (WIRE.md §2)', () => {
+describe.skipIf(REAL_CRATE)('cleartext password auth (docs/cratedb-wire.md "Authentication")', () => {
   it('logs in over TLS', async () => {
     const c = await connect(target.url({ sslmode: 'require' }, ALICE.user, ALICE.password));
     expect(c.tls).toBe(true);
@@ -98,7 +98,7 @@ describe.skipIf(REAL_CRATE)('cleartext password auth (WIRE.md §2)', () => {
   });
 });
 
-describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () => {
+describe('queries, tags and errors (docs/cratedb-wire.md "Command tags", "Errors")', () => {
   it('inserts with parameters and reads after REFRESH', async () => {
     const when = new Date(Date.UTC(2024, 4, 6, 7, 8, 9, 10));
     const ins = await client.query(`INSERT INTO ${table} (id, name, ts, pos) VALUES ($1, $2, $3, $4)`, [1, 'Mont Blanc', when, [6.86444, 45.8325]]);
@@ -130,7 +130,7 @@ describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () =
     await expect(client.query(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, [1, 'dup'])).rejects.toMatchObject({ sqlstate: '23505' });
   });
 
-  it('BEGIN and COMMIT are no-ops; ROLLBACK is a syntax error (WIRE.md §4.3)', async () => {
+  it('BEGIN and COMMIT are no-ops; ROLLBACK is a syntax error (docs/cratedb-wire.md "Transactions")', async () => {
     await client.simpleQuery('BEGIN');
     await client.simpleQuery('COMMIT');
     await client.query('BEGIN');
@@ -152,7 +152,7 @@ describe('queries, tags and errors (WIRE.md §4.10, §6, §10.8, §10.13)', () =
   });
 });
 
-describe('transactions (WIRE.md §4.3)', () => {
+describe('transactions (docs/cratedb-wire.md "Transactions")', () => {
   it.skipIf(REAL_CRATE)('client.transaction() is refused before anything is sent: CrateDB has no transactions', async () => {
     const sent = (): number => target.fake?.received.flat().length ?? 0;
     const before = sent();
@@ -167,7 +167,7 @@ describe('transactions (WIRE.md §4.3)', () => {
   });
 });
 
-describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
+describe('parameter encoding (docs/cratedb-wire.md "Parameter OIDs", "Parameter text parsing")', () => {
   it('fields name the PostgreSQL type CrateDB reports (point for GEO_POINT, varchar for TEXT)', async () => {
     const res = await client.query(`SELECT id, name, ts, pos FROM ${table} LIMIT 0`);
     expect(res.fields.map((f) => f.typeName)).toEqual(['int4', 'varchar', 'timestamptz', 'point']);
@@ -205,7 +205,7 @@ describe('parameter encoding (WIRE.md §5.3, §5.4, §10.14)', () => {
   });
 });
 
-describe.skipIf(REAL_CRATE)('CrateDB type encodings (WIRE.md §5.1, §5.2, §10.15)', () => {
+describe.skipIf(REAL_CRATE)('CrateDB type encodings (docs/cratedb-wire.md "Types", "Arrays")', () => {
   it('decodes every type of types_demo', async () => {
     const c = await connect(target.url(), { int8: 'string' });
     const res = await c.query('SELECT * FROM types_demo', [], { prepare: false });
@@ -252,7 +252,7 @@ describe.skipIf(REAL_CRATE)('CrateDB type encodings (WIRE.md §5.1, §5.2, §10.
   });
 });
 
-describe.skipIf(REAL_CRATE)('cancel (WIRE.md §1.5, §10.12)', () => {
+describe.skipIf(REAL_CRATE)('cancel (docs/cratedb-wire.md "Cancel and statement timeout")', () => {
   it('timeoutMs sends a CancelRequest; the job is killed and the client stays usable', async () => {
     const err = await client.query('SELECT sleep(5000) AS s', [], { timeoutMs: 150 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryTimeoutError);

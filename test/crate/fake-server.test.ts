@@ -1,5 +1,5 @@
 /**
- * Self-test of the CrateDB-behaviour fake server: each test pins one WIRE.md behaviour at the byte level, talking to
+ * Self-test of the CrateDB-behaviour fake server: each test pins one behaviour of docs/cratedb-wire.md at the byte level, talking to
  * the fake with raw sockets (`pg-protocol`'s `serialize` for frontend messages).
  */
 import { serialize } from 'pg-protocol';
@@ -64,8 +64,8 @@ const rows = (frames: readonly BackendFrame[]): Array<Array<string | null>> =>
 const status = (frames: readonly BackendFrame[]): string => (frames[frames.length - 1] as BackendFrame).body.toString('latin1');
 const firstError = (frames: readonly BackendFrame[]): BackendFrame => frames.find((f) => f.type === 'E') as BackendFrame;
 
-describe('startup (WIRE.md §1)', () => {
-  it('answers with AuthenticationOk, exactly eight ParameterStatus in order, BackendKeyData and RFQ I (§1.3)', async () => {
+describe('startup (docs/cratedb-wire.md "Connecting")', () => {
+  it('answers with AuthenticationOk, exactly eight ParameterStatus in order, BackendKeyData and RFQ I ("Server parameters")', async () => {
     const fake = await start({ version: '6.5.0' });
     const first = await login(fake, { user: 'crate', database: 'doc', application_name: 'x' });
     expect(kinds(first.frames)).toBe('RSSSSSSSSKZ');
@@ -86,7 +86,7 @@ describe('startup (WIRE.md §1)', () => {
     expect(fake.startupParams).toEqual([{ user: 'crate', database: 'doc', application_name: 'x' }, { user: 'crate' }]);
   });
 
-  it('answers N to SSLRequest without TLS and accepts a plain StartupMessage on the same socket (§1.1)', async () => {
+  it('answers N to SSLRequest without TLS and accepts a plain StartupMessage on the same socket ("First packet and TLS")', async () => {
     const fake = await start();
     const client = await open(fake);
     client.send(serialize.requestSsl());
@@ -96,7 +96,7 @@ describe('startup (WIRE.md §1)', () => {
     expect(fake.received[0]?.map((m) => m.type)).toEqual(['SSLRequest', 'Startup']);
   });
 
-  it('answers S to SSLRequest when TLS is configured and continues over TLS (§1.1)', async () => {
+  it('answers S to SSLRequest when TLS is configured and continues over TLS ("First packet and TLS")', async () => {
     const pems = await generate([{ name: 'commonName', value: 'localhost' }], { keySize: 2048 });
     const fake = await start({ tls: { key: pems.private, cert: pems.cert } });
     const client = await open(fake);
@@ -108,7 +108,7 @@ describe('startup (WIRE.md §1)', () => {
     expect(kinds(frames)).toBe('RSSSSSSSSKZ');
   });
 
-  it('refuses GSSENCRequest as protocol 1234.5680 with FATAL XX000 and closes (§1.1)', async () => {
+  it('refuses GSSENCRequest as protocol 1234.5680 with FATAL XX000 and closes ("First packet and TLS")', async () => {
     const fake = await start();
     const client = await open(fake);
     const gss = Buffer.alloc(8);
@@ -122,7 +122,7 @@ describe('startup (WIRE.md §1)', () => {
     await client.waitClosed();
   });
 
-  it('rejects a startup length over 10 000 at once with FATAL and closes (§1.1)', async () => {
+  it('rejects a startup length over 10 000 at once with FATAL and closes ("First packet and TLS")', async () => {
     const fake = await start();
     const client = await open(fake);
     const head = Buffer.alloc(8);
@@ -134,7 +134,7 @@ describe('startup (WIRE.md §1)', () => {
     await client.waitClosed();
   });
 
-  it('sends NegotiateProtocolVersion 3.0 with the unsupported parameters for protocol 3.2 (§1.1)', async () => {
+  it('sends NegotiateProtocolVersion 3.0 with the unsupported parameters for protocol 3.2 ("First packet and TLS")', async () => {
     const fake = await start();
     const client = await open(fake);
     client.send(startupPacket({ user: 'crate', DateStyle: 'ISO', database: 'doc' }, 3, 2));
@@ -147,7 +147,7 @@ describe('startup (WIRE.md §1)', () => {
     expect(kinds(frames.slice(1))).toBe('RSSSSSSSSKZ');
   });
 
-  it('refuses protocol 3.2 before 6.2.0 and major 2 always (§1.1)', async () => {
+  it('refuses protocol 3.2 before 6.2.0 and major 2 always ("First packet and TLS")', async () => {
     const old = await start({ version: '6.1.2' });
     const client = await open(old);
     client.send(startupPacket({ user: 'crate' }, 3, 2));
@@ -160,7 +160,7 @@ describe('startup (WIRE.md §1)', () => {
     expect(errorField(error2 as BackendFrame, 'M')).toBe('Unsupported frontend protocol 2.0: server supports 3.0 to 3.0');
   });
 
-  it('applies `-c k=v` options and ignores the bare application_name parameter (§1.2)', async () => {
+  it('applies `-c k=v` options and ignores the bare application_name parameter ("Startup parameters")', async () => {
     const fake = await start();
     const options = '-c statement_timeout=60000 -capplication_name=via_c -c unknown_key=1';
     const { client } = await login(fake, { user: 'crate', application_name: 'bare', options });
@@ -168,7 +168,7 @@ describe('startup (WIRE.md §1)', () => {
     expect(rows(await query(client, 'SHOW application_name'))).toEqual([['via_c']]);
   });
 
-  it('turns options that are not -c into FATAL 28000 with the parser message (§1.2)', async () => {
+  it('turns options that are not -c into FATAL 28000 with the parser message ("Startup parameters")', async () => {
     const fake = await start();
     const client = await open(fake);
     client.send(startupPacket({ user: 'crate', options: '--search_path=x' }));
@@ -181,7 +181,7 @@ describe('startup (WIRE.md §1)', () => {
     ]);
   });
 
-  it('uses the database parameter as the default schema (§1.2, §4.9)', async () => {
+  it('uses the database parameter as the default schema ("Startup parameters", "Search path")', async () => {
     const fake = await start();
     const { client } = await login(fake, { user: 'crate', database: 'foo' });
     expect(tags(await query(client, 'CREATE TABLE t (a integer)'))).toEqual(['CREATE 1']);
@@ -192,7 +192,7 @@ describe('startup (WIRE.md §1)', () => {
   });
 });
 
-describe('authentication (WIRE.md §2)', () => {
+describe('authentication (docs/cratedb-wire.md "Authentication")', () => {
   const users = { crate: null, alice: 's3cret' };
 
   it('asks for a cleartext password (R 3) and accepts the right one', async () => {
@@ -205,7 +205,7 @@ describe('authentication (WIRE.md §2)', () => {
     expect(kinds(await client.untilReady())).toBe('RSSSSSSSSKZ');
   });
 
-  it('fails a wrong password with exactly S, M, C, R and keeps the socket open (§2.3)', async () => {
+  it('fails a wrong password with exactly S, M, C, R and keeps the socket open ("Failed login")', async () => {
     const fake = await start({ users });
     const client = await open(fake);
     client.send(startupPacket({ user: 'alice' }));
@@ -223,7 +223,7 @@ describe('authentication (WIRE.md §2)', () => {
     expect(client.closed).toBe(false);
   });
 
-  it('fails an empty password even for a user whose password is empty-looking (§2.1)', async () => {
+  it('fails an empty password even for a user whose password is empty-looking ("Authentication")', async () => {
     const fake = await start({ users: { crate: null, bob: '' } });
     const client = await open(fake);
     client.send(startupPacket({ user: 'bob' }));
@@ -233,7 +233,7 @@ describe('authentication (WIRE.md §2)', () => {
     expect(errorField(error as BackendFrame, 'M')).toBe('password authentication failed for user "bob"');
   });
 
-  it('asks an unknown user for a password first, then fails (§2.1)', async () => {
+  it('asks an unknown user for a password first, then fails ("Authentication")', async () => {
     const fake = await start({ users });
     const client = await open(fake);
     client.send(startupPacket({ user: 'mallory' }));
@@ -244,7 +244,7 @@ describe('authentication (WIRE.md §2)', () => {
     expect(errorField(error as BackendFrame, 'M')).toBe('password authentication failed for user "mallory"');
   });
 
-  it('fails trust for an unknown user when every user is trust (§2.1)', async () => {
+  it('fails trust for an unknown user when every user is trust ("Authentication")', async () => {
     const fake = await start();
     const client = await open(fake);
     client.send(startupPacket({ user: 'mallory' }));
@@ -253,7 +253,7 @@ describe('authentication (WIRE.md §2)', () => {
     expect(errorField(error as BackendFrame, 'C')).toBe('28000');
   });
 
-  it('finds no HBA entry for a password user over plain TCP when TLS is required (§2.2)', async () => {
+  it('finds no HBA entry for a password user over plain TCP when TLS is required ("Host-based authentication")', async () => {
     const fake = await start({ users, requireTlsForPasswords: true });
     const client = await open(fake);
     client.send(startupPacket({ user: 'alice' }));
@@ -263,12 +263,12 @@ describe('authentication (WIRE.md §2)', () => {
     );
   });
 
-  it('refuses a password for the crate superuser at start (§2.2)', async () => {
+  it('refuses a password for the crate superuser at start ("Host-based authentication")', async () => {
     await expect(startFakeCrate({ users: { crate: 'x' } })).rejects.toThrow(/crate superuser/);
   });
 });
 
-describe('simple query (WIRE.md §3, §4.10)', () => {
+describe('simple query (docs/cratedb-wire.md "Simple query", "Command tags")', () => {
   it('builds every tag of a multi-statement string from the whole string and ends with one RFQ I', async () => {
     const fake = await start();
     const { client } = await login(fake);
@@ -278,20 +278,20 @@ describe('simple query (WIRE.md §3, §4.10)', () => {
     expect(status(frames)).toBe('I');
   });
 
-  it('keeps the newline in the verb when the keyword is followed by one (§4.10)', async () => {
+  it('keeps the newline in the verb when the keyword is followed by one ("Command tags")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     expect(tags(await query(client, 'SELECT\n  1'))).toEqual(['SELECT\n 1']);
   });
 
-  it('answers an empty or comment-only string with EmptyQueryResponse (§3)', async () => {
+  it('answers an empty or comment-only string with EmptyQueryResponse ("Simple query")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     expect(kinds(await query(client, ''))).toBe('IZ');
     expect(kinds(await query(client, '/* ping */'))).toBe('IZ');
   });
 
-  it('stops at the first failure and still answers RFQ I (§3, §4.4)', async () => {
+  it('stops at the first failure and still answers RFQ I ("Simple query", "Errors inside a batch")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     const frames = await query(client, 'SELECT 1; SELECT * FROM nope; SELECT 2');
@@ -301,14 +301,14 @@ describe('simple query (WIRE.md §3, §4.10)', () => {
     expect(status(frames)).toBe('I');
   });
 
-  it('names unaliased columns after the expression text (§4.11)', async () => {
+  it('names unaliased columns after the expression text ("Result columns and visibility")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     const frames = await query(client, "SELECT 1, 'a', 2 AS two");
     expect(rowDescriptionOf(frames[0] as BackendFrame).map((f) => f.name)).toEqual(['1', "'a'", 'two']);
   });
 
-  it('sends division by zero as XX000 with F, R, L and a multi-line Java stack in W (§6.1)', async () => {
+  it('sends division by zero as XX000 with F, R, L and a multi-line Java stack in W ("Error fields")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     const error = firstError(await query(client, 'SELECT 1/0'));
@@ -323,7 +323,7 @@ describe('simple query (WIRE.md §3, §4.10)', () => {
   });
 });
 
-describe('transactions (WIRE.md §4.3)', () => {
+describe('transactions (docs/cratedb-wire.md "Transactions")', () => {
   it('makes ROLLBACK a 42601 syntax error: RFQ I on the simple path, E on the extended path', async () => {
     const fake = await start();
     const { client } = await login(fake);
@@ -353,14 +353,14 @@ describe('transactions (WIRE.md §4.3)', () => {
   });
 });
 
-describe('extended protocol (WIRE.md §3, §4)', () => {
+describe('extended protocol (docs/cratedb-wire.md "Frontend messages", "Running statements")', () => {
   async function withTable(fake: FakeCrate): Promise<RawClient> {
     const { client } = await login(fake);
     expect(status(await query(client, 'CREATE TABLE t (id integer PRIMARY KEY, name text)'))).toBe('I');
     return client;
   }
 
-  it('bulks N Executes of one write: one CommandComplete each, -3 for a duplicate key, no ErrorResponse (§4.2)', async () => {
+  it('bulks N Executes of one write: one CommandComplete each, -3 for a duplicate key, no ErrorResponse ("Bulk execution")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     client.send(
@@ -380,7 +380,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(fake.received[0]?.filter((m) => m.type === 'Sync')).toHaveLength(1);
   });
 
-  it('answers a single deferred duplicate with 23505 at Sync, RFQ I (§4.2, §4.3)', async () => {
+  it('answers a single deferred duplicate with 23505 at Sync, RFQ I ("Deferred writes", "Transactions")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     await query(client, "INSERT INTO t (id, name) VALUES (1, 'a')");
@@ -397,7 +397,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(status(frames)).toBe('I');
   });
 
-  it('runs a deferred write only at Flush (§4.2)', async () => {
+  it('runs a deferred write only at Flush ("Deferred writes")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     const { client: observer } = await login(fake);
@@ -415,7 +415,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(rows(await query(observer, 'SELECT name FROM t WHERE id = 7'))).toEqual([['x']]);
   });
 
-  it('fails a read inside a write batch with XX000, drops the queued writes and answers RFQ E (§4.2)', async () => {
+  it('fails a read inside a write batch with XX000, drops the queued writes and answers RFQ E ("Deferred writes")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     client.send(
@@ -435,7 +435,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(rows(await query(client, 'REFRESH TABLE t; SELECT count(*) FROM t'))).toEqual([['0']]);
   });
 
-  it('ends a portal read at an exact multiple of maxRows with CommandComplete, not PortalSuspended (§4.1)', async () => {
+  it('ends a portal read at an exact multiple of maxRows with CommandComplete, not PortalSuspended ("Portals and maxRows")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     await query(client, "INSERT INTO t (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'); REFRESH TABLE t");
@@ -454,7 +454,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(rows([...first, ...second])).toEqual([['1'], ['2'], ['3'], ['4']]);
   });
 
-  it('keeps a suspended portal across Sync and counts only the last Execute in the tag (§4.1)', async () => {
+  it('keeps a suspended portal across Sync and counts only the last Execute in the tag ("Portals and maxRows")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     await query(client, "INSERT INTO t (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd'); REFRESH TABLE t");
@@ -471,7 +471,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(tags(rest)).toEqual(['SELECT 1']);
   });
 
-  it('refuses parameter OID 17 with `Can\'t map PGType`, skips until Sync, then recovers (§5.3, §4.4)', async () => {
+  it('refuses parameter OID 17 with `Can\'t map PGType`, skips until Sync, then recovers ("Parameter OIDs", "Errors inside a batch")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     client.send(
@@ -490,7 +490,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(parse).toMatchObject({ type: 'Parse', text: 'SELECT $1', paramTypes: [17] });
   });
 
-  it('checks statement_max_length on Parse but not on simple Query (§4.7)', async () => {
+  it('checks statement_max_length on Parse but not on simple Query ("Size limits")', async () => {
     const fake = await start({ statementMaxLength: 20 });
     const { client } = await login(fake);
     const sql = 'SELECT 1 AS a_long_alias';
@@ -502,7 +502,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     );
   });
 
-  it('describes a statement with inferred parameter types, typmod -1 and the column position (§3, §4.6, §4.11)', async () => {
+  it('describes a statement with inferred parameter types, typmod -1 and the column position ("Frontend messages", "Parameter type inference", "Result columns and visibility")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     client.send(
@@ -518,7 +518,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     ]);
   });
 
-  it('answers FunctionCall with `Unsupported messageType: 70`, no RFQ and no skip mode (§3)', async () => {
+  it('answers FunctionCall with `Unsupported messageType: 70`, no RFQ and no skip mode ("Frontend messages")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     client.send(rawMessage('F', Buffer.alloc(8)));
@@ -530,7 +530,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(status(frames)).toBe('I');
   });
 
-  it('fails a bulk once when planning fails at Sync: one ErrorResponse, replies dropped, RFQ E (§4.2)', async () => {
+  it('fails a bulk once when planning fails at Sync: one ErrorResponse, replies dropped, RFQ E ("Bulk execution")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     client.send(serialize.parse({ name: 'ins', text: 'INSERT INTO t (id, name) VALUES ($1, $2)' }), serialize.sync());
@@ -550,7 +550,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(status(frames)).toBe('E');
   });
 
-  it('silently replaces a re-Parsed statement name and answers CloseComplete for unknown names (§4.5, §3)', async () => {
+  it('silently replaces a re-Parsed statement name and answers CloseComplete for unknown names ("Statements and DDL", "Frontend messages")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     client.send(
@@ -567,7 +567,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(rows(frames)).toEqual([['2']]);
   });
 
-  it('decodes binary parameters with the inferred type (§4.6)', async () => {
+  it('decodes binary parameters with the inferred type ("Parameter type inference")', async () => {
     const fake = await start();
     const client = await withTable(fake);
     await query(client, "INSERT INTO t (id, name) VALUES (5, 'five')");
@@ -582,7 +582,7 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
     expect(rows(await client.untilReady())).toEqual([['five']]);
   });
 
-  it('reports missing statements and portals as XX000 (§4.5)', async () => {
+  it('reports missing statements and portals as XX000 ("Statements and DDL")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     client.send(serialize.bind({ statement: 'nope' }), serialize.sync());
@@ -592,8 +592,8 @@ describe('extended protocol (WIRE.md §3, §4)', () => {
   });
 });
 
-describe('types and parameters (WIRE.md §5)', () => {
-  it('sends every type of types_demo in CrateDB text form (§5.1, §5.2)', async () => {
+describe('types and parameters (docs/cratedb-wire.md "Types and values")', () => {
+  it('sends every type of types_demo in CrateDB text form ("Types", "Arrays")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     const frames = await query(client, 'SELECT * FROM types_demo');
@@ -630,7 +630,7 @@ describe('types and parameters (WIRE.md §5)', () => {
     expect(fields.filter((f) => f.name !== 'bit_col').every((f) => f.typmod === -1)).toBe(true);
   });
 
-  it('describes byte as int2 from 6.5.0 and ends timestamp text in +00 before 6.3.3 (§5.1)', async () => {
+  it('describes byte as int2 from 6.5.0 and ends timestamp text in +00 before 6.3.3 ("Types")', async () => {
     const newer = await start({ version: '6.5.0' });
     const older = await start({ version: '6.3.2' });
     const sql = 'SELECT byte_col, timestamp_col FROM types_demo';
@@ -640,7 +640,7 @@ describe('types and parameters (WIRE.md §5)', () => {
     expect(rows(b)).toEqual([['42', '2024-01-02 03:04:05.678+00']]);
   });
 
-  it('sends binary arrays with flags 1 and the size as lower bound (§5.2)', async () => {
+  it('sends binary arrays with flags 1 and the size as lower bound ("Arrays")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     client.send(
@@ -655,7 +655,7 @@ describe('types and parameters (WIRE.md §5)', () => {
     expect(header(empty as Buffer)).toEqual([1, 1, 23, 0, 0]);
   });
 
-  it('decodes text params strictly: bool `True` is false, date must be YYYY-MM-DD (§5.4)', async () => {
+  it('decodes text params strictly: bool `True` is false, date must be YYYY-MM-DD ("Parameter text parsing")', async () => {
     const fake = await start();
     const { client } = await login(fake);
     await query(client, 'CREATE TABLE p (id integer PRIMARY KEY, flag boolean, day date, ts timestamp)');
@@ -679,7 +679,7 @@ describe('types and parameters (WIRE.md §5)', () => {
   });
 });
 
-describe('visibility (WIRE.md §4.11)', () => {
+describe('visibility (docs/cratedb-wire.md "Result columns and visibility")', () => {
   it('hides writes from searches until REFRESH, except primary-key lookups', async () => {
     const fake = await start();
     const { client } = await login(fake);
@@ -691,7 +691,7 @@ describe('visibility (WIRE.md §4.11)', () => {
   });
 });
 
-describe('cancel and statement_timeout (WIRE.md §1.5)', () => {
+describe('cancel and statement_timeout (docs/cratedb-wire.md "Cancel and statement timeout")', () => {
   it('kills the running query on CancelRequest: XX000 `Job killed. Cancellation request by: crate`', async () => {
     const fake = await start();
     const victim = await login(fake);

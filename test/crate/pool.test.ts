@@ -1,4 +1,4 @@
-/** The pool against CrateDB (scripted server, or a real one via CRATEDB_URL): WIRE.md §4.3, §4.8, §10.10, §10.11. */
+/** The pool against CrateDB (scripted server, or a real one via CRATEDB_URL): docs/cratedb-wire.md "Transactions", "Session commands and pool reset". */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError, createPool, type Pool } from '../../src/index.js';
 import { REAL_CRATE, startCrateTarget, type CrateTarget } from './target.js';
@@ -33,7 +33,7 @@ describe('pool on CrateDB', () => {
     }
   });
 
-  it.skipIf(REAL_CRATE)('never sends DISCARD ALL or RESET to CrateDB (WIRE.md §4.8)', async () => {
+  it.skipIf(REAL_CRATE)('never sends DISCARD ALL or RESET to CrateDB (docs/cratedb-wire.md "Session commands and pool reset")', async () => {
     const single = createPool(target.url(), { max: 1 });
     const c = await single.acquire();
     await c.query('SET statement_timeout = 1000');

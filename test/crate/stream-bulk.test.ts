@@ -1,6 +1,6 @@
 /**
- * Streaming and bulk writes against CrateDB (scripted server, or a real one via CRATEDB_URL): WIRE.md §4.1 (portal
- * endings), §4.2 (deferred writes, bulk counts), §10.7, §10.9.
+ * Streaming and bulk writes against CrateDB (scripted server, or a real one via CRATEDB_URL): docs/cratedb-wire.md "Portals and maxRows" (portal
+ * endings), "Deferred writes" and "Bulk execution" (deferred writes, bulk counts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError, UsageError, connect, type Client } from '../../src/index.js';
@@ -29,7 +29,7 @@ async function streamAll(sql: string, fetchSize: number): Promise<unknown[]> {
   return rows;
 }
 
-describe.skipIf(REAL_CRATE)('streaming sys.summits (WIRE.md §4.1)', () => {
+describe.skipIf(REAL_CRATE)('streaming sys.summits (docs/cratedb-wire.md "Portals and maxRows")', () => {
   const sql = 'SELECT mountain, height FROM sys.summits ORDER BY height DESC LIMIT 6';
 
   it.each([1, 2, 3, 4, 5, 6, 7, 100])('fetchSize %i returns every row once, in order', async (fetchSize) => {
@@ -61,7 +61,7 @@ describe.skipIf(REAL_CRATE)('streaming sys.summits (WIRE.md §4.1)', () => {
   });
 });
 
-describe('executeMany on CrateDB (WIRE.md §4.2, §10.7)', () => {
+describe('executeMany on CrateDB (docs/cratedb-wire.md "Bulk execution")', () => {
   it('returns one count per row, with -3 for a failed item (duplicate key) and no message', async () => {
     await client.query(`INSERT INTO ${table} (id, name) VALUES ($1, $2)`, [3, 'existing']);
     const rows = [1, 2, 3, 4, 5].map((id) => [id, `row ${id}`]);
@@ -117,7 +117,7 @@ describe('executeMany on CrateDB (WIRE.md §4.2, §10.7)', () => {
   });
 });
 
-describe.skipIf(REAL_CRATE)('the other bulk endings of WIRE.md §4.2 (forced in the scripted server)', () => {
+describe.skipIf(REAL_CRATE)('the other bulk endings of docs/cratedb-wire.md "Bulk execution" (forced in the scripted server)', () => {
   const rows = [[1], [2], [3]];
   const insertInto = async (name: keyof typeof FORCED_BULK_ENDINGS): Promise<string> => {
     await client.simpleQuery(`DROP TABLE IF EXISTS ${name}`);

@@ -20,10 +20,10 @@ export interface CrateTarget {
   stop(): Promise<void>;
 }
 
-/** A password user the fake knows (WIRE.md §2.2: `crate` itself can have no password). */
+/** A password user the fake knows (docs/cratedb-wire.md "Host-based authentication": `crate` itself can have no password). */
 export const ALICE = { user: 'alice', password: 's3cret-alice' } as const;
 
-/** Tables whose bulks the fake ends the ways WIRE.md §4.2 describes but its SQL engine cannot provoke. */
+/** Tables whose bulks the fake ends the ways docs/cratedb-wire.md "Bulk execution" describes but its SQL engine cannot provoke. */
 export const FORCED_BULK_ENDINGS = {
   cw_bulk_plan_error: 'plan-error',
   cw_bulk_runtime_error: 'runtime-error',

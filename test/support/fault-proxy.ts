@@ -1,6 +1,6 @@
 /**
  * A fault-injecting TCP proxy for the reliability tests: it sits between the driver and a real server and, per
- * connection, forwards faithfully or misbehaves in one chosen way (DESIGN.md §2, test/support/).
+ * connection, forwards faithfully or misbehaves in one chosen way (docs/design.md "Layout and import direction", test/support/).
  *
  * It frames both directions into pgwire messages (the untyped SSLRequest / StartupMessage / CancelRequest first, then
  * typed messages), so a fault can fire at an exact protocol point: "the 3rd DataRow", "the client's first Query".

@@ -78,7 +78,7 @@ describe('doc rows', () => {
   });
 });
 
-describe('HTTP bulk_args responses (WIRE.md §7.2)', () => {
+describe('HTTP bulk_args responses (docs/cratedb-wire.md "HTTP results")', () => {
   it('a full success passes; a -2 item, or fewer results than rows, is reported with the server message', () => {
     expect(bulkError({ results: [{ rowcount: 1 }, { rowcount: 1 }] }, 2)).toBeUndefined();
     const failed = bulkError({ results: [{ rowcount: 1 }, { rowcount: -2, error: { message: 'DuplicateKeyException[A document with the same primary key exists already]' } }] }, 2);

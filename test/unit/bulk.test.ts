@@ -1,6 +1,6 @@
 /**
  * executeMany's operation driven through the sans-IO session with hand-built backend messages: the CrateDB bulk
- * endings of WIRE.md §4.2 (counts -3 / 0 / -2, one ErrorResponse for the whole batch, one per Execute), chunking,
+ * endings of docs/cratedb-wire.md "Bulk execution" (counts -3 / 0 / -2, one ErrorResponse for the whole batch, one per Execute), chunking,
  * re-runs, PostgreSQL's chunk rollback, and a connection lost mid-batch.
  */
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ const described = (): Buffer[] => [be.parseComplete(), be.parameterDescription([
 const error = (message: string, code = 'XX000'): Buffer => be.errorResponse([['S', 'ERROR'], ['C', code], ['M', message]]);
 const binds = (n: number): Buffer[] => Array.from({ length: n }, () => be.bindComplete());
 
-describe('BulkOperation against CrateDB replies (WIRE.md §4.2)', () => {
+describe('BulkOperation against CrateDB replies (docs/cratedb-wire.md "Bulk execution")', () => {
   it('describes first, then one chunk of N × (Bind, Execute) + Sync; counts -3 / 0 / -2 are kept per row', async () => {
     const h = harness();
     const op = bulk([[1], [2], [3], [4]]);

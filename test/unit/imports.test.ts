@@ -1,5 +1,5 @@
 /**
- * Keeps the import direction of DESIGN.md §2: index → client/pool → query → protocol → wire; codecs used by query and
+ * Keeps the import direction of docs/design.md "Layout and import direction": index → client/pool → query → protocol → wire; codecs used by query and
  * client; transport only by client; sql/ (the one SQL scanner) by anything above protocol/, importing only errors;
  * errors and diagnostics by anyone.
  */

@@ -420,7 +420,7 @@ describe('what is never handed out again', () => {
     expect(pool.stats).toMatchObject({ total: 0, destroyed: 2 });
   });
 
-  it('on CrateDB the status byte means nothing, so T does not stop reuse (WIRE.md §4.3)', async () => {
+  it('on CrateDB the status byte means nothing, so T does not stop reuse (docs/cratedb-wire.md "Transactions")', async () => {
     const { pool, env } = fakePool();
     env.isCrate = true;
     const a = await pool.acquire();

@@ -1,6 +1,6 @@
 /**
  * The streaming portal and RowStream driven through the sans-IO session with hand-built backend messages: both portal
- * endings CrateDB uses (WIRE.md §4.1), pull-driven batches, early close, errors mid-stream and the byte budget.
+ * endings CrateDB uses (docs/cratedb-wire.md "Portals and maxRows"), pull-driven batches, early close, errors mid-stream and the byte budget.
  */
 import { describe, expect, it } from 'vitest';
 import { TypeRegistry } from '../../src/codecs/registry.js';
@@ -33,7 +33,7 @@ function recorder(): PortalConsumer & { batches: [number[], boolean][] } {
 }
 
 describe('PortalOperation', () => {
-  it('CrateDB: CommandComplete at an exact multiple of fetchSize ends the portal; it is never executed again (WIRE.md §4.1)', async () => {
+  it('CrateDB: CommandComplete at an exact multiple of fetchSize ends the portal; it is never executed again (docs/cratedb-wire.md "Portals and maxRows")', async () => {
     const h = harness();
     const c = recorder();
     const op = portal(2, c);

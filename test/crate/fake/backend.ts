@@ -1,9 +1,9 @@
 /**
  * Backend message builders of the fake CrateDB. Layouts follow the PostgreSQL protocol; the places where CrateDB
- * fills them differently carry their WIRE.md section.
+ * fills them differently carry their docs/cratedb-wire.md topic.
  */
 
-/** One field of a RowDescription (WIRE.md §4.11). */
+/** One field of a RowDescription (docs/cratedb-wire.md "Result columns and visibility"). */
 export interface FieldDescription {
   name: string;
   tableOid: number;
@@ -39,15 +39,15 @@ function cstring(s: string): Buffer {
 
 /** R 0. */
 export const authenticationOk = (): Buffer => message('R', int32(0));
-/** R 3: the only password method CrateDB offers on pgwire (§2.1). */
+/** R 3: the only password method CrateDB offers on pgwire ("Authentication"). */
 export const authenticationCleartextPassword = (): Buffer => message('R', int32(3));
 /** S name value. */
 export const parameterStatus = (name: string, value: string): Buffer =>
   message('S', Buffer.concat([cstring(name), cstring(value)]));
-/** K pid secret (§1.3). */
+/** K pid secret ("Server parameters"). */
 export const backendKeyData = (pid: number, secret: number): Buffer =>
   message('K', Buffer.concat([int32(pid), int32(secret)]));
-/** Z with the status byte (§4.3). */
+/** Z with the status byte ("Transactions"). */
 export const readyForQuery = (status: 'I' | 'T' | 'E'): Buffer => message('Z', Buffer.from(status, 'latin1'));
 /** 1 */
 export const parseComplete = (): Buffer => message('1', Buffer.alloc(0));
@@ -57,19 +57,19 @@ export const bindComplete = (): Buffer => message('2', Buffer.alloc(0));
 export const closeComplete = (): Buffer => message('3', Buffer.alloc(0));
 /** n */
 export const noData = (): Buffer => message('n', Buffer.alloc(0));
-/** s (§4.1). */
+/** s ("Portals and maxRows"). */
 export const portalSuspended = (): Buffer => message('s', Buffer.alloc(0));
-/** I (§3). */
+/** I ("Simple query"). */
 export const emptyQueryResponse = (): Buffer => message('I', Buffer.alloc(0));
-/** C tag (§4.10 builds the tag). */
+/** C tag ("Command tags" builds the tag). */
 export const commandComplete = (tag: string): Buffer => message('C', cstring(tag));
 
-/** WIRE.md §1.1: the version int is the full 196608 (3.0), then the unsupported names. */
+/** docs/cratedb-wire.md "First packet and TLS": the version int is the full 196608 (3.0), then the unsupported names. */
 export function negotiateProtocolVersion(version: number, names: readonly string[]): Buffer {
   return message('v', Buffer.concat([int32(version), int32(names.length), ...names.map(cstring)]));
 }
 
-/** ErrorResponse with the fields in the given order (WIRE.md §6.1 decides which fields and their order). */
+/** ErrorResponse with the fields in the given order (docs/cratedb-wire.md "Error fields" decides which fields and their order). */
 export function errorResponse(fields: ReadonlyArray<readonly [string, string]>): Buffer {
   const parts = fields.map(([code, value]) => Buffer.concat([Buffer.from(code, 'latin1'), cstring(value)]));
   return message('E', Buffer.concat([...parts, Buffer.from([0])]));
@@ -80,7 +80,7 @@ export function parameterDescription(oids: readonly number[]): Buffer {
   return message('t', Buffer.concat([int16(oids.length), ...oids.map(int32)]));
 }
 
-/** T (§4.11 fills the fields). */
+/** T ("Result columns and visibility" fills the fields). */
 export function rowDescription(fields: readonly FieldDescription[]): Buffer {
   const parts = fields.map((f) =>
     Buffer.concat([

@@ -1,5 +1,5 @@
 /**
- * CrateDB's binary result encodings (WIRE.md §5.1, §5.2), including the array quirks: flags always 1, the lower-bound
+ * CrateDB's binary result encodings (docs/cratedb-wire.md "Types", "Arrays"), including the array quirks: flags always 1, the lower-bound
  * field holding the dimension size, and an empty array as one dimension of size 0.
  */
 import { toJson } from './text-format.js';
@@ -40,7 +40,7 @@ function float32(n: number): Buffer {
   return b;
 }
 
-/** §5.1: PG numeric layout, base-10000 digits; zero is sent with weight −1. */
+/** "Types": PG numeric layout, base-10000 digits; zero is sent with weight −1. */
 function numericBinary(n: Numeric): Buffer {
   const neg = n.unscaled < 0n;
   let unscaled = neg ? -n.unscaled : n.unscaled;
@@ -80,7 +80,7 @@ function bitBinary(bits: string): Buffer {
   return Buffer.concat([int32(bits.length), bytes]);
 }
 
-/** §5.2: ndim, flags = 1, element oid, then size and lower bound = size (!); empty → 1 dim, size 0, lbound 0. */
+/** "Arrays": ndim, flags = 1, element oid, then size and lower bound = size (!); empty → 1 dim, size 0, lbound 0. */
 function arrayBinary(element: CrateType, values: unknown[], version: string, flags = 1): Buffer {
   const elementOid = pgTypeOf(element, version).oid;
   const items = values.map((v) => {
@@ -117,12 +117,12 @@ export function formatBinary(t: CrateType, value: unknown, version: string): Buf
       return numericBinary(value as Numeric);
     case 'timestamptz':
     case 'timestamp':
-      // §5.1: µs since 2000-01-01, computed from milliseconds.
+      // "Types": µs since 2000-01-01, computed from milliseconds.
       return int64(BigInt((value as number) - PG_EPOCH_MS) * 1000n);
     case 'date':
       return int32(Math.floor(((value as number) - PG_EPOCH_MS) / 86_400_000));
     case 'timetz': {
-      // §5.1: int64 µs, then int32 seconds east of UTC.
+      // "Types": int64 µs, then int32 seconds east of UTC.
       const tz = value as TimeTz;
       return Buffer.concat([int64(BigInt(tz.micros)), int32(tz.offsetSeconds)]);
     }
@@ -159,7 +159,7 @@ export function formatBinary(t: CrateType, value: unknown, version: string): Buf
       return Buffer.concat([int32(fields.length), ...parts]);
     }
     default:
-      // text, character, ip, json and unknown (705, §5.1: "text | text") are their UTF-8 bytes.
+      // text, character, ip, json and unknown (705, "Types": sent as text) are their UTF-8 bytes.
       return Buffer.from(String(value), 'utf8');
   }
 }

@@ -1,5 +1,5 @@
 /**
- * One client socket of the fake: SSLRequest/TLS, CancelRequest, startup, authentication (WIRE.md §1, §2), then a
+ * One client socket of the fake: SSLRequest/TLS, CancelRequest, startup, authentication (docs/cratedb-wire.md "Connecting", "Authentication"), then a
  * {@link CrateSession}.
  */
 import { randomInt } from 'node:crypto';
@@ -28,18 +28,18 @@ export interface ServerContext {
   readonly bulkEndings: Readonly<Record<string, BulkEnding>>;
   readonly ignoresMaxRows: (sql: string) => boolean;
   readonly catalog: Catalog;
-  /** §1.3: session ids increment per node from 1. */
+  /** "Server parameters": session ids increment per node from 1. */
   nextPid(): number;
   register(pid: number, secret: number, session: CrateSession): void;
   unregister(pid: number): void;
-  /** §1.5: kills the matching session's job; no reply on the cancel socket. */
+  /** "Cancel and statement timeout": kills the matching session's job; no reply on the cancel socket. */
   cancel(pid: number, secret: number): void;
   recordStartup(params: Readonly<Record<string, string>>): void;
   /** Counts bytes handed to a socket (FakeCrate.bytesWritten). */
   countWritten(bytes: number): void;
 }
 
-/** §1.1: a connection without a session is closed after 30 s (`AUTH_TIMEOUT_SEC`). */
+/** "First packet and TLS": a connection without a session is closed after 30 s (`AUTH_TIMEOUT_SEC`). */
 const AUTH_TIMEOUT_MS = 30_000;
 
 type Phase = 'startup' | 'password' | 'failed' | 'session' | 'closed';
@@ -104,7 +104,7 @@ export class Connection {
     });
   }
 
-  /** FATAL before a session: send, then close (§1.1). */
+  /** FATAL before a session: send, then close ("First packet and TLS"). */
   #fatal(err: FakeCrateError): void {
     this.#send(errorResponse(err.fields()));
     this.#phase = 'closed';
@@ -112,7 +112,7 @@ export class Connection {
     this.#socket.end();
   }
 
-  /** §2.3: FATAL 28000, but the socket stays open until the client closes it or the 30 s timer fires. */
+  /** "Failed login": FATAL 28000, but the socket stays open until the client closes it or the 30 s timer fires. */
   #authFail(failure: AuthFailure): void {
     this.#send(errorResponse(failure.fields()));
     this.#phase = 'failed';
@@ -125,7 +125,7 @@ export class Connection {
         if (!this.#startupStep()) return;
         continue;
       }
-      // §1.1 (6.4.3+): before authentication completes, messages may carry at most 10 000 payload bytes.
+      // "First packet and TLS" (6.4.3+): before authentication completes, messages may carry at most 10 000 payload bytes.
       const limit = this.#phase === 'password' && compareVersions(this.ctx.version, '6.4.3') >= 0 ? 10_000 : undefined;
       const frame = this.#reader.nextMessage(limit);
       if (!frame) return;
@@ -153,7 +153,7 @@ export class Connection {
     this.log.push(message);
     switch (message.type) {
       case 'SSLRequest':
-        // §1.1: `N` when ssl.psql.enabled is false; `S` then a TLS handshake on the same socket.
+        // "First packet and TLS": `N` when ssl.psql.enabled is false; `S` then a TLS handshake on the same socket.
         if (this.ctx.tls && !this.#tls) {
           this.#send(Buffer.from('S'));
           this.#upgrade(this.ctx.tls);
@@ -162,7 +162,7 @@ export class Connection {
         this.#send(Buffer.from('N'));
         return true;
       case 'GSSENCRequest':
-        // §1.1: read as protocol 1234.5680 → FATAL XX000 and close.
+        // "First packet and TLS": read as protocol 1234.5680 → FATAL XX000 and close.
         this.#fatal(startupFatal(unsupportedProtocol(1234, 5680)));
         return false;
       case 'CancelRequest':
@@ -203,7 +203,7 @@ export class Connection {
       const host = (this.#socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
       this.#authFail(new AuthFailure(authMessages.noEntry(host, user)));
     } else if (method === 'password') {
-      // §2.1: the password is requested before the user is looked up.
+      // "Authentication": the password is requested before the user is looked up.
       this.#send(authenticationCleartextPassword());
       this.#phase = 'password';
     } else {
@@ -220,7 +220,7 @@ export class Connection {
     else this.#finish(user);
   }
 
-  /** §1.2/§1.3: the session gets `database` as default schema and the `-c` options; then the startup reply. */
+  /** "Startup parameters", "Server parameters": the session gets `database` as default schema and the `-c` options; then the startup reply. */
   #finish(user: string): void {
     const settings = new SessionSettings(this.#params.database ?? 'doc');
     try {

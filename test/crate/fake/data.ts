@@ -1,6 +1,6 @@
 /**
  * Built-in tables of the fake: a few rows of CrateDB's `sys.summits`, and `doc.types_demo` with one column of every
- * type in WIRE.md §5.1 so a driver test can check each text/binary encoding.
+ * type in docs/cratedb-wire.md "Types" so a driver test can check each text/binary encoding.
  */
 import { arrayOf, oidHash, scalar, type CrateType, type Numeric, type Period, type RecordValue, type TimeTz } from './types.js';
 
@@ -44,7 +44,7 @@ export const SUMMITS: BuiltInTable = {
 
 const AT = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 
-/** One column per §5.1 row, with a value whose text form shows CrateDB's formatting quirk for that type. */
+/** One column per "Types" row, with a value whose text form shows CrateDB's formatting quirk for that type. */
 const TYPES_DEMO_COLUMNS: Array<[string, CrateType, unknown]> = [
   ['bool_col', scalar('boolean'), true],
   ['byte_col', scalar('byte'), 42],

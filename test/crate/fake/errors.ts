@@ -1,8 +1,8 @@
 /**
- * Errors the fake CrateDB sends, shaped like CrateDB's (WIRE.md §6).
+ * Errors the fake CrateDB sends, shaped like CrateDB's (docs/cratedb-wire.md "Errors").
  *
  * A CrateDB ErrorResponse carries S, M, C, then F/R/L from the top Java stack frame and W with up to 20 frames,
- * newline-separated (§6.1); auth failures carry only S, M, C=28000 and R=ClientAuthentication (§2.3, §6.1). The Java
+ * newline-separated ("Error fields"); auth failures carry only S, M, C=28000 and R=ClientAuthentication ("Failed login", "Error fields"). The Java
  * frames below are stand-ins with the real shape (`package.Class.method(File.java:line)`), not copied from a server.
  */
 
@@ -43,7 +43,7 @@ export class FakeCrateError extends Error {
     super(message);
   }
 
-  /** §6.1: S, M, C, then F, R, L of the top frame, then W (≤ 20 frames joined by newlines). */
+  /** "Error fields": S, M, C, then F, R, L of the top frame, then W (≤ 20 frames joined by newlines). */
   fields(): Fields {
     const fields: Fields = [
       ['S', this.severity],
@@ -59,7 +59,7 @@ export class FakeCrateError extends Error {
   }
 }
 
-/** §2.3 / §6.1: a failed login is FATAL 28000 with exactly S, M, C and R=ClientAuthentication. */
+/** "Failed login", "Error fields": a failed login is FATAL 28000 with exactly S, M, C and R=ClientAuthentication. */
 export class AuthFailure extends Error {
   fields(): Fields {
     return [
@@ -75,7 +75,7 @@ function withTail(head: readonly string[]): string[] {
   return [...head, ...PGWIRE_TAIL];
 }
 
-/** §6.2: ParsingException → 42601 (ROLLBACK lands here, §4.3); the message starts with `line L:C:`. */
+/** "SQLSTATE mapping": ParsingException → 42601 (ROLLBACK lands here, "Transactions"); the message starts with `line L:C:`. */
 export function syntaxError(line: number, column: number, detail: string): FakeCrateError {
   return new FakeCrateError(
     `line ${line}:${column}: ${detail}`,
@@ -98,7 +98,7 @@ const ANALYZER_HEAD = [
   'io.crate.session.Session.parse(Session.java:331)',
 ];
 
-/** §6.2: unknown table → 42P01 `Relation 'x' unknown`. */
+/** "SQLSTATE mapping": unknown table → 42P01 `Relation 'x' unknown`. */
 export const relationUnknown = (name: string): FakeCrateError =>
   new FakeCrateError(`Relation '${name}' unknown`, '42P01', withTail(ANALYZER_HEAD));
 
@@ -113,15 +113,15 @@ export const staleRelation = (oid: number): FakeCrateError =>
     withTail(['io.crate.metadata.Schemas.getRelationInfo(Schemas.java:536)', 'io.crate.session.Session.singleExec(Session.java:643)']),
   );
 
-/** §6.2: unknown column → 42703 `Column x unknown`. */
+/** "SQLSTATE mapping": unknown column → 42703 `Column x unknown`. */
 export const columnUnknown = (name: string): FakeCrateError =>
   new FakeCrateError(`Column ${name} unknown`, '42703', withTail(ANALYZER_HEAD));
 
-/** §6.2: unknown schema → 3F000. */
+/** "SQLSTATE mapping": unknown schema → 3F000. */
 export const schemaUnknown = (name: string): FakeCrateError =>
   new FakeCrateError(`Schema '${name}' unknown`, '3F000', withTail(ANALYZER_HEAD));
 
-/** §6.2: table exists → 42P07. */
+/** "SQLSTATE mapping": table exists → 42P07. */
 export const relationExists = (fqn: string): FakeCrateError =>
   new FakeCrateError(
     `Relation '${fqn}' already exists.`,
@@ -129,7 +129,7 @@ export const relationExists = (fqn: string): FakeCrateError =>
     withTail(['io.crate.execution.ddl.tables.TransportCreateTableAction.masterOperation(TransportCreateTableAction.java:98)']),
   );
 
-/** §6.2: duplicate primary key → 23505. */
+/** "SQLSTATE mapping": duplicate primary key → 23505. */
 export const duplicateKey = (): FakeCrateError =>
   new FakeCrateError(
     'A document with the same primary key exists already',
@@ -140,7 +140,7 @@ export const duplicateKey = (): FakeCrateError =>
     ]),
   );
 
-/** §6.2: unknown function → 0A000. */
+/** "SQLSTATE mapping": unknown function → 0A000. */
 export const unknownFunction = (signature: string): FakeCrateError =>
   new FakeCrateError(
     `Unknown function: ${signature}`,
@@ -148,7 +148,7 @@ export const unknownFunction = (signature: string): FakeCrateError =>
     withTail(['io.crate.metadata.Functions.raiseUnknownFunction(Functions.java:382)', ...ANALYZER_HEAD.slice(2)]),
   );
 
-/** §6.1/§6.2: division by zero is XX000 with the Java stack in W (issue crate/crate#17489). */
+/** "Error fields", "SQLSTATE mapping": division by zero is XX000 with the Java stack in W (issue crate/crate#17489). */
 export const divisionByZero = (): FakeCrateError =>
   new FakeCrateError(
     '/ by zero',
@@ -163,7 +163,7 @@ export const divisionByZero = (): FakeCrateError =>
     ]),
   );
 
-/** §1.5: cancel and statement_timeout both kill the job; XX000 (PostgreSQL would say 57014). */
+/** "Cancel and statement timeout": cancel and statement_timeout both kill the job; XX000 (PostgreSQL would say 57014). */
 export const jobKilled = (reason: string): FakeCrateError =>
   new FakeCrateError(
     `Job killed. ${reason}`,
@@ -176,7 +176,7 @@ export const jobKilled = (reason: string): FakeCrateError =>
   );
 
 /**
- * §6.2 "everything else": IllegalArgumentException/UnsupportedOperationException and internal errors all end up XX000.
+ * "SQLSTATE mapping" "everything else": IllegalArgumentException/UnsupportedOperationException and internal errors all end up XX000.
  * `origin` is the Java method that throws, e.g. `io.crate.session.Session.bind(Session.java:372)`.
  */
 export const internalError = (message: string, origin: string): FakeCrateError =>
@@ -188,7 +188,7 @@ export function asFakeError(err: unknown): FakeCrateError {
   return internalError(err instanceof Error ? err.message : String(err), 'io.crate.session.Session.execute(Session.java:1)');
 }
 
-/** FATAL errors before a session exists (§1.1); they come from the decoder, not the statement path. */
+/** FATAL errors before a session exists ("First packet and TLS"); they come from the decoder, not the statement path. */
 export const startupFatal = (message: string): FakeCrateError =>
   new FakeCrateError(message, 'XX000', [
     'io.crate.protocols.postgres.PgDecoder.decode(PgDecoder.java:124)',

@@ -3,7 +3,7 @@
  * a plain object, so that tests can assert exactly what a driver sent.
  */
 
-/** Request codes carried in the first packet (WIRE.md §1.1). */
+/** Request codes carried in the first packet (docs/cratedb-wire.md "First packet and TLS"). */
 const SSL_REQUEST_CODE = 80877103;
 const CANCEL_REQUEST_CODE = 80877102;
 const GSSENC_REQUEST_CODE = 80877104;
@@ -31,9 +31,9 @@ export type FrontendMessage =
   | { type: 'Sync' }
   | { type: 'Flush' }
   | { type: 'Terminate' }
-  /** FunctionCall, CopyData/Done/Fail and anything else: answered with `Unsupported messageType` (WIRE.md §3). */
+  /** FunctionCall, CopyData/Done/Fail and anything else: answered with `Unsupported messageType` (docs/cratedb-wire.md "COPY"). */
   | { type: 'Other'; code: number; payload: Buffer }
-  /** A known message type whose body could not be decoded (answered with an error and skip-until-Sync, §4.4). */
+  /** A known message type whose body could not be decoded (answered with an error and skip-until-Sync, "Errors inside a batch"). */
   | { type: 'Malformed'; code: number; payload: Buffer; reason: string };
 
 /** Result of looking at the head of the input buffer. */
@@ -59,7 +59,7 @@ export class FrameReader {
 
   /**
    * The next startup-phase packet (length includes itself, no type byte). The length is checked before the body has
-   * arrived, so a TLS ClientHello (read as a huge length) is answered at once (WIRE.md §1.1: 8 – 10 000 bytes).
+   * arrived, so a TLS ClientHello (read as a huge length) is answered at once (docs/cratedb-wire.md "First packet and TLS": 8 – 10 000 bytes).
    */
   nextStartup(): Frame | null {
     if (this.#buf.length < 4) return null;
@@ -71,7 +71,7 @@ export class FrameReader {
     return { kind: 'frame', code: 0, body };
   }
 
-  /** The next typed message; `maxPayload` enforces the unauthenticated limit (WIRE.md §1.1, 6.4.3+). */
+  /** The next typed message; `maxPayload` enforces the unauthenticated limit (docs/cratedb-wire.md "First packet and TLS", 6.4.3+). */
   nextMessage(maxPayload?: number): Frame | null {
     if (this.#buf.length < 5) return null;
     const code = this.#buf[0] as number;

@@ -1,5 +1,5 @@
 /**
- * A long-running execution (the fake's `sleep(ms)`), killable by CancelRequest or statement_timeout (WIRE.md §1.5).
+ * A long-running execution (the fake's `sleep(ms)`), killable by CancelRequest or statement_timeout (docs/cratedb-wire.md "Cancel and statement timeout").
  */
 import { jobKilled } from './errors.js';
 import { formatTimeValue } from './sql/settings.js';
@@ -20,12 +20,12 @@ export class Job {
     });
     this.#timers.push(setTimeout(() => this.#finish(), durationMs));
     if (timeoutMs > 0 && timeoutMs < durationMs) {
-      // §1.5: `Job killed. statement_timeout (<value>/<phase>)`; the fake's jobs are killed while executing.
+      // "Cancel and statement timeout": `Job killed. statement_timeout (<value>/<phase>)`; the fake's jobs are killed while executing.
       this.#timers.push(setTimeout(() => this.kill(`statement_timeout (${formatTimeValue(timeoutMs)}/execute)`), timeoutMs));
     }
   }
 
-  /** §1.5: the victim sees XX000 `Job killed. <reason>`. */
+  /** "Cancel and statement timeout": the victim sees XX000 `Job killed. <reason>`. */
   kill(reason: string): void {
     this.#finish(jobKilled(reason));
   }

@@ -1,5 +1,5 @@
 /**
- * The fake's model of CrateDB's `DelayableWriteChannel` (WIRE.md §4.2): a deferred write reserves a block in the
+ * The fake's model of CrateDB's `DelayableWriteChannel` (docs/cratedb-wire.md "Deferred writes"): a deferred write reserves a block in the
  * output; everything written after it waits behind the block until the write has run. DataRows bypass the delay.
  * Nothing reaches the socket until a flush (Flush, Sync's ReadyForQuery, an ErrorResponse, every 1000 rows).
  */
@@ -43,7 +43,7 @@ export class Output {
     this.#drain();
   }
 
-  /** §4.2: DataRows are written with `bypassDelay()`, ahead of anything held back. */
+  /** "Pipelining": DataRows are written with `bypassDelay()`, ahead of anything held back. */
   bypass(message: Buffer): void {
     this.#unflushed.push(message);
   }
@@ -63,7 +63,7 @@ export class Output {
     this.flush();
   }
 
-  /** §4.2 bulk plan failure: the delayed messages are discarded. */
+  /** "Bulk execution" bulk plan failure: the delayed messages are discarded. */
   discardPending(): void {
     this.#pending = [];
   }

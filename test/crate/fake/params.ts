@@ -1,6 +1,6 @@
 /**
- * Decoding of Bind parameters with the statement's effective types (WIRE.md §4.6), as strictly as CrateDB's
- * `decodeUTF8Text`/`readBinaryValue` do (§5.4). The text decoders double as the fake's casts from string.
+ * Decoding of Bind parameters with the statement's effective types (docs/cratedb-wire.md "Parameter type inference"), as strictly as CrateDB's
+ * `decodeUTF8Text`/`readBinaryValue` do ("Parameter text parsing"). The text decoders double as the fake's casts from string.
  */
 import { internalError, type FakeCrateError } from './errors.js';
 import { PG_EPOCH_MS } from './binary-format.js';
@@ -33,7 +33,7 @@ function parseJavaDouble(raw: string): number {
   return m[1] === '-' ? -v : v;
 }
 
-/** `new BigDecimal(s)`: exponents fine, NaN not (§5.4). */
+/** `new BigDecimal(s)`: exponents fine, NaN not ("Parameter text parsing"). */
 function parseBigDecimal(s: string): Numeric {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
   if (!m || ((m[2] ?? '') === '' && (m[3] ?? '') === '')) {
@@ -48,7 +48,7 @@ function parseBigDecimal(s: string): Numeric {
 const TIMESTAMP = /^(\d{4,})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?(\s+BC)?$/;
 
 /**
- * §5.4 timestamps: epoch-ms digits, ISO 8601 with `T` or space, `Z`/`±hh:mm`/`±hh`, date only, `… BC`; local times
+ * "Parameter text parsing" timestamps: epoch-ms digits, ISO 8601 with `T` or space, `Z`/`±hh:mm`/`±hh`, date only, `… BC`; local times
  * are UTC; up to 9 fraction digits kept to milliseconds. Without time zone the offset is dropped, not applied.
  */
 function parseTimestamp(s: string, applyOffset: boolean): number {
@@ -71,7 +71,7 @@ function parseTimestamp(s: string, applyOffset: boolean): number {
   return t;
 }
 
-/** §5.4 date: strict `YYYY-MM-DD` only (Java `LocalDate.parse`). */
+/** "Parameter text parsing" date: strict `YYYY-MM-DD` only (Java `LocalDate.parse`). */
 function parseDate(s: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
   if (!m) throw fail(`Text '${s}' could not be parsed at index 0`);
@@ -89,7 +89,7 @@ function parseTimeTz(s: string): TimeTz {
   return { micros, offsetSeconds: offset };
 }
 
-/** §5.4 interval: Joda's strict formatter, the output format of §5.1. */
+/** "Parameter text parsing" interval: Joda's strict formatter, the output format of "Types". */
 function parsePeriod(s: string): Period {
   const m = /^(?:(-?\d+) years? )?(?:(-?\d+) mons? )?(?:(-?\d+) weeks )?(?:(-?\d+) days? )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(s);
   if (!m) throw fail(`Invalid format: "${s}"`);
@@ -100,7 +100,7 @@ function parsePeriod(s: string): Period {
   };
 }
 
-/** §5.4 json/object: a JSON object or array; scalars and bare strings fail. */
+/** "Parameter text parsing" json/object: a JSON object or array; scalars and bare strings fail. */
 function parseJsonContainer(s: string): unknown {
   let v: unknown;
   try {
@@ -119,7 +119,7 @@ function parseUuid(s: string): string {
   return m.slice(1).map((g, i) => g.padStart(widths[i] as number, '0').toLowerCase()).join('-');
 }
 
-/** §5.2 text array input: quoted elements with JSON escapes, unquoted ones, NULL in any case, nesting. */
+/** "Arrays" text array input: quoted elements with JSON escapes, unquoted ones, NULL in any case, nesting. */
 function parseArrayLiteral(s: string): unknown[] {
   let i = 0;
   const ws = (): void => {
@@ -192,12 +192,12 @@ function decodeArrayItems(element: CrateType, items: unknown[]): unknown[] {
   });
 }
 
-/** Decodes a text-format param (or casts a string) to `t` with CrateDB's strictness (§5.4). */
+/** Decodes a text-format param (or casts a string) to `t` with CrateDB's strictness ("Parameter text parsing"). */
 export function decodeText(t: CrateType, s: string): unknown {
   if (t.kind === 'array') return decodeArrayItems(t.element, parseArrayLiteral(s));
   switch (t.name) {
     case 'boolean':
-      // §5.4: true only for 1, t, T, true, TRUE; anything else is silently false.
+      // "Parameter text parsing": true only for 1, t, T, true, TRUE; anything else is silently false.
       return ['1', 't', 'T', 'true', 'TRUE'].includes(s);
     case 'byte':
       return Number(parseJavaInt(s, -128n, 127n));
@@ -277,7 +277,7 @@ function readArray(element: CrateType, b: Buffer, version: string): unknown[] {
   const ndim = b.readInt32BE(0);
   if (ndim === 0) return [];
   const dims: number[] = [];
-  for (let d = 0; d < ndim; d++) dims.push(b.readInt32BE(12 + d * 8)); // §5.2: lower bounds ignored
+  for (let d = 0; d < ndim; d++) dims.push(b.readInt32BE(12 + d * 8)); // "Arrays": lower bounds ignored
   let offset = 12 + ndim * 8;
   const read = (depth: number): unknown[] => {
     const out: unknown[] = [];
@@ -299,7 +299,7 @@ function readArray(element: CrateType, b: Buffer, version: string): unknown[] {
   return read(0);
 }
 
-/** Decodes a binary-format param with the effective type (§4.6: the declared OID is not consulted). */
+/** Decodes a binary-format param with the effective type ("Parameter type inference": the declared OID is not consulted). */
 function decodeBinary(t: CrateType, b: Buffer, version: string): unknown {
   if (t.kind === 'array') return readArray(t.element.kind === 'array' ? t.element.element : t.element, b, version);
   switch (t.name) {
@@ -322,14 +322,14 @@ function decodeBinary(t: CrateType, b: Buffer, version: string): unknown {
       return readNumeric(b);
     case 'timestamptz':
     case 'timestamp':
-      // §5.4: binary timestamps are cut to milliseconds.
+      // "Parameter text parsing": binary timestamps are cut to milliseconds.
       return Number(b.readBigInt64BE(0) / 1000n) + PG_EPOCH_MS;
     case 'date':
       return b.readInt32BE(0) * 86_400_000 + PG_EPOCH_MS;
     case 'timetz':
       return { micros: Number(b.readBigInt64BE(0)), offsetSeconds: b.readInt32BE(8) } satisfies TimeTz;
     case 'interval': {
-      // §5.4: binary intervals are split into years/months/weeks/days.
+      // "Parameter text parsing": binary intervals are split into years/months/weeks/days.
       const micros = Number(b.readBigInt64BE(0));
       const days = b.readInt32BE(8);
       const months = b.readInt32BE(12);

@@ -1,5 +1,5 @@
 /**
- * Result messages: CommandComplete tags (WIRE.md §4.10), RowDescription fields (§4.11) and DataRows (§5).
+ * Result messages: CommandComplete tags (docs/cratedb-wire.md "Command tags"), RowDescription fields ("Result columns and visibility") and DataRows ("Types and values").
  */
 import { dataRow, rowDescription, type FieldDescription } from './backend.js';
 import { formatBinary } from './binary-format.js';
@@ -12,7 +12,7 @@ import { pgTypeOf } from './types.js';
 const javaTrim = (s: string): string => s.replace(/^[\x00-\x20]+|[\x00-\x20]+$/g, '');
 
 /**
- * §4.10 `Messages.sendCommandComplete`: the raw SQL is trimmed, cut at the first space and upper-cased; `BEGIN` alone,
+ * "Command tags" `Messages.sendCommandComplete`: the raw SQL is trimmed, cut at the first space and upper-cased; `BEGIN` alone,
  * `INSERT 0 n`, else `<VERB> n`. A newline after the verb, a leading comment, or a multi-statement string (whose every
  * tag is built from the whole string) give junk verbs such as `SELECT\n 5` or `BEGIN;INSERT 1` — reproduced on purpose.
  */
@@ -23,7 +23,7 @@ export function commandTag(sql: string, rowCount: number): string {
   return `${verb} ${rowCount}`;
 }
 
-/** §4.11: typmod −1 except bit(n); format codes from Bind (Describe S always reports 0). */
+/** "Result columns and visibility": typmod −1 except bit(n); format codes from Bind (Describe S always reports 0). */
 export function describeColumns(columns: readonly ResultColumn[], formats: readonly number[], version: string): Buffer {
   const fields: FieldDescription[] = columns.map((c, i) => {
     const pg = pgTypeOf(c.type, version);

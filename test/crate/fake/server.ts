@@ -1,6 +1,6 @@
 /**
- * A scripted CrateDB-behaviour server for CI (WIRE.md §8.4: no real CrateDB can run here). It speaks pgwire the way
- * WIRE.md says CrateDB does — quirks included — and records what the client sent so tests can assert on it.
+ * A scripted CrateDB-behaviour server for CI (docs/cratedb-wire.md "Running a local CrateDB": no real CrateDB can run here). It speaks pgwire the way
+ * docs/cratedb-wire.md says CrateDB does — quirks included — and records what the client sent so tests can assert on it.
  */
 import type { BulkEnding } from './session.js';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -14,18 +14,18 @@ export type { BulkEnding } from './session.js';
 
 /** Options of {@link startFakeCrate}. */
 export interface FakeCrateOptions {
-  /** username → password; null = trust (WIRE.md §2). Default `{ crate: null }`. `crate` can never have a password. */
+  /** username → password; null = trust (docs/cratedb-wire.md "Authentication"). Default `{ crate: null }`. `crate` can never have a password. */
   users?: Record<string, string | null>;
-  /** TLS key and certificate (PEM): answer `S` to SSLRequest; absent → `N` (ssl.psql.enabled=false, §1.1). */
+  /** TLS key and certificate (PEM): answer `S` to SSLRequest; absent → `N` (ssl.psql.enabled=false, "First packet and TLS"). */
   tls?: { key: string; cert: string };
-  /** Require TLS for password users (HBA `ssl: on`, §2.2). */
+  /** Require TLS for password users (HBA `ssl: on`, "Host-based authentication"). */
   requireTlsForPasswords?: boolean;
-  /** crate_version, default `6.4.1` (the newest released image, §0). Some quirks depend on it (§1.1, §5.1). */
+  /** crate_version, default `6.4.1` (the newest released image when the fake was written; the recordings are 6.4.3). Some quirks depend on it ("First packet and TLS", "Types"). */
   version?: string;
-  /** Parse text limit in characters, default 262144 (§4.7). */
+  /** Parse text limit in characters, default 262144 ("Size limits"). */
   statementMaxLength?: number;
   /**
-   * Bulk endings WIRE.md §4.2 describes but the tiny SQL engine cannot provoke, by table name (a bulk — two or more
+   * Bulk endings docs/cratedb-wire.md "Bulk execution" describes but the tiny SQL engine cannot provoke, by table name (a bulk — two or more
    * Executes of one write before Sync — whose SQL names the table ends this way):
    * `plan-error`: planning throws at Sync → one ErrorResponse, delayed replies discarded, RFQ E;
    * `runtime-error`: the bulk future fails later → every Execute gets its own ErrorResponse, then RFQ;
@@ -69,8 +69,8 @@ function maxRowsRule(ignore: boolean | readonly string[]): (sql: string) => bool
 /** Starts a fake CrateDB node on 127.0.0.1 with an ephemeral port. */
 export async function startFakeCrate(options: FakeCrateOptions = {}): Promise<FakeCrate> {
   const users = options.users ?? { crate: null };
-  // §2.2: the superuser `crate` has no password, and one cannot be set.
-  if ('crate' in users && users.crate !== null) throw new Error('the crate superuser cannot have a password (WIRE.md §2.2)');
+  // "Host-based authentication": the superuser `crate` has no password, and one cannot be set.
+  if ('crate' in users && users.crate !== null) throw new Error('the crate superuser cannot have a password (docs/cratedb-wire.md "Host-based authentication")');
   const received: FrontendMessage[][] = [];
   const startupParams: Array<Readonly<Record<string, string>>> = [];
   const sessions = new Map<number, { secret: number; session: CrateSession }>();

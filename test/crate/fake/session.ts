@@ -1,6 +1,6 @@
 /**
  * One authenticated connection of the fake: the simple and extended query protocols with CrateDB's execution
- * semantics (WIRE.md §3, §4): deferred and bulked writes, skip-until-Sync, portals that survive Sync, RFQ status bytes.
+ * semantics (docs/cratedb-wire.md "Frontend messages", "Running statements"): deferred and bulked writes, skip-until-Sync, portals that survive Sync, RFQ status bytes.
  */
 import {
   bindComplete, closeComplete, commandComplete, emptyQueryResponse, errorResponse, noData,
@@ -21,7 +21,7 @@ import { runSimpleQuery } from './simple-query.js';
 import { pgTypeOf, typeForParamOid, type CrateType } from './types.js';
 
 /** What a session needs from its server. */
-/** A bulk ending the engine cannot provoke by itself (WIRE.md §4.2). */
+/** A bulk ending the engine cannot provoke by itself (docs/cratedb-wire.md "Bulk execution"). */
 export type BulkEnding = 'plan-error' | 'runtime-error' | 'unknown-count';
 
 export interface SessionConfig {
@@ -37,13 +37,13 @@ export interface SessionConfig {
   readonly output: Output;
   /** Terminate: close the socket. */
   readonly terminate: () => void;
-  /** DISCARD ALL removes the session from the cancel registry (§4.8). */
+  /** DISCARD ALL removes the session from the cancel registry ("Session commands and pool reset"). */
   readonly unregister: () => void;
 }
 
 interface Statement {
   readonly text: string;
-  /** null for the empty query (§3: its Execute answers EmptyQueryResponse). */
+  /** null for the empty query ("Frontend messages": its Execute answers EmptyQueryResponse). */
   readonly analyzed: Analyzed | null;
 }
 
@@ -104,7 +104,7 @@ export class CrateSession implements EngineSession {
     this.#inTransaction = inTransaction;
   }
 
-  /** §4.8: DISCARD ALL drops portals, statements and the transaction flag, and leaves the cancel registry. */
+  /** "Session commands and pool reset": DISCARD ALL drops portals, statements and the transaction flag, and leaves the cancel registry. */
   discardAll(): void {
     this.#statements.clear();
     this.#portals.clear();
@@ -117,7 +117,7 @@ export class CrateSession implements EngineSession {
     else this.#statements.delete(name);
   }
 
-  /** §1.5: CancelRequest kills the most recent job and drops the deferred executions. */
+  /** "Cancel and statement timeout": CancelRequest kills the most recent job and drops the deferred executions. */
   cancel(): void {
     this.#job?.kill(`Cancellation request by: ${this.user}`);
     this.#dropDeferred();
@@ -150,7 +150,7 @@ export class CrateSession implements EngineSession {
   }
 
   #dispatch(message: FrontendMessage): Promise<void> | void {
-    // §4.4: after an error every message except Sync is dropped.
+    // "Errors inside a batch": after an error every message except Sync is dropped.
     if (this.#skipUntilSync && message.type !== 'Sync') return;
     try {
       switch (message.type) {
@@ -174,7 +174,7 @@ export class CrateSession implements EngineSession {
           this.close();
           return this.config.terminate();
         case 'Other':
-          // §3: FunctionCall/Copy*: `Unsupported messageType: <decimal byte>`, no skip-until-Sync, no RFQ.
+          // "COPY": FunctionCall/Copy*: `Unsupported messageType: <decimal byte>`, no skip-until-Sync, no RFQ.
           this.#writeError(
             internalError(`Unsupported messageType: ${message.code}`, `${PWP}.dispatchMessage(PostgresWireProtocol.java:425)`),
           );
@@ -193,7 +193,7 @@ export class CrateSession implements EngineSession {
           );
       }
     } catch (err) {
-      // §4.4: an exception while handling a message → ErrorResponse and skip until Sync.
+      // "Errors inside a batch": an exception while handling a message → ErrorResponse and skip until Sync.
       this.#writeError(asFakeError(err));
       this.#skipUntilSync = true;
     }
@@ -204,7 +204,7 @@ export class CrateSession implements EngineSession {
     this.config.output.flush();
   }
 
-  /** Runs a read (or any statement on the simple path); the fake's `sleep` makes it a killable job (§1.5). */
+  /** Runs a read (or any statement on the simple path); the fake's `sleep` makes it a killable job ("Cancel and statement timeout"). */
   async #runRead(analyzed: Analyzed, params: readonly unknown[]): Promise<ExecResult> {
     const ms = analyzed.sleepMs(params);
     if (ms > 0) {
@@ -222,7 +222,7 @@ export class CrateSession implements EngineSession {
   #parse(name: string, text: string, oids: readonly number[]): void {
     const declared = oids.map((oid): CrateType | null => {
       const type = typeForParamOid(oid, this.version);
-      // §5.3: 17 bytea, 3802 jsonb, 1083 time, 869 inet, … are refused.
+      // "Parameter OIDs": 17 bytea, 3802 jsonb, 1083 time, 869 inet, … are refused.
       if (type === undefined) {
         throw internalError(
           `Can't map PGType with oid=${oid} to Crate type`,
@@ -231,7 +231,7 @@ export class CrateSession implements EngineSession {
       }
       return type;
     });
-    // §4.7: statement_max_length applies to Parse (not to simple Query).
+    // "Size limits": statement_max_length applies to Parse (not to simple Query).
     if (text.length > this.config.statementMaxLength) {
       throw internalError(
         `Statement exceeds \`statement_max_length\` (${this.config.statementMaxLength}). ` +
@@ -239,7 +239,7 @@ export class CrateSession implements EngineSession {
         `${SESSION}.validateStatementLength(Session.java:1024)`,
       );
     }
-    // §3: exactly one statement, with an optional trailing `;`.
+    // "Frontend messages": exactly one statement, with an optional trailing `;`.
     const statements = splitStatements(text);
     const extra = statements[1]?.tokens[0];
     if (extra) {
@@ -247,7 +247,7 @@ export class CrateSession implements EngineSession {
       throw syntaxError(line, column, `mismatched input '${text.slice(extra.start, extra.end)}' expecting <EOF>`);
     }
     const analyzed = statements[0] ? analyze(statements[0], declared, this) : null;
-    // §4.5: re-Parse of an existing name silently replaces it.
+    // "Statements and DDL": re-Parse of an existing name silently replaces it.
     this.#statements.set(name, { text, analyzed });
     this.config.output.write(parseComplete());
   }
@@ -258,7 +258,7 @@ export class CrateSession implements EngineSession {
       throw internalError(`No statement found with name: ${message.statement}`, `${SESSION}.bind(Session.java:372)`);
     }
     const types = statement.analyzed?.paramTypes ?? [];
-    // §4.6: params are decoded at Bind with the effective types, in the declared format.
+    // "Parameter type inference": params are decoded at Bind with the effective types, in the declared format.
     const params = message.params.map((raw, i) => {
       if (raw === null) return null;
       const type = types[i];
@@ -270,7 +270,7 @@ export class CrateSession implements EngineSession {
       }
       return decodeParam(type, raw, formatCodeAt(message.paramFormats, i), this.version);
     });
-    // §4.5: re-Bind of a portal name silently replaces it (the old cursor closes without CommandComplete).
+    // "Statements and DDL": re-Bind of a portal name silently replaces it (the old cursor closes without CommandComplete).
     const resultFormats = message.resultFormats;
     this.#portals.set(message.portal, { statement, params, resultFormats, state: 'ready', rows: [], cursor: 0 });
     this.config.output.write(bindComplete());
@@ -287,7 +287,7 @@ export class CrateSession implements EngineSession {
     if (kind === 'S') {
       const statement = this.#statements.get(name);
       if (!statement) {
-        // §3: describing an unknown statement is an internal NPE (XX000).
+        // "Frontend messages": describing an unknown statement is an internal NPE (XX000).
         throw internalError(
           'Cannot invoke "io.crate.session.PreparedStmt.parameterTypes()" because "preparedStmt" is null',
           `${SESSION}.describe(Session.java:512)`,
@@ -311,7 +311,7 @@ export class CrateSession implements EngineSession {
     const out = this.config.output;
     const portal = this.#portal(portalName);
     if (portal.state === 'done') {
-      // §4.1 (inferred): a completed portal is not re-run; the Execute never answers and its delay block is never
+      // "Portals and maxRows" (verified 6.4.3, portal_exact_multiple): a completed portal is not re-run; the Execute never answers and its delay block is never
       // released, so everything after it (ReadyForQuery included) is held back for good.
       out.delay();
       return;
@@ -327,7 +327,7 @@ export class CrateSession implements EngineSession {
       return;
     }
     if (analyzed.isWrite) {
-      // §4.2: writes are queued, grouped by statement AST, and run at Sync/Flush; maxRows is ignored for DML.
+      // "Deferred writes": writes are queued, grouped by statement AST, and run at Sync/Flush; maxRows is ignored for DML.
       const block = out.delay();
       let group = this.#groups.find((g) => g.key === analyzed.groupKey);
       if (!group) this.#groups.push((group = { key: analyzed.groupKey, items: [] }));
@@ -335,7 +335,7 @@ export class CrateSession implements EngineSession {
       return;
     }
     if (this.#groups.length > 0) {
-      // §4.2: a read while writes are queued; the queued writes are dropped at the following Sync.
+      // "Deferred writes": a read while writes are queued; the queued writes are dropped at the following Sync.
       throw internalError('Only write operations are allowed in Batch statements', `${SESSION}.execute(Session.java:735)`);
     }
     this.#readInBatch = true;
@@ -363,7 +363,7 @@ export class CrateSession implements EngineSession {
         out.release(block, messages);
       },
       (err: unknown) => {
-        // §4.3: a runtime failure (job killed) is an ErrorResponse, with no skip-until-Sync.
+        // "Transactions": a runtime failure (job killed) is an ErrorResponse, with no skip-until-Sync.
         portal.state = 'done';
         out.release(block, [errorResponse(asFakeError(err).fields())]);
       },
@@ -412,7 +412,7 @@ export class CrateSession implements EngineSession {
   }
 
   /**
-   * §4.1: up to maxRows DataRows, then PortalSuspended — unless the rows ran out exactly (the server looks one row
+   * "Portals and maxRows": up to maxRows DataRows, then PortalSuspended — unless the rows ran out exactly (the server looks one row
    * ahead), which ends with CommandComplete; its `SELECT k` counts only this Execute's rows. With the
    * `ignoreMaxRows` knob the whole result comes at once, ended by CommandComplete
    * (test/fixtures/cratedb-6.4.3/portal_maxrows_existing.json).
@@ -432,7 +432,7 @@ export class CrateSession implements EngineSession {
   }
 
   /**
-   * §4.2 at Sync/Flush: groups run in order of first appearance; one Execute runs normally, two or more are one bulk
+   * "Bulk execution" at Sync/Flush: groups run in order of first appearance; one Execute runs normally, two or more are one bulk
    * with a CommandComplete per Execute (−3 for a failed INSERT item, 0 for an item that did not apply). A plan error
    * is thrown to the caller.
    */
@@ -442,7 +442,7 @@ export class CrateSession implements EngineSession {
     for (const group of groups) {
       const first = group.items[0]?.portal.statement.analyzed as Analyzed;
       const forced = group.items.length >= 2 ? this.#forcedEnding(group.items[0]?.portal.statement.text ?? '') : undefined;
-      // §4.2: planning that throws synchronously at Sync ends the whole batch with one ErrorResponse.
+      // "Bulk execution": planning that throws synchronously at Sync ends the whole batch with one ErrorResponse.
       if (forced === 'plan-error') throw internalError('Bulk planning failed (forced by the test)', `${SESSION}.sync(Session.java:812)`);
       // A single write whose table went away fails at run time (ErrorResponse, RFQ I); a bulk fails its planning
       // (test/fixtures/cratedb-6.4.3/stale_statement_after_ddl.json; fake-knobs.test.ts for the bulk).
@@ -451,19 +451,19 @@ export class CrateSession implements EngineSession {
         portal.state = 'done';
         let reply: Buffer[];
         if (forced === 'runtime-error') {
-          // §4.2: the bulk future failed later: every Execute of the batch gets its own ErrorResponse.
+          // "Bulk execution": the bulk future failed later: every Execute of the batch gets its own ErrorResponse.
           this.config.output.release(block, [errorResponse(internalError('Bulk execution failed (forced by the test)', `${SESSION}.bulkExec(Session.java:901)`).fields())]);
           continue;
         }
         if (forced === 'unknown-count') {
-          // §4.2: a count of −1 (unknown) is sent as −2.
+          // "Bulk execution": a count of −1 (unknown) is sent as −2.
           this.config.output.release(block, [commandComplete(commandTag(portal.statement.text, -2))]);
           continue;
         }
         try {
           reply = this.#writeReply(portal, first.run(portal.params));
         } catch (err) {
-          // §4.3: a runtime failure of a single write is an ErrorResponse with RFQ still I/T; inside a bulk it is
+          // "Transactions": a runtime failure of a single write is an ErrorResponse with RFQ still I/T; inside a bulk it is
           // only a count (no message).
           if (group.items.length === 1) reply = [errorResponse(asFakeError(err).fields())];
           else reply = [commandComplete(commandTag(portal.statement.text, first.bulkFailureCount))];
@@ -499,7 +499,7 @@ export class CrateSession implements EngineSession {
       this.#failedRead = null;
     }
     if (this.#skipUntilSync) {
-      // §4.4: Sync drops the deferred executions, flushes the delayed messages and answers RFQ E.
+      // "Errors inside a batch": Sync drops the deferred executions, flushes the delayed messages and answers RFQ E.
       this.#skipUntilSync = false;
       this.#readInBatch = false;
       this.#dropDeferred();
@@ -507,15 +507,15 @@ export class CrateSession implements EngineSession {
       out.flush();
       return;
     }
-    // §4.3: the status is the session flag at Sync; it means nothing about real transactions.
+    // "Transactions": the status is the session flag at Sync; it means nothing about real transactions.
     let status: 'I' | 'T' | 'E' = this.#inTransaction ? 'T' : 'I';
-    // §4.2 (inferred): with a read in the batch, Sync waits only for the read; queued writes stay for the next Sync
+    // "Deferred writes" (verified 6.4.3, mixed_read_then_write): with a read in the batch, Sync waits only for the read; queued writes stay for the next Sync
     // and their delay blocks hold this ReadyForQuery back.
     if (!this.#readInBatch) {
       try {
         this.#runDeferred();
       } catch (err) {
-        // §4.2: a plan failure at Sync → one ErrorResponse, delayed messages discarded, RFQ E.
+        // "Bulk execution": a plan failure at Sync → one ErrorResponse, delayed messages discarded, RFQ E.
         out.discardPending();
         this.#groups = [];
         out.write(errorResponse(asFakeError(err).fields()));
@@ -527,7 +527,7 @@ export class CrateSession implements EngineSession {
     out.flush();
   }
 
-  /** §3: Flush triggers deferred writes when there are any, otherwise it flushes the socket. */
+  /** "Frontend messages": Flush triggers deferred writes when there are any, otherwise it flushes the socket. */
   #flush(): void {
     const out = this.config.output;
     if (this.#groups.length > 0) {
@@ -542,7 +542,7 @@ export class CrateSession implements EngineSession {
     out.flush();
   }
 
-  /** §3: CloseComplete even for unknown names; closing a statement drops its portals. */
+  /** "Frontend messages": CloseComplete even for unknown names; closing a statement drops its portals. */
   #close(kind: string, name: string): void {
     if (kind === 'S') {
       const statement = this.#statements.get(name);

@@ -1,6 +1,6 @@
 /**
- * The simple query protocol (WIRE.md §3): `;`-separated statements run in order, each executed at once (no deferral),
- * the first failure stops the rest, and one ReadyForQuery `I` ends it whatever happened (§4.3).
+ * The simple query protocol (docs/cratedb-wire.md "Simple query"): `;`-separated statements run in order, each executed at once (no deferral),
+ * the first failure stops the rest, and one ReadyForQuery `I` ends it whatever happened ("Transactions").
  */
 import { commandComplete, emptyQueryResponse, errorResponse, readyForQuery } from './backend.js';
 import { asFakeError } from './errors.js';
@@ -19,7 +19,7 @@ export async function runSimpleQuery(
 ): Promise<void> {
   try {
     const statements = splitStatements(text);
-    // §3: an empty or comment-only string answers EmptyQueryResponse.
+    // "Simple query": an empty or comment-only string answers EmptyQueryResponse.
     if (statements.length === 0) out.write(emptyQueryResponse());
     for (const source of statements) {
       const analyzed = analyze(source, [], session);
@@ -30,11 +30,11 @@ export async function runSimpleQuery(
         await writeRows(out, result.rows, (row) => encodeRow(analyzed.columns ?? [], row, [], session.version));
         count = result.rows.length;
       }
-      // §4.10: every tag of a multi-statement string is built from the WHOLE string (issue crate/crate#20085).
+      // "Command tags": every tag of a multi-statement string is built from the WHOLE string (issue crate/crate#20085).
       out.write(commandComplete(commandTag(text, count)));
     }
   } catch (err) {
-    // §4.4: the simple protocol never enters skip mode; the first failure stops the remaining statements.
+    // "Errors inside a batch": the simple protocol never enters skip mode; the first failure stops the remaining statements.
     out.write(errorResponse(asFakeError(err).fields()));
   }
   out.write(readyForQuery('I'));

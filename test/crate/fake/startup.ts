@@ -1,27 +1,27 @@
 /**
- * Startup and authentication rules of the fake (WIRE.md §1, §2), as pure functions used by `connection.ts`.
+ * Startup and authentication rules of the fake (docs/cratedb-wire.md "Connecting", "Authentication"), as pure functions used by `connection.ts`.
  *
  * HBA model: when every user is trust (`null` password) the node behaves like the Docker image with HBA off
  * (`AlwaysOKAuthentication`: trust for any existing user). As soon as one user has a password it behaves like the
- * tarball `crate.yml` (§2.2): one trust entry per password-less user, then `{method: password}` for everybody else,
+ * tarball `crate.yml` ("Host-based authentication"): one trust entry per password-less user, then `{method: password}` for everybody else,
  * with `ssl: on` when `requireTlsForPasswords` is set.
  */
 import { authenticationOk, backendKeyData, parameterStatus, readyForQuery } from './backend.js';
 import { AuthFailure } from './errors.js';
 import { compareVersions } from './types.js';
 
-/** §1.2 `SUPPORTED_STARTUP_PROPERTIES`. */
+/** "Startup parameters" `SUPPORTED_STARTUP_PROPERTIES`. */
 const SUPPORTED = ['user', 'database', 'options', 'application_name', 'client_encoding', 'CrateDBTransport'];
 
-/** §1.1: the only protocol version CrateDB speaks, 3.0. */
+/** "First packet and TLS": the only protocol version CrateDB speaks, 3.0. */
 export const PROTOCOL_3_0 = 196608;
 
-/** §1.1 message for a protocol version other than 3.x (and 3.x≠0 before 6.2.0). */
+/** "First packet and TLS" message for a protocol version other than 3.x (and 3.x≠0 before 6.2.0). */
 export const unsupportedProtocol = (major: number, minor: number): string =>
   `Unsupported frontend protocol ${major}.${minor}: server supports 3.0 to 3.0`;
 
 /**
- * §1.1: major must be 3; minor ≠ 0 is accepted from 6.2.0 on with a NegotiateProtocolVersion listing the
+ * "First packet and TLS": major must be 3; minor ≠ 0 is accepted from 6.2.0 on with a NegotiateProtocolVersion listing the
  * unsupported parameter names prefixed `_pq_.` (rejected before 6.2.0).
  */
 export function checkProtocol(
@@ -35,13 +35,13 @@ export function checkProtocol(
   return { negotiate: Object.keys(params).filter((k) => !SUPPORTED.includes(k)).map((k) => `_pq_.${k}`) };
 }
 
-/** §1.2: keys or values that are empty strings are dropped. */
+/** "Startup parameters": keys or values that are empty strings are dropped. */
 export function effectiveParams(params: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(params).filter(([k, v]) => k !== '' && v !== ''));
 }
 
 /**
- * §1.2 `options`: split on single spaces, parsed like joptsimple with only `-c key=value` / `-ckey=value` known.
+ * "Startup parameters" `options`: split on single spaces, parsed like joptsimple with only `-c key=value` / `-ckey=value` known.
  * Anything else throws (→ FATAL 28000 with the parser's message); pairs whose value contains `=` are skipped.
  */
 export function parseStartupOptions(value: string): Array<[string, string]> {
@@ -65,14 +65,14 @@ export function parseStartupOptions(value: string): Array<[string, string]> {
 /** The outcome of HBA matching: a method, or no matching entry. */
 export type AuthMethod = 'trust' | 'password' | 'no-entry';
 
-/** §2.2: the HBA entry that applies (see the module comment for the model). */
+/** "Host-based authentication": the HBA entry that applies (see the module comment for the model). */
 export function chooseAuthMethod(
   user: string | undefined,
   users: Readonly<Record<string, string | null>>,
   tls: boolean,
   requireTlsForPasswords: boolean,
 ): AuthMethod {
-  // §1.2: a missing `user` matches no HBA entry.
+  // "Startup parameters": a missing `user` matches no HBA entry.
   if (user === undefined) return 'no-entry';
   const hbaEnabled = Object.values(users).some((p) => p !== null);
   if (!hbaEnabled || users[user] === null) return 'trust';
@@ -80,7 +80,7 @@ export function chooseAuthMethod(
   return 'password';
 }
 
-/** §2.3 failure messages. */
+/** "Failed login" failure messages. */
 export const authMessages = {
   noEntry: (host: string, user: string | undefined): string =>
     `No valid auth.host_based entry found for host "${host}", user "${String(user ?? null)}". Did you enable TLS in your client?`,
@@ -88,19 +88,19 @@ export const authMessages = {
   password: (user: string): string => `password authentication failed for user "${user}"`,
 };
 
-/** §2.1: trust needs an existing user. */
+/** "Authentication": trust needs an existing user. */
 export function checkTrust(user: string, users: Readonly<Record<string, string | null>>): AuthFailure | null {
   return user in users ? null : new AuthFailure(authMessages.trust(user));
 }
 
-/** §2.1: the password is asked before the user is looked up; an empty password always fails. */
+/** "Authentication": the password is asked before the user is looked up; an empty password always fails. */
 export function checkPassword(user: string, password: string, users: Readonly<Record<string, string | null>>): AuthFailure | null {
   const expected = users[user];
   if (password === '' || typeof expected !== 'string' || expected !== password) return new AuthFailure(authMessages.password(user));
   return null;
 }
 
-/** §1.3: AuthenticationOk, exactly these eight ParameterStatus in this order, BackendKeyData, RFQ I. */
+/** "Server parameters": AuthenticationOk, exactly these eight ParameterStatus in this order, BackendKeyData, RFQ I. */
 export function startupReply(version: string, pid: number, secret: number): Buffer[] {
   const status: Array<[string, string]> = [
     ['crate_version', version],

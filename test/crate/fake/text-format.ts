@@ -1,5 +1,5 @@
 /**
- * CrateDB's text output for every type (WIRE.md §5.1, §5.2), including the Java number formats and the unescaped
+ * CrateDB's text output for every type (docs/cratedb-wire.md "Types", "Arrays"), including the Java number formats and the unescaped
  * text-array quoting that a client must cope with.
  */
 import {
@@ -7,7 +7,7 @@ import {
   type TimeTz,
 } from './types.js';
 
-/** Java's `Double.toString`: plain for 1e-3 ≤ |x| < 1e7, else `d.dddE±n`; always a fraction digit (§5.1). */
+/** Java's `Double.toString`: plain for 1e-3 ≤ |x| < 1e7, else `d.dddE±n`; always a fraction digit ("Types"). */
 function javaDouble(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
@@ -15,7 +15,7 @@ function javaDouble(x: number): string {
   return formatJava(x.toExponential(), Math.abs(x));
 }
 
-/** Java's `Float.toString`: the shortest digits that identify the float32, in the Double.toString layout (§5.1). */
+/** Java's `Float.toString`: the shortest digits that identify the float32, in the Double.toString layout ("Types"). */
 function javaFloat(x: number): string {
   const f = Math.fround(x);
   if (Number.isNaN(f) || !Number.isFinite(f) || f === 0) return javaDouble(f);
@@ -41,7 +41,7 @@ function formatJava(exponential: string, abs: number): string {
   return `${sign}${m[2]}.${m[3] ?? '0'}E${exp}`;
 }
 
-/** Java's `BigDecimal.toString`: scientific (`1E+3`, `1E-7`) when the scale is negative or the value tiny (§5.1). */
+/** Java's `BigDecimal.toString`: scientific (`1E+3`, `1E-7`) when the scale is negative or the value tiny ("Types"). */
 function bigDecimalToString(n: Numeric): string {
   const neg = n.unscaled < 0n;
   const coeff = (neg ? -n.unscaled : n.unscaled).toString();
@@ -72,26 +72,26 @@ function formatUtc(ms: number): { text: string; bc: boolean } {
   return { text, bc };
 }
 
-/** §5.1: timestamptz text is always UTC, always 3 fraction digits, `+00`, and ` BC` for BC dates. */
+/** "Types": timestamptz text is always UTC, always 3 fraction digits, `+00`, and ` BC` for BC dates. */
 function formatTimestampTz(ms: number): string {
   const { text, bc } = formatUtc(ms);
   return `${text}+00${bc ? ' BC' : ''}`;
 }
 
-/** §5.1: timestamp without time zone has no offset — except before 6.3.3, when it also ended in `+00` (#19426). */
+/** "Types": timestamp without time zone has no offset — except before 6.3.3, when it also ended in `+00` (#19426). */
 function formatTimestamp(ms: number, version: string): string {
   const { text, bc } = formatUtc(ms);
   const suffix = compareVersions(version, '6.3.3') < 0 ? '+00' : '';
   return `${text}${suffix}${bc ? ' BC' : ''}`;
 }
 
-/** §5.1: date is `YYYY-MM-DD`, no era. */
+/** "Types": date is `YYYY-MM-DD`, no era. */
 function formatDate(ms: number): string {
   const d = new Date(ms);
   return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
 }
 
-/** §5.1: `HH:MM:SS[.f…]` then `+hh:mm`/`-hh:mm`, and no offset at all when it is 0 (PG always prints it). */
+/** "Types": `HH:MM:SS[.f…]` then `+hh:mm`/`-hh:mm`, and no offset at all when it is 0 (PG always prints it). */
 function formatTimeTz(t: TimeTz): string {
   const totalSeconds = Math.floor(t.micros / 1_000_000);
   const fraction = t.micros % 1_000_000;
@@ -104,7 +104,7 @@ function formatTimeTz(t: TimeTz): string {
   return text;
 }
 
-/** §5.1: Joda format `[N year(s) ][N mon(s) ][N weeks ][N day(s) ]HH:MM:SS[.mmm]`. */
+/** "Types": Joda format `[N year(s) ][N mon(s) ][N weeks ][N day(s) ]HH:MM:SS[.mmm]`. */
 function formatPeriod(p: Period): string {
   const parts: string[] = [];
   if (p.years !== 0) parts.push(`${p.years} ${Math.abs(p.years) === 1 ? 'year' : 'years'}`);
@@ -128,7 +128,7 @@ export function toJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${toJson(v)}`).join(',')}}`;
 }
 
-/** PG `record_out` quoting (§5.1 example `(10,"",,foo)`). */
+/** PG `record_out` quoting ("Types" example `(10,"",,foo)`). */
 function recordField(text: string | null): string {
   if (text === null) return '';
   if (text === '' || /[",()\\\s]/.test(text)) return `"${text.replace(/(["\\])/g, '$1$1')}"`;
@@ -138,7 +138,7 @@ function recordField(text: string | null): string {
 /** The text form CrateDB sends for `value` of type `t` (never called with null). */
 export function formatText(t: CrateType, value: unknown, version: string): string {
   if (t.kind === 'array') {
-    // §5.1: nested arrays are json (114) — the JSON array text, jagged allowed.
+    // "Types": nested arrays are json (114) — the JSON array text, jagged allowed.
     if (t.element.kind === 'array') return toJson(value);
     return formatArray(t.element, value as unknown[], version);
   }
@@ -169,7 +169,7 @@ export function formatText(t: CrateType, value: unknown, version: string): strin
       return `(${javaDouble(lon)},${javaDouble(lat)})`;
     }
     case 'float_vector':
-      // §5.1: `{"1.0","2.5",…}` with Float.toString elements.
+      // "Types": `{"1.0","2.5",…}` with Float.toString elements.
       return `{${(value as number[]).map((v) => `"${javaFloat(v)}"`).join(',')}}`;
     case 'regproc':
     case 'regtype':
@@ -186,7 +186,7 @@ export function formatText(t: CrateType, value: unknown, version: string): strin
 }
 
 /**
- * §5.2: every non-NULL element is double-quoted, NULL is bare, `{}` when empty. Only json elements (199) get `"` and
+ * "Arrays": every non-NULL element is double-quoted, NULL is bare, `{}` when empty. Only json elements (199) get `"` and
  * `\` escaped; text elements are NOT escaped, so `['a"b']` comes out as `{"a"b"}`.
  */
 function formatArray(element: CrateType, values: unknown[], version: string): string {

@@ -1,14 +1,14 @@
 /**
- * CrateDB's types as the fake models them, and their PostgreSQL face (WIRE.md §5.1, §5.3).
+ * CrateDB's types as the fake models them, and their PostgreSQL face (docs/cratedb-wire.md "Types", "Parameter OIDs").
  *
  * Values are plain JS values, by type: boolean → boolean; byte/smallint/integer/real/double → number; bigint → bigint;
  * numeric → {@link Numeric}; text/character/ip/uuid/bit/json → string (json keeps its stored text); timestamp,
- * timestamptz and date → epoch milliseconds (CrateDB stores milliseconds, §5.4); timetz → {@link TimeTz};
+ * timestamptz and date → epoch milliseconds (CrateDB stores milliseconds, "Parameter text parsing"); timetz → {@link TimeTz};
  * interval → {@link Period}; object/geo_shape → parsed JSON; geo_point → [lon, lat]; float_vector/oidvector → number[];
  * regproc/regtype → {@link NamedOid}; regclass → number; record → {@link RecordValue}; arrays → JS arrays; NULL → null.
  */
 
-/** CrateDB's scalar types (§5.1 rows). */
+/** CrateDB's scalar types ("Types" rows). */
 export type ScalarName =
   | 'boolean' | 'byte' | 'smallint' | 'integer' | 'bigint' | 'real' | 'double' | 'numeric'
   | 'text' | 'character' | 'ip' | 'timestamptz' | 'timestamp' | 'date' | 'timetz' | 'interval'
@@ -24,7 +24,7 @@ export type CrateType =
 export interface Numeric { readonly unscaled: bigint; readonly scale: number }
 /** time with time zone: microseconds of the day and seconds east of UTC. */
 export interface TimeTz { readonly micros: number; readonly offsetSeconds: number }
-/** A Joda period as CrateDB keeps intervals (WIRE.md §5.1). */
+/** A Joda period as CrateDB keeps intervals (docs/cratedb-wire.md "Types"). */
 export interface Period {
   readonly years: number; readonly months: number; readonly weeks: number; readonly days: number;
   readonly hours: number; readonly minutes: number; readonly seconds: number; readonly millis: number;
@@ -39,7 +39,7 @@ export const scalar = (name: ScalarName, length?: number): CrateType =>
   length === undefined ? { kind: 'scalar', name } : { kind: 'scalar', name, length };
 /** array(T). */
 export const arrayOf = (element: CrateType): CrateType => ({ kind: 'array', element });
-/** The `undefined` type: an uninferred parameter or NULL (705, §4.6). */
+/** The `undefined` type: an uninferred parameter or NULL (705, "Parameter type inference"). */
 export const UNKNOWN = scalar('undefined');
 
 function isScalar(t: CrateType, ...names: ScalarName[]): boolean {
@@ -95,12 +95,12 @@ export function compareVersions(a: string, b: string): number {
 }
 
 function scalarPg(name: ScalarName, version: string): ScalarPg {
-  // §5.1: before 6.5.0 byte was `"char"` (OID 18, array 1002, one byte).
+  // "Types": before 6.5.0 byte was `"char"` (OID 18, array 1002, one byte).
   if (name === 'byte' && compareVersions(version, '6.5.0') < 0) return { oid: 18, arrayOid: 1002, typlen: 1 };
   return SCALARS[name];
 }
 
-/** §5.1: how a column of type `t` is described; nested arrays are json (114), typmod is −1 except bit(n). */
+/** "Types": how a column of type `t` is described; nested arrays are json (114), typmod is −1 except bit(n). */
 export function pgTypeOf(t: CrateType, version: string): PgType {
   if (t.kind === 'array') {
     if (t.element.kind === 'array') return { oid: 114, typlen: -1, typmod: -1 };
@@ -110,7 +110,7 @@ export function pgTypeOf(t: CrateType, version: string): PgType {
   return { oid: pg.oid, typlen: pg.typlen, typmod: t.name === 'bit' ? (t.length ?? -1) : -1 };
 }
 
-/** True when arrays of this element type are `_json` (199), whose text elements are escaped (§5.2). */
+/** True when arrays of this element type are `_json` (199), whose text elements are escaped ("Arrays"). */
 export function isJsonElement(t: CrateType): boolean {
   return isScalar(t, 'object', 'json', 'geo_shape', 'undefined');
 }
@@ -133,12 +133,12 @@ const BY_OID: Record<number, CrateType> = {
 };
 
 /**
- * §5.3 `PGTypes.fromOID`: the CrateDB type for a Parse param OID. `null` = unknown (0, 705, 2276, 2277: inferred from
- * context, §4.6); `undefined` = refused (17 bytea, 3802 jsonb, 1083 time, 869 inet, … → `Can't map PGType`).
+ * "Parameter OIDs" `PGTypes.fromOID`: the CrateDB type for a Parse param OID. `null` = unknown (0, 705, 2276, 2277: inferred from
+ * context, "Parameter type inference"); `undefined` = refused (17 bytea, 3802 jsonb, 1083 time, 869 inet, … → `Can't map PGType`).
  */
 export function typeForParamOid(oid: number, version: string): CrateType | null | undefined {
   if (oid === 0 || oid === 705 || oid === 2276 || oid === 2277) return null;
-  // §5.3: 18 "char" is character(1) since 6.5, byte before; 1002 is its array.
+  // "Parameter OIDs": 18 "char" is character(1) since 6.5, byte before; 1002 is its array.
   if (oid === 18) return compareVersions(version, '6.5.0') < 0 ? scalar('byte') : scalar('character', 1);
   if (oid === 1002) return arrayOf(compareVersions(version, '6.5.0') < 0 ? scalar('byte') : scalar('character', 1));
   return BY_OID[oid];

@@ -38,7 +38,7 @@ describe('parseArray (escaped, PostgreSQL)', () => {
   );
 });
 
-describe('parseArray (unescaped, CrateDB text arrays, WIRE.md §5.2)', () => {
+describe('parseArray (unescaped, CrateDB text arrays, docs/cratedb-wire.md "Arrays")', () => {
   const crate = (input: string): unknown[] => parseArray(input, text, 'unescaped');
 
   it.each<[string, unknown[], string]>([

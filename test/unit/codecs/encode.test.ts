@@ -215,7 +215,7 @@ describe('json scalars', () => {
     expect(pg.encode([5, '"x"'], OID.JSON_ARRAY, 0)).toEqual({ text: '{"5","\\"x\\""}', oid: OID.JSON_ARRAY });
   });
 
-  it('CrateDB takes only an object or array for json/object (WIRE.md §5.4)', () => {
+  it('CrateDB takes only an object or array for json/object (docs/cratedb-wire.md "Parameter text parsing")', () => {
     expect(parameterError(() => crate.encode(new Date(0), OID.JSON, 1)).message).toMatch(/^Parameter \$2: a Date/);
     expect(parameterError(() => crate.encode(new Money(1), OID.JSON, 0)).message).toMatch(/a Money cannot be sent as a CrateDB object\/json value.*JSON object or array/);
     expect(crate.encode({ a: 1 }, OID.JSON, 0)).toEqual({ text: '{"a":1}', oid: OID.JSON });

@@ -17,7 +17,7 @@ describe('OID table', () => {
     expect(new Set(values).size).toBe(values.length);
   });
 
-  it('covers every parameter OID CrateDB accepts in Parse (WIRE.md §5.3)', () => {
+  it('covers every parameter OID CrateDB accepts in Parse (docs/cratedb-wire.md "Parameter OIDs")', () => {
     const accepted = [
       16, 18, 19, 20, 21, 23, 24, 25, 26, 30, 114, 199, 600, 700, 701, 705, 1000, 1002, 1005, 1007, 1008, 1009, 1014,
       1015, 1016, 1017, 1021, 1022, 1042, 1043, 1082, 1114, 1115, 1182, 1184, 1185, 1186, 1187, 1231, 1266, 1270,

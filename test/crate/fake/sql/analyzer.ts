@@ -1,5 +1,5 @@
 /**
- * Analysis (at Parse, like CrateDB: WIRE.md §3 "Parse does parsing and analysis") and execution of one statement.
+ * Analysis (at Parse, like CrateDB: docs/cratedb-wire.md "Frontend messages") and execution of one statement.
  */
 import { columnUnknown, internalError } from '../errors.js';
 import { UNKNOWN, arrayOf, scalar, type CrateType } from '../types.js';
@@ -19,13 +19,13 @@ export interface EngineSession {
   readonly catalog: Catalog;
   readonly settings: SessionSettings;
   setInTransaction(inTransaction: boolean): void;
-  /** DISCARD ALL (§4.8). */
+  /** DISCARD ALL ("Session commands and pool reset"). */
   discardAll(): void;
   /** DEALLOCATE name | ALL (null). */
   deallocate(name: string | null): void;
 }
 
-/** A result column; table OID and attnum per WIRE.md §4.11. */
+/** A result column; table OID and attnum per docs/cratedb-wire.md "Result columns and visibility". */
 export interface ResultColumn {
   readonly name: string;
   readonly type: CrateType;
@@ -38,19 +38,19 @@ export type ExecResult = { kind: 'rows'; rows: unknown[][] } | { kind: 'count'; 
 
 /** An analysed statement, ready to be bound and executed any number of times. */
 export interface Analyzed {
-  /** §4.2: writes (DML, DDL, SET GLOBAL, REFRESH) are deferred to Sync and bulked. */
+  /** "Deferred writes": writes (DML, DDL, SET GLOBAL, REFRESH) are deferred to Sync and bulked. */
   readonly isWrite: boolean;
-  /** §4.6: effective param types (client OID, else inferred, else unknown 705). */
+  /** "Parameter type inference": effective param types (client OID, else inferred, else unknown 705). */
   readonly paramTypes: readonly CrateType[];
   /** null → NoData. */
   readonly columns: readonly ResultColumn[] | null;
-  /** §4.2: writes are grouped by structurally equal ASTs (literals included, placeholders by position). */
+  /** "Deferred writes": writes are grouped by structurally equal ASTs (literals included, placeholders by position). */
   readonly groupKey: string;
-  /** §4.2: count a failed bulk item reports — −3 for a failed INSERT, 0 for an UPDATE/DELETE that did not apply. */
+  /** "Bulk execution": count a failed bulk item reports — −3 for a failed INSERT, 0 for an UPDATE/DELETE that did not apply. */
   readonly bulkFailureCount: number;
   /** How long the execution runs (the fake's `sleep(ms)`); 0 for everything else. */
   sleepMs(params: readonly unknown[]): number;
-  /** Planning before a deferred write runs at Sync (§4.2): throws when the target table is gone. */
+  /** Planning before a deferred write runs at Sync ("Bulk execution"): throws when the target table is gone. */
   plan(): void;
   run(params: readonly unknown[]): ExecResult;
 }
@@ -74,7 +74,7 @@ function writable(table: Table, verb: string): Table {
   return table;
 }
 
-/** Every expression of a statement with the type its params should take (§4.6). */
+/** Every expression of a statement with the type its params should take ("Parameter type inference"). */
 function expressionsOf(statement: Statement, table: Table | null): Array<[Expr, CrateType | null]> {
   const col = (name: string): CrateType | null => table?.column(name)?.type ?? null;
   switch (statement.kind) {
@@ -308,7 +308,7 @@ function analyzeSelect(
     series && statement.items === 'star'
       ? [{ expr: { kind: 'column', name: series.alias, text: series.alias }, alias: null }]
       : statement.items;
-  // §4.11: the table OID only when every column is a plain column of the single table; attnum = column position.
+  // "Result columns and visibility": the table OID only when every column is a plain column of the single table; attnum = column position.
   const plain = table !== null && (items === 'star' || items.every((i) => i.expr.kind === 'column'));
   const tableOid = plain ? (table as Table).oid : 0;
   const columns: ResultColumn[] =
@@ -449,7 +449,7 @@ function analyzeShow(name: string, session: EngineSession, base: Base): Analyzed
   return {
     ...base,
     columns: [{ name, type: text, ...PG_SETTINGS }],
-    // §4.3: SHOW TRANSACTION ISOLATION LEVEL returns `read uncommitted`.
+    // "Transactions": SHOW TRANSACTION ISOLATION LEVEL returns `read uncommitted`.
     run: () => ({
       kind: 'rows',
       rows: [[name === 'transaction_isolation' ? 'read uncommitted' : (session.settings.show(name) as string)]],

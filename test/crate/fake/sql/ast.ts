@@ -18,12 +18,12 @@
  *   BEGIN …  START TRANSACTION …  COMMIT …  END …  DISCARD ALL|PLANS|SEQUENCES|TEMP  DEALLOCATE [PREPARE] name|ALL
  *   CLOSE name|ALL
  *
- * Table names: `name` or `schema.name`; unqualified names use the search path (WIRE.md §4.9).
+ * Table names: `name` or `schema.name`; unqualified names use the search path (docs/cratedb-wire.md "Search path").
  */
 import type { CrateType } from '../types.js';
 import type { Series } from './series.js';
 
-/** An expression; `text` is its SQL source, which names unaliased result columns (WIRE.md §4.11). */
+/** An expression; `text` is its SQL source, which names unaliased result columns (docs/cratedb-wire.md "Result columns and visibility"). */
 export type Expr =
   | { kind: 'literal'; value: unknown; type: CrateType; text: string }
   | { kind: 'param'; index: number; text: string }

@@ -2,7 +2,7 @@
  * Tables of the fake, shared by all connections of one server (one CrateDB node).
  *
  * Writes land in the live document store at once, but searches only see the state of the last `REFRESH TABLE`
- * (WIRE.md §4.11); primary-key lookups read the live store. The fake never refreshes on its own, which is CrateDB's
+ * (docs/cratedb-wire.md "Result columns and visibility"); primary-key lookups read the live store. The fake never refreshes on its own, which is CrateDB's
  * behaviour for an idle table and the strictest reading of "refreshes about every 1 s".
  */
 import { relationExists, relationUnknown, schemaUnknown, staleRelation } from '../errors.js';
@@ -15,7 +15,7 @@ import type { TableRef } from './ast.js';
 export interface Column {
   readonly name: string;
   readonly type: CrateType;
-  /** 1-based, reported as attnum (§4.11). */
+  /** 1-based, reported as attnum ("Result columns and visibility"). */
   readonly position: number;
 }
 
@@ -132,7 +132,7 @@ export class Catalog {
     return table;
   }
 
-  /** Resolves through the search path (§4.9); unknown → 42P01, unknown explicit schema → 3F000. */
+  /** Resolves through the search path ("Search path"); unknown → 42P01, unknown explicit schema → 3F000. */
   resolve(ref: TableRef, searchPath: readonly string[]): Table {
     if (ref.schema !== null) {
       const table = this.find(ref.schema, ref.name);
@@ -153,7 +153,7 @@ export class Catalog {
     return false;
   }
 
-  /** CREATE TABLE: schemas are created implicitly (§1.2). Returns false for IF NOT EXISTS on an existing table. */
+  /** CREATE TABLE: schemas are created implicitly ("Startup parameters"). Returns false for IF NOT EXISTS on an existing table. */
   create(
     schema: string,
     name: string,

@@ -43,7 +43,7 @@ function rowMatches(row: Row, conditions: readonly ResolvedCondition[]): boolean
   return conditions.every((c) => matches(row[c.column.position - 1], c.op, c.value, c.column.type));
 }
 
-/** §4.11: a primary-key lookup reads the live documents; anything else searches the last refresh. */
+/** "Result columns and visibility": a primary-key lookup reads the live documents; anything else searches the last refresh. */
 function candidates(table: Table, conditions: readonly ResolvedCondition[]): Array<readonly [string, Row]> {
   if (table.primaryKey.length > 0) {
     const key = table.primaryKey.map((k) => conditions.find((c) => c.column.name === k && c.op === '='));

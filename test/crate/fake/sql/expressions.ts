@@ -1,5 +1,5 @@
 /**
- * Expressions: parameter type inference (WIRE.md §4.6), result types, validation and evaluation.
+ * Expressions: parameter type inference (docs/cratedb-wire.md "Parameter type inference"), result types, validation and evaluation.
  */
 import { columnUnknown, divisionByZero, internalError, unknownFunction } from '../errors.js';
 import { arrayOf, scalar, UNKNOWN, type CrateType, type ScalarName } from '../types.js';
@@ -49,7 +49,7 @@ export function collectParams(expr: Expr, out: Set<number>): void {
   }
 }
 
-/** §4.6: an untyped param takes its type from context (the column, the other side of an operator, the function). */
+/** "Parameter type inference": an untyped param takes its type from context (the column, the other side of an operator, the function). */
 export function inferParams(
   expr: Expr,
   expected: CrateType | null,

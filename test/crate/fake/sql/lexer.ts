@@ -1,5 +1,5 @@
 /**
- * Tokenizer of the fake's SQL subset, and the `;` statement splitter of the simple protocol (WIRE.md §3).
+ * Tokenizer of the fake's SQL subset, and the `;` statement splitter of the simple protocol (docs/cratedb-wire.md "Simple query").
  */
 import { syntaxError, type FakeCrateError } from '../errors.js';
 
@@ -23,7 +23,7 @@ export interface StatementSource {
 
 const OPERATORS = ['::', '<=', '>=', '<>', '!=', '(', ')', ',', ';', '.', '*', '=', '<', '>', '+', '-', '/', '%', '[', ']', '{', '}'];
 
-/** `line L:C:` position the way CrateDB's ANTLR-based messages report it (§6.1). */
+/** `line L:C:` position the way CrateDB's ANTLR-based messages report it ("Error fields"). */
 export function positionOf(source: string, offset: number): { line: number; column: number } {
   const before = source.slice(0, offset);
   const line = before.split('\n').length;
@@ -98,7 +98,7 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
-/** §3: `;`-separated statements; empty ones (`;;`, comment-only) are skipped. */
+/** "Simple query": `;`-separated statements; empty ones (`;;`, comment-only) are skipped. */
 export function splitStatements(source: string): StatementSource[] {
   const statements: StatementSource[] = [];
   let current: Token[] = [];

@@ -1,6 +1,6 @@
 /**
  * Recursive-descent parser for the grammar in `ast.ts`. Syntax errors are 42601 with CrateDB's ANTLR-style
- * `line L:C: mismatched input '…'` message (WIRE.md §6.1, §6.2); `ROLLBACK` is one of them (§4.3).
+ * `line L:C: mismatched input '…'` message (docs/cratedb-wire.md "Error fields", "SQLSTATE mapping"); `ROLLBACK` is one of them ("Transactions").
  */
 import { internalError, syntaxError, type FakeCrateError } from '../errors.js';
 import { parseTypeName, scalar, type CrateType } from '../types.js';
@@ -446,7 +446,7 @@ class Parser {
     return { kind: 'set', name, values };
   }
 
-  /** §4.8: only `RESET GLOBAL …` and `RESET SESSION AUTHORIZATION` exist; `RESET name` / `RESET ALL` do not. */
+  /** "Session commands and pool reset": only `RESET GLOBAL …` and `RESET SESSION AUTHORIZATION` exist; `RESET name` / `RESET ALL` do not. */
   #reset(): Statement {
     if (this.#acceptWord('session')) {
       this.#expectWord('authorization');

@@ -1,5 +1,5 @@
 /**
- * Session settings of one fake connection (WIRE.md §4.8, §4.9, §1.2 `options`).
+ * Session settings of one fake connection (docs/cratedb-wire.md "Session commands and pool reset", "Search path", "Startup parameters" `options`).
  */
 import { internalError } from '../errors.js';
 
@@ -13,7 +13,7 @@ export function formatTimeValue(ms: number): string {
   return `${ms}ms`;
 }
 
-/** statement_timeout takes milliseconds or a time value (§1.5). */
+/** statement_timeout takes milliseconds or a time value ("Cancel and statement timeout"). */
 function parseTimeout(raw: string): number {
   if (/^\d+$/.test(raw)) return Number(raw);
   const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(raw.trim());
@@ -27,7 +27,7 @@ function parseTimeout(raw: string): number {
   return Math.round(Number(m[1]) * (factor[m[2] as string] as number));
 }
 
-/** Read-only settings and defaults of the writable ones (§4.8; server_version is 14.0 since 2023, §1.3). */
+/** Read-only settings and defaults of the writable ones ("Session commands and pool reset"; server_version is 14.0 since 2023, "Server parameters"). */
 const DEFAULTS: Record<string, string> = {
   application_name: '',
   datestyle: 'ISO',
@@ -55,7 +55,7 @@ export class SessionSettings {
     this.#searchPath = [defaultSchema];
   }
 
-  /** Schemas searched for unqualified names; pg_catalog is implicit (§4.9). */
+  /** Schemas searched for unqualified names; pg_catalog is implicit ("Search path"). */
   get searchPath(): readonly string[] {
     return this.#searchPath.filter((s) => s !== 'pg_catalog');
   }
@@ -64,16 +64,16 @@ export class SessionSettings {
     return this.#timeoutMs;
   }
 
-  /** True when `name` is a session setting; unknown names are ignored by SET and `options` (§4.8, §1.2). */
+  /** True when `name` is a session setting; unknown names are ignored by SET and `options` ("Session commands and pool reset", "Startup parameters"). */
   isKnown(name: string): boolean {
     return name === 'search_path' || name === 'statement_timeout' || name in DEFAULTS;
   }
 
-  /** SET name = values | DEFAULT. Unknown names are silently ignored (§4.8). */
+  /** SET name = values | DEFAULT. Unknown names are silently ignored ("Session commands and pool reset"). */
   apply(name: string, values: readonly string[] | 'default'): void {
     if (!this.isKnown(name) || READ_ONLY.has(name)) return;
     if (name === 'search_path') {
-      // §4.9: SET search_path TO a, b — pg_catalog stays first unless listed; DEFAULT is the startup schema.
+      // "Search path": SET search_path TO a, b — pg_catalog stays first unless listed; DEFAULT is the startup schema.
       this.#searchPath = values === 'default' ? [this.defaultSchema] : values.flatMap((v) => v.split(',')).map((v) => v.trim());
     } else if (name === 'statement_timeout') {
       this.#timeoutMs = values === 'default' ? 0 : parseTimeout(values.join(','));

@@ -9,7 +9,7 @@ import { typeDisplayName, type CrateType, type Numeric } from '../types.js';
 
 const CAST_ORIGIN = 'io.crate.types.DataType.implicitCast(DataType.java:152)';
 
-/** CrateDB's ConversionException text; an IllegalArgumentException, so XX000 on pgwire (§6.2). */
+/** CrateDB's ConversionException text; an IllegalArgumentException, so XX000 on pgwire ("SQLSTATE mapping"). */
 function cannotCast(text: string, to: CrateType): FakeCrateError {
   return internalError(`Cannot cast value \`${text}\` to type \`${typeDisplayName(to)}\``, CAST_ORIGIN);
 }
