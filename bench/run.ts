@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <drivers…> <workloads…> --rounds=N --profile[=all]]`: issue 5's workloads × drivers against
  * CrateDB (`CRATEDB_URL`) or an embedded PostgreSQL, with alternating rounds, checked results, and a terminal
- * table plus bench/results/latest.{json,md,svg}. `BENCH_SCALE` (default 1) scales every workload.
+ * table plus bench/results/latest.{json,md,svg} (bench/results/cratedb/ for a CrateDB run). `BENCH_SCALE` (default 1) scales every workload.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, release, totalmem, type as osType } from 'node:os';
@@ -266,7 +266,10 @@ async function main(): Promise<void> {
       targets: checkTargets(info.kind, options.scale, workloads, ratios),
     };
     // A profiled run is slowed by the profiler: its figures must not replace the published ones.
-    printSummary(report, await writeOutputs(report, options.profile.length > 0 ? PROFILE_DIR : RESULTS_DIR));
+    // A CrateDB run gets its own report beside the PostgreSQL one.
+    const onCrate = (process.env['CRATEDB_URL'] ?? '') !== '';
+    const dir = options.profile.length > 0 ? PROFILE_DIR : onCrate ? join(RESULTS_DIR, 'cratedb') : RESULTS_DIR;
+    printSummary(report, await writeOutputs(report, dir));
     if (options.profile.length > 0) process.stdout.write(`CPU profiles: ${PROFILE_DIR} (summarise one with: npx tsx bench/profile-summary.ts <dir or file>)\n`);
   } finally {
     await target.dispose();
