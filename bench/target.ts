@@ -3,6 +3,7 @@
  * a private PostgreSQL started here. Creates and seeds the tables, and clears/checks the bulk-insert table between
  * runs, through a cratewire admin connection that is never timed.
  */
+import { countRowsPerExecute } from './crate-portal-probe.js';
 import { request } from 'undici';
 import { connect, type Client } from '../src/index.js';
 import { startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
@@ -166,6 +167,11 @@ async function openCrate(pgUrl: string, sizes: SeedSizes, progress: Progress): P
       },
       progress,
     );
+    // Whether this server honours maxRows on bench_rows decides what workload 5 measures (docs/cratedb-wire.md
+    // "Portals and maxRows"): log what each Execute(1000) returned.
+    const executes = await countRowsPerExecute(pgUrl, `SELECT id, name, value, ts FROM bench_rows WHERE id <= ${sizes.plainRows}`, 1000, 2);
+    const perExecute = executes.map((e) => `${e.rows} (${e.end})`).join(', ');
+    progress(`CrateDB: rows returned by each Execute(1000) on bench_rows: ${perExecute}`);
     await admin.simpleQuery('DROP TABLE IF EXISTS bench_ingest');
     await admin.simpleQuery(`CREATE TABLE bench_ingest (id INTEGER PRIMARY KEY, name TEXT, value DOUBLE PRECISION, ts TIMESTAMP WITH TIME ZONE) ${replicas}`);
     return {
@@ -175,6 +181,7 @@ async function openCrate(pgUrl: string, sizes: SeedSizes, progress: Progress): P
         `CrateDB at ${new URL(pgUrl).host} (pgwire) and ${httpUrl} (HTTP); tables have 0 replicas.`,
         'On HTTP there are no prepared statements: workloads 1 and 2 send the same request.',
         'HTTP cannot stream: workload 5 on HTTP reads the whole JSON body (docs/cratedb-wire.md "HTTP results"), which is what its peak RSS shows.',
+        `Rows CrateDB returned for each Execute(1000) + Flush of bench_rows (a raw socket, before the run): ${perExecute}${executes.some((e) => e.rows > 1000) ? ' — it ignored maxRows, so streams were bounded by the socket' : ' — it honoured maxRows'}.`,
       ],
       clearInsert: async () => {
         await admin.simpleQuery('DELETE FROM bench_ingest');
