@@ -181,6 +181,13 @@ export class DatabaseError extends CrateDbError {
  */
 export class QueryCanceledError extends DatabaseError {}
 
+/**
+ * CrateDB: a node the query needed left the cluster while it ran (`Job killed. Participating node … disconnected`,
+ * `Node not connected`; seen on 6.4.3 when a node of a 3-node cluster was killed). The connection is fine; a read can
+ * simply be run again (pool.query does that once for plain reads), a write may or may not have been applied.
+ */
+export class NodeUnavailableError extends DatabaseError {}
+
 /** Bytes from the server broke the protocol; the connection is always destroyed. */
 export class ProtocolError extends CrateDbError {
   constructor(message: string, options?: CrateErrorOptions) {

@@ -45,6 +45,7 @@ export {
   ConnectionRejectedError,
   DatabaseError,
   QueryCanceledError,
+  NodeUnavailableError,
   ProtocolError,
   UsageError,
   ParameterError,

@@ -6,12 +6,13 @@
  */
 import type { QueryOptions } from './client.js';
 import { resolveConfig, type ConnectOptions, type ResolvedConfig } from './config.js';
-import { PoolClosedError, QueryTimeoutError, UsageError } from './errors.js';
+import { ConnectionClosedError, NodeUnavailableError, PoolClosedError, QueryTimeoutError, UsageError } from './errors.js';
 import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
 import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
+import { isShareableRead } from './sql/classify.js';
 import { buildTemplate } from './sql/template.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
@@ -112,11 +113,24 @@ export class Pool implements AsyncDisposable {
       throw new UsageError(`pool.query(): options.timeoutMs must be a whole number of milliseconds (0 = no timeout), got ${given}`);
     }
     const started = Date.now();
+    try {
+      return await this.#queryOnce<R>(text, params, options, started);
+    } catch (err) {
+      if (!this.#mayRetry(err, text, options, started)) throw err;
+      // A plain read lost with its node (or its connection) is run once more on another connection.
+      return this.#queryOnce<R>(text, params, options, started);
+    }
+  }
+
+  /** Acquire, run, release, within what is left of the caller's `timeoutMs` since `started`. */
+  async #queryOnce<R>(text: string, params: readonly unknown[] | undefined, options: QueryOptions | undefined, started: number): Promise<Result<R>> {
+    const timeoutMs = options?.timeoutMs;
+    const left = (): number => Math.max(1, (timeoutMs as number) - (Date.now() - started));
     const connection = await this.acquire(
-      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs },
+      timeoutMs === undefined || timeoutMs <= 0 ? { signal: options?.signal } : { signal: options?.signal, timeoutMs: left() },
     );
     this.#canPipeline = connection.serverInfo.canPipeline;
-    const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: Math.max(1, timeoutMs - (Date.now() - started)) };
+    const rest = timeoutMs === undefined || timeoutMs <= 0 ? options : { ...options, timeoutMs: left() };
     try {
       return await connection.query<R>(text, params, rest);
     } catch (err) {
@@ -126,6 +140,19 @@ export class Pool implements AsyncDisposable {
     } finally {
       connection.release();
     }
+  }
+
+  /**
+   * Whether a failed pool.query() may run once more: a plain read (no side effects, by the SQL scanner) that failed
+   * because a CrateDB node it needed left the cluster, or because its connection died — never after an abort, never
+   * past the deadline, never while the pool ends.
+   */
+  #mayRetry(err: unknown, text: string, options: QueryOptions | undefined, started: number): boolean {
+    if (!(err instanceof NodeUnavailableError || err instanceof ConnectionClosedError)) return false;
+    if (this.#core.ending || options?.signal?.aborted === true) return false;
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Date.now() - started >= timeoutMs) return false;
+    return isShareableRead(text);
   }
 
   /** Tagged-template query on a pooled connection; see Client.sql (`$n` parameters, `sql.id()` for identifiers). */

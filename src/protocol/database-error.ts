@@ -2,10 +2,12 @@
  * ErrorResponse → DatabaseError. CrateDB reports cancellation and statement_timeout as XX000 with a message starting
  * `Job killed.` (docs/cratedb-wire.md "Cancel and statement timeout"), PostgreSQL as 57014; both become a QueryCanceledError.
  */
-import { DatabaseError, QueryCanceledError, type DatabaseErrorFields } from '../errors.js';
+import { DatabaseError, NodeUnavailableError, QueryCanceledError, type DatabaseErrorFields } from '../errors.js';
 import type { ErrorMessage } from './wire.js';
 
 const CRATE_JOB_KILLED = 'Job killed.';
+/** CrateDB's messages when a node the query ran on left the cluster mid-query (seen on 6.4.3 killing a node). */
+const CRATE_NODE_LOST = [/^Job killed\. Participating node .* disconnected/, /\] Node not connected$/];
 
 /** Build the public error from a parsed ErrorResponse. Missing fields stay undefined; a missing SQLSTATE is ''. */
 export function toDatabaseError(msg: ErrorMessage): DatabaseError {
@@ -28,6 +30,7 @@ export function toDatabaseError(msg: ErrorMessage): DatabaseError {
     line: msg.line,
     routine: msg.routine,
   };
+  if (fields.sqlstate === 'XX000' && CRATE_NODE_LOST.some((re) => re.test(fields.message))) return new NodeUnavailableError(fields);
   const canceled =
     fields.sqlstate === '57014' || (fields.sqlstate === 'XX000' && fields.message.startsWith(CRATE_JOB_KILLED));
   return canceled ? new QueryCanceledError(fields) : new DatabaseError(fields);

@@ -9,6 +9,7 @@ import {
   ConfigError,
   ConnectionError,
   DatabaseError,
+  NodeUnavailableError,
   PoolClosedError,
   PoolQueueFullError,
   PoolTimeoutError,
@@ -155,6 +156,10 @@ class FakeClient implements PoolClient {
         this.closed = true;
         throw new ConnectionError('ping failed');
       }
+      if (text.includes('lost_node') && nodeLosses > 0) {
+        nodeLosses--;
+        throw new NodeUnavailableError({ sqlstate: 'XX000', message: '[c2][127.0.0.1:4311] Node not connected' });
+      }
       if (text.startsWith('FAIL')) {
         if (this.transactionStatus === 'T') this.transactionStatus = 'E';
         throw new DatabaseError({ sqlstate: '42P01', message: `failed: ${text}` });
@@ -165,6 +170,9 @@ class FakeClient implements PoolClient {
     });
   }
 }
+
+/** How many more queries naming `lost_node` fail with a NodeUnavailableError (any connection). */
+let nodeLosses = 0;
 
 interface FakeEnv {
   clients: FakeClient[];
@@ -464,6 +472,32 @@ describe('pool.query', () => {
     expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
     await pool.query('SELECT 1');
     expect(env.clients).toHaveLength(1);
+  });
+});
+
+describe('pool.query after a CrateDB node left the cluster', () => {
+  beforeEach(() => {
+    nodeLosses = 0;
+  });
+
+  it('a plain read is run once more on another connection', async () => {
+    const { pool, env } = fakePool({ max: 2 });
+    nodeLosses = 1;
+    await expect(pool.query('SELECT * FROM lost_node')).resolves.toMatchObject({ command: 'SELECT' });
+    expect(env.clients.flatMap((c) => c.sent).filter((t) => t.includes('lost_node'))).toHaveLength(2);
+  });
+
+  it('only once: a second loss reaches the caller', async () => {
+    const { pool } = fakePool({ max: 2 });
+    nodeLosses = 2;
+    await expect(pool.query('SELECT * FROM lost_node')).rejects.toBeInstanceOf(NodeUnavailableError);
+  });
+
+  it('a write is never run again (it may have been applied)', async () => {
+    const { pool, env } = fakePool({ max: 2 });
+    nodeLosses = 1;
+    await expect(pool.query('INSERT INTO lost_node VALUES (1)')).rejects.toBeInstanceOf(NodeUnavailableError);
+    expect(env.clients.flatMap((c) => c.sent).filter((t) => t.includes('lost_node'))).toHaveLength(1);
   });
 });
 
