@@ -12,6 +12,7 @@ import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from '
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
 import { isShareable, QueryLanes } from './pool/lanes.js';
 import { PoolStream } from './pool/stream.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isShareableRead } from './sql/classify.js';
 import { buildTemplate } from './sql/template.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
@@ -26,6 +27,9 @@ export type { PoolHostStats } from './pool/hosts.js';
 export type { ClientFactory, HostSelection, PoolableStream, PoolClient, PoolOptions } from './pool/options.js';
 export { PoolStream } from './pool/stream.js';
 export type { TransactionConnection } from './pool/transaction.js';
+
+/** Pauses before the second and third run of a read whose CrateDB node (or connection) was lost. */
+const READ_RETRY_PAUSES_MS = [100, 400];
 
 /** Options of {@link Pool.transaction}. */
 export interface TransactionOptions extends AcquireOptions, TransactionMode {}
@@ -113,12 +117,17 @@ export class Pool implements AsyncDisposable {
       throw new UsageError(`pool.query(): options.timeoutMs must be a whole number of milliseconds (0 = no timeout), got ${given}`);
     }
     const started = Date.now();
-    try {
-      return await this.#queryOnce<R>(text, params, options, started);
-    } catch (err) {
-      if (!this.#mayRetry(err, text, options, started)) throw err;
-      // A plain read lost with its node (or its connection) is run once more on another connection.
-      return this.#queryOnce<R>(text, params, options, started);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#queryOnce<R>(text, params, options, started);
+      } catch (err) {
+        // A plain read lost with its node (or its connection) runs again on another connection, after a pause: for a
+        // fraction of a second after a node dies, CrateDB still routes to its shards (seen on 6.4.3: `Node not
+        // connected` for ~0.25 s).
+        const pause = READ_RETRY_PAUSES_MS[attempt];
+        if (pause === undefined || !this.#mayRetry(err, text, options, started, pause)) throw err;
+        await sleep(pause);
+      }
     }
   }
 
@@ -143,15 +152,15 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
-   * Whether a failed pool.query() may run once more: a plain read (no side effects, by the SQL scanner) that failed
+   * Whether a failed pool.query() may run again after `pauseMs`: a plain read (no side effects, by the SQL scanner) that failed
    * because a CrateDB node it needed left the cluster, or because its connection died — never after an abort, never
    * past the deadline, never while the pool ends.
    */
-  #mayRetry(err: unknown, text: string, options: QueryOptions | undefined, started: number): boolean {
+  #mayRetry(err: unknown, text: string, options: QueryOptions | undefined, started: number, pauseMs: number): boolean {
     if (!(err instanceof NodeUnavailableError || err instanceof ConnectionClosedError)) return false;
     if (this.#core.ending || options?.signal?.aborted === true) return false;
     const timeoutMs = options?.timeoutMs;
-    if (timeoutMs !== undefined && timeoutMs > 0 && Date.now() - started >= timeoutMs) return false;
+    if (timeoutMs !== undefined && timeoutMs > 0 && Date.now() + pauseMs - started >= timeoutMs) return false;
     return isShareableRead(text);
   }
 

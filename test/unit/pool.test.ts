@@ -480,17 +480,24 @@ describe('pool.query after a CrateDB node left the cluster', () => {
     nodeLosses = 0;
   });
 
-  it('a plain read is run once more on another connection', async () => {
+  it('a plain read runs again (up to three runs in all) until the cluster has noticed the loss', async () => {
     const { pool, env } = fakePool({ max: 2 });
-    nodeLosses = 1;
+    nodeLosses = 2;
     await expect(pool.query('SELECT * FROM lost_node')).resolves.toMatchObject({ command: 'SELECT' });
-    expect(env.clients.flatMap((c) => c.sent).filter((t) => t.includes('lost_node'))).toHaveLength(2);
+    expect(env.clients.flatMap((c) => c.sent).filter((t) => t.includes('lost_node'))).toHaveLength(3);
   });
 
-  it('only once: a second loss reaches the caller', async () => {
+  it('a third loss reaches the caller', async () => {
     const { pool } = fakePool({ max: 2 });
-    nodeLosses = 2;
+    nodeLosses = 3;
     await expect(pool.query('SELECT * FROM lost_node')).rejects.toBeInstanceOf(NodeUnavailableError);
+  });
+
+  it('no run past the deadline: a read with 50 ms left is not retried after the 100 ms pause', async () => {
+    const { pool, env } = fakePool({ max: 2 });
+    nodeLosses = 1;
+    await expect(pool.query('SELECT * FROM lost_node', [], { timeoutMs: 50 })).rejects.toBeInstanceOf(NodeUnavailableError);
+    expect(env.clients.flatMap((c) => c.sent).filter((t) => t.includes('lost_node'))).toHaveLength(1);
   });
 
   it('a write is never run again (it may have been applied)', async () => {
