@@ -3,7 +3,9 @@
  * caller gets the right error class, every queued operation settles, nothing hangs, no unhandled rejection or uncaught
  * exception, and the connection is closed afterwards (a pool replaces it).
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../src/diagnostics.js';
 import { connect, type Client } from '../../src/client.js';
 import type { ConnectOptions } from '../../src/config.js';
 import {
@@ -213,14 +215,28 @@ describe('a running connection', () => {
 });
 
 describe('a pool', () => {
-  it('replaces a connection lost during a query', async () => {
+  it('replaces a connection lost during a query (a statement with effects: not run again)', async () => {
     const p = await proxy({ kind: 'close', at: { from: 'client', type: 'E' } });
     const pool = createPool({ ...via(p), max: 1, acquireTimeoutMs: 2_000 });
     pools.push(pool);
-    const failing = pool.query('SELECT 1');
+    const failing = pool.query("SELECT set_config('cratewire.test', '1', false)");
     await rejection(failing, ConnectionClosedError);
     p.setFault({ kind: 'none' });
     expect((await pool.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+    expect(pool.stats).toMatchObject({ created: 2, destroyed: 1, total: 1 });
+  });
+
+  it('runs a plain read again on a new connection when its connection was lost', async () => {
+    const p = await proxy({ kind: 'close', at: { from: 'client', type: 'E' } });
+    const pool = createPool({ ...via(p), max: 1, acquireTimeoutMs: 2_000 });
+    pools.push(pool);
+    const healed = (): void => p.setFault({ kind: 'none' });
+    subscribe(CHANNELS.poolDestroy, healed);
+    try {
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      unsubscribe(CHANNELS.poolDestroy, healed);
+    }
     expect(pool.stats).toMatchObject({ created: 2, destroyed: 1, total: 1 });
   });
 
