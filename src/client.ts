@@ -38,6 +38,7 @@ import { SimpleQuery } from './query/simple.js';
 import { SchemaEpoch, StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
 import { openTransport, type Transport } from './transport/connect.js';
+import { MAX_TIMER_MS } from './timers.js';
 
 /** Options for one query. Every per-call options object accepts `signal`. */
 export interface QueryOptions {
@@ -766,8 +767,6 @@ export class Client implements AsyncDisposable {
 }
 
 const ROW_MODES: readonly unknown[] = ['object', 'array'];
-/** setTimeout fires at once for delays above 2^31−1 ms. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * The options every call shares, checked before anything is queued: a wrong one would otherwise be ignored silently
@@ -782,8 +781,8 @@ function checkCallOptions(method: string, options: unknown): void {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new UsageError(`${method}(): options.signal must be an AbortSignal (e.g. AbortSignal.timeout(ms))`);
   }
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMEOUT_MS)) {
-    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMEOUT_MS}, got ${describeGiven(timeoutMs)}`);
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS)) {
+    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMER_MS}, got ${describeGiven(timeoutMs)}`);
   }
   if (rowMode !== undefined && !ROW_MODES.includes(rowMode)) {
     throw new UsageError(`${method}(): options.rowMode must be 'object' or 'array', got ${String(rowMode)}`);

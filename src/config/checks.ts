@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import type { BinaryResultsMode, Int8Mode, NumericMode, SslMode } from '../config.js';
 import { ConfigError } from '../errors.js';
+import { MAX_TIMER_MS } from '../timers.js';
 
 /** The accepted values of sslmode, int8, numeric and binaryResults. */
 export const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -12,8 +13,6 @@ const SSL_MODE_HINTS: Readonly<Record<string, string>> = {
   allow: ' (allow is not supported; use prefer or disable)',
   'no-verify': ' (no-verify is node-postgres only; here require means TLS without verification)',
 };
-/** setTimeout fires at once for delays above 2^31−1 ms, so no timeout may exceed it. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** Inclusive bounds of an integer setting. */
 export interface IntRange {

@@ -22,6 +22,7 @@ import type { ResolvedPoolOptions } from './options.js';
 import { parseStartupSettings, type ResetContext } from './session-reset.js';
 import type { Slot } from './slot.js';
 import { Waiter, WaiterQueue } from './waiters.js';
+import { MAX_TIMER_MS } from '../timers.js';
 
 /** Counters and gauges of a pool. */
 export interface PoolStats {
@@ -67,7 +68,6 @@ const CHECK_TIMEOUT_MS = 5_000;
 /** The reset statements on release must finish within this long, or the connection is closed. */
 const RESET_TIMEOUT_MS = 5_000;
 const DEFAULT_END_TIMEOUT_MS = 10_000;
-const MAX_TIMER_MS = 2_147_483_647;
 /** With nobody waiting, a pool below `min` retries failed connects at this pace (hosts keep their own backoff). */
 const MIN_RETRY_MS = 1_000;
 

@@ -7,6 +7,7 @@ import type { ConnectOptions, HostPort } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { RowStream, StreamOptions } from '../query/stream.js';
 import type { PoolConnection } from './connection.js';
+import { MAX_TIMER_MS } from '../timers.js';
 
 /** What the pool needs of a row stream (RowStream has it). */
 export type PoolableStream<R> = Pick<RowStream<R>, 'fields' | 'close' | 'toReadable' | typeof Symbol.asyncIterator>;
@@ -82,8 +83,6 @@ export interface ResolvedPoolOptions {
   readonly name: string;
 }
 
-/** setTimeout fires at once for delays above 2^31−1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 const POOL_KEYS: readonly (keyof PoolOptions)[] = [
   'max',
   'min',

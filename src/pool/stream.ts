@@ -12,6 +12,7 @@ import type { StreamOptions } from '../query/stream.js';
 import { closingIterator, ConsumeOnce, DONE } from '../query/stream-iteration.js';
 import type { PoolConnection } from './connection.js';
 import type { PoolableStream } from './options.js';
+import { MAX_TIMER_MS } from '../timers.js';
 
 /** Borrows a connection for one stream. */
 export type StreamAcquire = (signal: AbortSignal | undefined) => Promise<PoolConnection>;
@@ -41,8 +42,8 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   /** @internal Created by Pool.stream(). */
   constructor(acquire: StreamAcquire, text: string, params: readonly unknown[], options: StreamOptions) {
     const idle = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    if (!Number.isInteger(idle) || idle < 0 || idle > 2_147_483_647) {
-      throw new UsageError(`stream(): idleTimeoutMs must be an integer from 0 to 2147483647, got ${String(idle)}`);
+    if (!Number.isInteger(idle) || idle < 0 || idle > MAX_TIMER_MS) {
+      throw new UsageError(`stream(): idleTimeoutMs must be an integer from 0 to ${MAX_TIMER_MS}, got ${String(idle)}`);
     }
     this.#acquire = acquire;
     this.#text = text;

@@ -9,6 +9,7 @@ import { IdleDeadline, idleTimeoutError } from './idle-deadline.js';
 import type { PortalConsumer, PortalOperation } from './portal.js';
 import type { Field, RowMode } from './result.js';
 import { closingIterator, ConsumeOnce, DONE } from './stream-iteration.js';
+import { MAX_TIMER_MS } from '../timers.js';
 
 /** Options for client.stream(). */
 export interface StreamOptions {
@@ -45,8 +46,6 @@ export interface StreamSettings {
 const DEFAULT_FETCH_SIZE = 1000;
 const DEFAULT_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
-/** setTimeout fires at once above 2^31−1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
 /** Execute's row limit is an int32. */
 const MAX_FETCH_SIZE = 2_147_483_647;
 
