@@ -1,18 +1,19 @@
 /**
  * Streaming through the unnamed portal (docs/cratedb-wire.md "Portals and maxRows"). The statement is prepared, described and bound
- * exactly as query() does it (ExtendedQuery: statement cache, describe-first for ambiguous parameters, stale-statement
- * retry); only what follows the Bind differs: `Execute(maxRows)` + Flush per batch, and Sync only once the portal has
+ * exactly as query() does it (the same statement step, statement-step.ts: statement cache, describe-first for
+ * ambiguous parameters, stale-statement retry); only what follows the Bind differs: `Execute(maxRows)` + Flush per batch, and Sync only once the portal has
  * completed, failed or been closed. Without a Sync the portal survives between batches on both servers (PostgreSQL
  * drops an unnamed portal at Sync outside a transaction; CrateDB keeps it, but need not).
  *
  * The operation stays the session's active one from the first Bind to the last ReadyForQuery, so queries issued on
  * the same connection meanwhile wait behind it.
  */
-import { ProtocolError } from '../errors.js';
 import type { OperationIO } from '../protocol/session.js';
-import { FLUSH, SYNC, serialize, type BackendMessage, type DataRow } from '../protocol/wire.js';
-import { ExtendedQuery, type ExtendedQueryInit } from './extended.js';
-import type { Field, RowMode } from './result.js';
+import { FLUSH, SYNC, serialize, type BackendMessage, type CommandCompleteMessage, type DataRow } from '../protocol/wire.js';
+import { QueryOperation } from './operation.js';
+import { parseCommandTag, type CommandTag, type Field } from './result.js';
+import { addRow, DecodedBatches, isBatchSink, type BatchSink } from './row-sink.js';
+import { StatementStep, type ExtendedQueryInit } from './statement-step.js';
 
 /** What a portal operation needs on top of a plain extended query. */
 export interface PortalInit extends ExtendedQueryInit {
@@ -22,10 +23,10 @@ export interface PortalInit extends ExtendedQueryInit {
   readonly maxBatchBytes: number;
 }
 
-/** Receives the batches of a portal. */
+/** Receives the decoded rows of a portal, batch by batch (a {@link BatchSink} instead reads the DataRows itself). */
 export interface PortalConsumer {
   /**
-   * One batch of decoded rows, in order; a batch may arrive before the previous one was taken (append it). `more` is
+   * One batch of decoded rows, in order (a BatchSink's handOver(more) is called at the same points); a batch may arrive before the previous one was taken (append it). `more` is
    * true when further rows may follow: once every row handed over has been taken, call
    * {@link PortalOperation.fetch} (it reads on, or asks for the next batch), or {@link PortalOperation.close}. When
    * false, these are the last rows (an empty last batch is not reported); the end, or the error, is the settling of
@@ -43,39 +44,41 @@ type PortalState = 'queued' | 'fetching' | 'suspended' | 'syncing' | 'finished';
 const CLOSE_UNNAMED_PORTAL = serialize.close({ type: 'P', name: '' });
 
 /** Runs one statement through the unnamed portal, one bounded batch at a time, as its consumer pulls. */
-export class PortalOperation extends ExtendedQuery {
+export class PortalOperation extends QueryOperation<CommandTag> {
   readonly #fetchSize: number;
   readonly #maxBatchBytes: number;
-  readonly #consumer: PortalConsumer;
-  readonly #rowMode: RowMode;
-  readonly #onDecodeError = (err: Error): void => this.recordError(err);
+  readonly #sink: BatchSink;
+  readonly #step: StatementStep;
   #state: PortalState = 'queued';
   #io: OperationIO | undefined;
+  #tag: CommandTag | undefined;
   /** close() was called: discard what arrives and close the portal at the end of the batch in flight. */
   #closing = false;
-  #rows: unknown[] = [];
+  /** Rows added to the sink since the last hand-over, and their DataRow bytes. */
+  #pendingRows = 0;
+  #collectedBytes = 0;
   /** Largest DataRow of the batch in flight and of the previous one: sizes the next Execute under the byte budget. */
   #largestRow = 0;
   #previousLargestRow = 0;
-  /** Rows asked for by the Execute in flight, and the bytes of the rows collected since the last hand-over. */
+  /** Rows asked for by the Execute in flight. */
   #asked = 0;
-  #collectedBytes = 0;
   /** The Execute in flight has already returned more rows than asked (CrateDB may ignore maxRows). */
   #overflowed = false;
   /** Rows were handed over mid-Execute and reading is paused until the consumer has taken them (fetch()). */
   #handedOver = false;
 
-  constructor(init: PortalInit, consumer: PortalConsumer) {
-    super({ ...init, maxResultBytes: 0 });
+  /** `consumer`: decoded rows go to a PortalConsumer; a BatchSink reads the DataRows and chooses the formats itself. */
+  constructor(init: PortalInit, consumer: PortalConsumer | BatchSink) {
+    super();
     this.#fetchSize = init.fetchSize;
     this.#maxBatchBytes = init.maxBatchBytes;
-    this.#consumer = consumer;
-    this.#rowMode = init.rowMode;
+    this.#sink = isBatchSink(consumer) ? consumer : new DecodedBatches(consumer, init.rowMode, init.binaryResults ?? 'never');
+    this.#step = new StatementStep(init, { sink: this.#sink, afterBind: () => this.#executeBatch(), recordError: (err) => this.recordError(err) });
   }
 
   /** Result columns once described; [] for a statement that returned no rows; undefined before that is known. */
   get fields(): readonly Field[] | undefined {
-    const shape = this.rowShape;
+    const shape = this.#step.shape;
     if (shape !== undefined) return shape.fields;
     return this.#state === 'finished' ? [] : undefined;
   }
@@ -93,10 +96,10 @@ export class PortalOperation extends ExtendedQuery {
     return this.#state === 'fetching';
   }
 
-  override start(io: OperationIO): void {
+  start(io: OperationIO): void {
     this.#io = io;
     this.#state = 'fetching';
-    super.start(io);
+    this.#step.start(io);
   }
 
   /**
@@ -107,7 +110,7 @@ export class PortalOperation extends ExtendedQuery {
     this.#resumeAfterHandOver();
     if (this.#state !== 'suspended' || this.#closing) return;
     this.#state = 'fetching';
-    this.#io?.send(this.executeMessages());
+    this.#io?.send(this.#executeBatch());
   }
 
   /**
@@ -123,14 +126,8 @@ export class PortalOperation extends ExtendedQuery {
     if (this.#state === 'suspended') this.#closePortal();
   }
 
-  /** Execute at most `rows` of the unnamed portal, then Flush (not Sync) so the portal stays open. */
-  protected override executeMessages(): readonly Buffer[] {
-    this.#asked = this.#nextBatchRows();
-    this.#overflowed = false;
-    return [serialize.execute({ portal: '', rows: this.#asked }), FLUSH];
-  }
-
-  override handle(msg: BackendMessage, io: OperationIO): boolean {
+  handle(msg: BackendMessage, io: OperationIO): boolean {
+    if (this.#step.handle(msg, io)) return false;
     switch (msg.name) {
       case 'dataRow':
         this.#row(msg as DataRow);
@@ -139,21 +136,25 @@ export class PortalOperation extends ExtendedQuery {
         this.#batchEnded(true);
         return false;
       case 'commandComplete':
-      case 'emptyQuery':
         // CrateDB ends with CommandComplete instead of PortalSuspended when the rows run out exactly at a multiple
         // of maxRows (it looks one row ahead, docs/cratedb-wire.md "Portals and maxRows"): either way the portal is done and never executed again.
+        this.#tag = parseCommandTag((msg as CommandCompleteMessage).text);
+        this.#batchEnded(false);
+        return false;
+      case 'emptyQuery':
         this.#batchEnded(false);
         return false;
       case 'error':
         this.recordServerError(msg);
+        // Also while the statement is being described: the one Sync ends the exchange.
         if (this.#state !== 'syncing') this.#batchEnded(false);
         return false;
-      case 'closeComplete':
-        return false;
       case 'readyForQuery':
-        return this.#readyForQuery(msg, io);
+        return this.#readyForQuery(io);
       default:
-        return super.handle(msg, io);
+        // The Sync of a portal comes only after its last batch: a COPY's copy-in mode never swallowed one.
+        if (this.handleCopy(msg, io, false)) return false;
+        this.unexpected(msg, `in a portal (${this.#state})`);
     }
   }
 
@@ -162,18 +163,19 @@ export class PortalOperation extends ExtendedQuery {
     super.fail(err);
   }
 
+  /** Execute at most the next batch's rows of the unnamed portal, then Flush (not Sync) so the portal stays open. */
+  #executeBatch(): readonly Buffer[] {
+    this.#asked = this.#nextBatchRows();
+    this.#overflowed = false;
+    return [serialize.execute({ portal: '', rows: this.#asked }), FLUSH];
+  }
+
   #row(msg: DataRow): void {
-    const shape = this.rowShape;
-    if (shape === undefined) this.unexpected(msg, 'for a statement that returns no rows');
+    if (this.#step.shape === undefined) this.unexpected(msg, 'for a statement that returns no rows');
     if (msg.length > this.#largestRow) this.#largestRow = msg.length;
     if (this.#closing || this.error !== undefined) return;
-    try {
-      this.#rows.push(shape.decodeRow(msg, this.#rowMode));
-    } catch (err) {
-      if (err instanceof ProtocolError) throw err;
-      this.#onDecodeError(err as Error);
-      return;
-    }
+    if (!addRow(this.#sink, msg, (err) => this.recordError(err))) return;
+    this.#pendingRows++;
     this.#collectedBytes += msg.length;
     if (!this.#handedOver && this.#overBudget()) this.#handOver();
   }
@@ -185,7 +187,7 @@ export class PortalOperation extends ExtendedQuery {
    */
   #overBudget(): boolean {
     if (this.#maxBatchBytes > 0 && this.#collectedBytes > this.#maxBatchBytes) return true;
-    return this.#rows.length >= this.#asked + (this.#overflowed ? 0 : 1);
+    return this.#pendingRows >= this.#asked + (this.#overflowed ? 0 : 1);
   }
 
   /**
@@ -193,13 +195,12 @@ export class PortalOperation extends ExtendedQuery {
    * backpressure then pauses the server's writer. Rows left in the chunk being parsed are collected meanwhile.
    */
   #handOver(): void {
-    const rows = this.#rows;
-    this.#rows = [];
+    this.#pendingRows = 0;
     this.#collectedBytes = 0;
     this.#overflowed = true;
     this.#handedOver = true;
     this.#io?.pauseReading();
-    this.#consumer.batch(rows, true);
+    this.#sink.handOver(true);
   }
 
   #resumeAfterHandOver(): void {
@@ -213,8 +214,8 @@ export class PortalOperation extends ExtendedQuery {
    * an ErrorResponse). Rows decoded before an error are still delivered, then the error at ReadyForQuery.
    */
   #batchEnded(suspended: boolean): void {
-    const rows = this.#rows;
-    this.#rows = [];
+    const pending = this.#pendingRows;
+    this.#pendingRows = 0;
     this.#collectedBytes = 0;
     // No more rows of this Execute can come: read on, so the ReadyForQuery after a Sync is seen.
     this.#resumeAfterHandOver();
@@ -224,7 +225,7 @@ export class PortalOperation extends ExtendedQuery {
     if (suspended && !more) this.#closePortal();
     else if (!suspended) this.#sync();
     else this.#state = 'suspended';
-    if (!this.#closing && (more || rows.length > 0)) this.#consumer.batch(rows, more);
+    if (!this.#closing && (more || pending > 0)) this.#sink.handOver(more);
   }
 
   #closePortal(): void {
@@ -237,12 +238,17 @@ export class PortalOperation extends ExtendedQuery {
     this.#io?.send(SYNC);
   }
 
-  #readyForQuery(msg: BackendMessage, io: OperationIO): boolean {
-    const finished = super.handle(msg, io);
-    // Not finished: ExtendedQuery re-prepares a cached statement the server lost and binds again (no rows were
-    // delivered: the error came at Bind), so the first batch is in flight once more.
-    this.#state = finished ? 'finished' : 'fetching';
-    return finished;
+  #readyForQuery(io: OperationIO): boolean {
+    // A cached statement the server lost is prepared afresh and bound again (no rows were delivered: the error came
+    // at Bind), so the first batch is in flight once more.
+    if (this.#step.retryStale(this.error, io)) {
+      this.error = undefined;
+      this.#tag = undefined;
+      this.#state = 'fetching';
+      return false;
+    }
+    this.#state = 'finished';
+    return this.finish(() => this.#tag ?? { command: '', count: null });
   }
 
   /** Rows for the next Execute: fetchSize, lowered so that rows as large as the last batch's largest fit the budget. */
