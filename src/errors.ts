@@ -283,3 +283,18 @@ export class StreamConsumedError extends UsageError {
     super(message, { ...options, code: 'STREAM_CONSUMED' });
   }
 }
+
+/**
+ * A result column cannot be built as the Arrow type asked for (cratewire/arrow): `schema` gave a type that does not
+ * fit the column's PostgreSQL type. Thrown before the query's rows are read; the message names the column, its type
+ * and what to pass instead.
+ */
+export class ArrowTypeError extends UsageError {
+  /** The result column's name. */
+  readonly column: string;
+
+  constructor(column: string, message: string, options?: CrateErrorOptions) {
+    super(`Column "${column}": ${message}`, { ...options, code: 'ARROW_TYPE' });
+    this.column = column;
+  }
+}
