@@ -28,6 +28,7 @@ import { checkBulkInsertInput, type BulkInsertOptions, type BulkInsertResult } f
 import { ExtendedQuery } from './query/extended.js';
 import type { QueryOperation } from './query/operation.js';
 import { PortalOperation } from './query/portal.js';
+import { streamSink } from './query/row-sink.js';
 import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
 import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
@@ -355,7 +356,7 @@ export class Client implements AsyncDisposable {
               maxBatchBytes: settings.maxBatchBytes,
               binaryResults: this.#config.binaryResults,
             },
-            consumer,
+            streamSink(options, consumer),
           );
           this.#session.enqueue(op);
           this.#watchSchemaChange(op.promise, text);

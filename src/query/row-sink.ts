@@ -145,3 +145,19 @@ export class DecodedBatches implements BatchSink {
     this.#consumer.batch(rows, more);
   }
 }
+
+/**
+ * @internal The stream-options key under which an integration (cratewire/arrow) passes the factory of its own
+ * {@link BatchSink}: the stream's portal then hands that sink the DataRows, and the sink hands its batches to the
+ * stream's consumer as the stream's items. Passed through client.stream(), pool.stream() and PoolConnection.stream().
+ */
+export const BATCH_SINK: unique symbol = Symbol('cratewire.batchSink');
+
+/** @internal Makes the sink of one stream, around the consumer the stream gives it. */
+export type BatchSinkFactory = (consumer: BatchConsumer) => BatchSink;
+
+/** The receiver of a stream's rows: the sink made by `options[BATCH_SINK]` if given, else `consumer` itself. */
+export function streamSink(options: object, consumer: BatchConsumer): BatchConsumer | BatchSink {
+  const factory = (options as { [BATCH_SINK]?: BatchSinkFactory })[BATCH_SINK];
+  return factory === undefined ? consumer : factory(consumer);
+}

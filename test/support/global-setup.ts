@@ -10,7 +10,7 @@ declare module 'vitest' {
 }
 
 /** Test files under these directories talk to the shared PostgreSQL. */
-const SERVER_TEST_DIRS = [`test${sep}integration${sep}`, `test${sep}crate${sep}`, `test${sep}reliability${sep}`];
+const SERVER_TEST_DIRS = [`test${sep}integration${sep}`, `test${sep}crate${sep}`, `test${sep}reliability${sep}`, `test${sep}arrow${sep}`];
 
 /**
  * Whether any selected test file needs the server. Vitest keeps the CLI file filters in an internal

@@ -1,0 +1,63 @@
+/**
+ * writeArrowIpc(): RecordBatches in the Arrow IPC stream format (the format pandas, Polars, DuckDB and pyarrow read)
+ * to a Node Writable or a file, written as they arrive: a batch is written only once the destination has taken the
+ * previous one (its 'drain'), so a slow destination holds back the query instead of filling memory.
+ */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { AsyncByteQueue, RecordBatchStreamWriter, Schema, Table, type RecordBatch } from 'apache-arrow';
+
+/** What writeArrowIpc() writes: a Table, or batches (e.g. a streamArrow() stream) with their schema when known. */
+export type ArrowIpcInput = Table | AsyncIterable<RecordBatch> | Iterable<RecordBatch>;
+
+/**
+ * Write `input` to `destination` (a Node Writable, or the path of a file to create or truncate) in the Arrow IPC
+ * stream format and end it; resolves with the number of rows written once everything is flushed. A result without
+ * batches is written as its schema alone (`input.schema`, or no columns). When `input` fails (a server error
+ * mid-stream), `destination` is destroyed with that error and the promise rejects with it; a file is left partial.
+ */
+export async function writeArrowIpc(input: ArrowIpcInput, destination: Writable | string): Promise<number> {
+  const out = typeof destination === 'string' ? createWriteStream(destination) : destination;
+  const queue = new WritableQueue(out);
+  const writer = new RecordBatchStreamWriter();
+  writer.reset(queue);
+  let rows = 0;
+  let started = false;
+  try {
+    for await (const batch of input instanceof Table ? input.batches : input) {
+      writer.write(batch);
+      started = true;
+      rows += batch.numRows;
+      if (out.writableNeedDrain) await once(out, 'drain');
+    }
+    if (!started) writer.reset(queue, schemaOf(input));
+    writer.close();
+    out.end();
+    await finished(out);
+  } catch (err) {
+    out.destroy(err as Error);
+    throw err;
+  }
+  return rows;
+}
+
+function schemaOf(input: ArrowIpcInput): Schema {
+  const schema = (input as { schema?: unknown }).schema;
+  return schema instanceof Schema ? schema : new Schema([]);
+}
+
+/** The writer's byte sink, passing each chunk straight to a Node Writable instead of queueing it. */
+class WritableQueue extends AsyncByteQueue {
+  readonly #out: Writable;
+
+  constructor(out: Writable) {
+    super();
+    this.#out = out;
+  }
+
+  override write(value: unknown): void {
+    if (value instanceof Uint8Array && value.byteLength > 0) this.#out.write(value);
+  }
+}
