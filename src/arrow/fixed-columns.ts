@@ -12,12 +12,14 @@ import {
   Int16,
   Int32,
   Int64,
+  IntervalMonthDayNano,
   makeData,
+  TimeMicrosecond,
   TimestampMicrosecond,
   type Data,
   type DataType,
 } from 'apache-arrow';
-import { PG_EPOCH_DAYS, PG_EPOCH_MS, readInt32, readUint32 } from '../codecs/binary-read.js';
+import { PG_EPOCH_DAYS, PG_EPOCH_MS, readInt32, readInt64BigInt, readUint32 } from '../codecs/binary-read.js';
 import { badValue, grownBytes, LITTLE_ENDIAN, ValidityColumn } from './column.js';
 
 /** Copies one value of `width` bytes from the wire at `p` into `d` at `q`, converting as the type needs. */
@@ -81,6 +83,21 @@ const writeTimestamp: Write = (column, b, p, d, q) => {
 const writeDate: Write = (_column, b, p, d, q) => {
   const days = readInt32(b, p);
   putInt32(d, q, days === INT32_MAX || days === INT32_MIN ? days : days + PG_EPOCH_DAYS);
+};
+
+/**
+ * interval (int8 µs, int4 days, int4 months) → Interval(MONTH_DAY_NANO): int32 months, int32 days, int64 ns. One
+ * BigInt per value for the exact µs → ns product (interval is not a bulk type).
+ */
+const writeInterval: Write = (column, b, p, d, q) => {
+  const nanos = readInt64BigInt(b, p) * 1000n;
+  if (nanos !== BigInt.asIntN(64, nanos)) throw badValue(column.column, `interval in row ${column.rowNumber()} is beyond int64 nanoseconds`);
+  putInt32(d, q, readInt32(b, p + 12));
+  putInt32(d, q + 4, readInt32(b, p + 8));
+  const lo = Number(BigInt.asIntN(32, nanos));
+  const hi = Number(BigInt.asIntN(32, nanos >> 32n));
+  putInt32(d, LITTLE_ENDIAN ? q + 8 : q + 12, lo);
+  putInt32(d, LITTLE_ENDIAN ? q + 12 : q + 8, hi);
 };
 
 /** A fixed-width column: `width` bytes per value in one growing buffer. */
@@ -177,5 +194,10 @@ export const float64Column = (column: string): FixedColumn => new FixedColumn(co
 /** timestamp → Timestamp(MICROSECOND), timestamptz → Timestamp(MICROSECOND, 'UTC'). */
 export const timestampColumn = (column: string, zone: string | null): FixedColumn =>
   new FixedColumn(column, new TimestampMicrosecond(zone), 8, writeTimestamp, int64View);
+/** time (int8 µs since midnight) → Time64(MICROSECOND). */
+export const timeColumn = (column: string): FixedColumn => new FixedColumn(column, new TimeMicrosecond(), 8, swapped(8), int64View);
+/** interval → Interval(MONTH_DAY_NANO). */
+export const intervalColumn = (column: string): FixedColumn =>
+  new FixedColumn(column, new IntervalMonthDayNano(), 16, writeInterval, (buffer, length) => new Int32Array(buffer, 0, length * 4));
 /** date → DateDay (days since 1970-01-01). */
 export const dateColumn = (column: string): FixedColumn => new FixedColumn(column, new DateDay(), 4, writeDate, int32View);

@@ -1,0 +1,75 @@
+/**
+ * numeric read as text → Decimal128(precision, scale) (docs/arrow.md "Type mapping"). The text (PostgreSQL's
+ * `-12.340`, CrateDB's BigDecimal text which may be scientific, `1E+3`) is scaled to an integer and stored as four
+ * little-endian 32-bit words per value; one BigInt per value (numeric is not a bulk type).
+ */
+import { Decimal, makeData, type Data } from 'apache-arrow';
+import { badValue, ValidityColumn } from './column.js';
+
+const NUMERIC_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** Decimal128's largest precision. */
+export const MAX_DECIMAL_PRECISION = 38;
+
+/** A numeric column with a declared precision and scale as Decimal128. */
+export class DecimalColumn extends ValidityColumn {
+  readonly type: Decimal;
+  readonly #limit: bigint;
+  #words = new Uint32Array(64 * 4);
+
+  constructor(column: string, precision: number, scale: number) {
+    super(column);
+    this.type = new Decimal(scale, precision, 128);
+    this.#limit = 10n ** BigInt(precision);
+  }
+
+  protected pushValue(b: Buffer, p: number, len: number): void {
+    const text = b.toString('latin1', p, p + len);
+    const m = NUMERIC_TEXT.exec(text);
+    if (m === null || (m[2] === '' && (m[3] ?? '') === '')) {
+      throw badValue(this.column, `row ${this.rowNumber()} holds ${text}, which Decimal128 cannot hold; pass numeric: 'text'`);
+    }
+    const fraction = m[3] ?? '';
+    const shift = this.type.scale + Number(m[4] ?? 0) - fraction.length;
+    let digits = `${m[2] ?? ''}${fraction}`;
+    if (shift >= 0) {
+      digits += '0'.repeat(shift);
+    } else {
+      const dropped = digits.slice(digits.length + shift);
+      if (/[^0]/.test(dropped)) throw this.#tooPrecise(text);
+      digits = digits.slice(0, digits.length + shift);
+    }
+    let v = BigInt(digits === '' ? '0' : digits);
+    if (v >= this.#limit) throw this.#tooPrecise(text);
+    if (m[1] === '-') v = -v;
+    const q = this.length * 4;
+    this.#ensure(q + 4);
+    for (let k = 0; k < 4; k++, v >>= 32n) this.#words[q + k] = Number(v & 0xffff_ffffn);
+  }
+
+  #tooPrecise(text: string): Error {
+    return badValue(this.column, `row ${this.rowNumber()} holds ${text}, beyond ${String(this.type)}; pass numeric: 'text'`);
+  }
+
+  #ensure(needed: number): void {
+    if (needed <= this.#words.length) return;
+    const next = new Uint32Array(Math.max(needed, this.#words.length * 2));
+    next.set(this.#words);
+    this.#words = next;
+  }
+
+  protected pushNull(): void {
+    const q = this.length * 4;
+    this.#ensure(q + 4);
+    this.#words.fill(0, q, q + 4);
+  }
+
+  protected valueBytes(): number {
+    return this.length * 16;
+  }
+
+  protected finish(length: number, nullCount: number, nullBitmap: Uint8Array | undefined): Data {
+    const data = this.#words.subarray(0, length * 4);
+    this.#words = new Uint32Array(Math.max(64, length) * 4);
+    return makeData({ type: this.type, length, nullCount, nullBitmap, data });
+  }
+}

@@ -1,0 +1,326 @@
+import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Utf8, type RecordBatch } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
+import { ArrowTypeError, DecodeError, ProtocolError } from '../../src/errors.js';
+import type { Field } from '../../src/query/result.js';
+import { plain } from './normalize.js';
+import {
+  array,
+  bool,
+  days2000,
+  decodedRows,
+  encodedArray,
+  field,
+  float4,
+  float8,
+  int2,
+  int4,
+  int8,
+  interval,
+  micros2000,
+  OID,
+  point,
+  rowBytes,
+  text,
+  uuid,
+} from './wire-values.js';
+
+/** Rows through a RecordBatchBuilder bound with arrowResultFormats, flushed once. */
+function build(fields: readonly Field[], rows: readonly (Buffer | null)[][], options: ArrowOptions = {}): RecordBatch {
+  const builder = new RecordBatchBuilder(fields, arrowResultFormats(fields, options), options);
+  for (const values of rows) {
+    const r = rowBytes(values);
+    builder.appendRow(r, 0, r.length);
+  }
+  expect(builder.length).toBe(rows.length);
+  return builder.flush();
+}
+
+/** Column `i` of `batch` as plain values. */
+function column(batch: RecordBatch, i: number): unknown[] {
+  return [...(batch.getChildAt(i) ?? [])].map(plain);
+}
+
+describe('RecordBatchBuilder against the row decoders', () => {
+  const fields = [
+    field('s', OID.INT2),
+    field('i', OID.INT4),
+    field('big', OID.INT8),
+    field('r', OID.FLOAT4),
+    field('d', OID.FLOAT8),
+    field('b', OID.BOOL),
+    field('t', OID.TEXT),
+    field('v', OID.VARCHAR),
+    field('bytes', OID.BYTEA),
+    field('ia', OID.INT4_ARRAY),
+    field('ta', OID.TEXT_ARRAY),
+    field('da', OID.FLOAT8_ARRAY),
+    field('ba', OID.BOOL_ARRAY),
+    field('la', OID.INT8_ARRAY),
+  ];
+  const rows: (Buffer | null)[][] = [
+    [int2(-32768), int4(2147483647), int8(9007199254740993n), float4(1.1), float8(-0.5), bool(true), text('héllo'), text(''), Buffer.from([0, 255]),
+      encodedArray(OID.INT4, [1, null, 3]), encodedArray(OID.TEXT, ['a', '', null, 'ü']), encodedArray(OID.FLOAT8, [1.5, NaN]), encodedArray(OID.BOOL, [true, false, null]), encodedArray(OID.INT8, [-(2n ** 63n), 2n ** 63n - 1n])],
+    [null, null, null, null, null, null, null, null, null, null, null, null, null, null],
+    [int2(7), int4(-1), int8(-1n), float4(Infinity), float8(1e300), bool(false), text('x'.repeat(100)), text('ok'), Buffer.alloc(0),
+      encodedArray(OID.INT4, []), encodedArray(OID.TEXT, []), array(OID.FLOAT8, [0], []), array(OID.BOOL, [], []), encodedArray(OID.INT8, [null])],
+  ];
+
+  it('gives the same value as client.query() for every column and row, NULLs included', () => {
+    const batch = build(fields, rows);
+    const formats = arrowResultFormats(fields, {});
+    const expected = decodedRows(fields, formats, rows.map(rowBytes));
+    expect(batch.numRows).toBe(3);
+    // float4 is held as the float itself: client.query() gives its shortest decimal (1.1), Arrow the float (1.100000023841858).
+    const asStored = (f: Field, v: unknown): unknown => (f.typeOid === OID.FLOAT4 && typeof v === 'number' ? Math.fround(v) : v);
+    fields.forEach((f, i) => {
+      expect({ column: f.name, values: column(batch, i) }).toEqual({ column: f.name, values: expected.map((r) => asStored(f, plain(r[i]))) });
+    });
+  });
+
+  it('maps the types as docs/arrow.md says, and NULLs as validity bits', () => {
+    const batch = build(fields, rows);
+    expect(batch.schema.fields.map((f) => `${f.name}: ${String(f.type)}`)).toEqual([
+      's: Int16', 'i: Int32', 'big: Int64', 'r: Float32', 'd: Float64', 'b: Bool', 't: Utf8', 'v: Utf8', 'bytes: Binary',
+      'ia: List<Int32>', 'ta: List<Utf8>', 'da: List<Float64>', 'ba: List<Bool>', 'la: List<Int64>',
+    ]);
+    for (let i = 0; i < fields.length; i++) {
+      const data = batch.getChildAt(i)?.data[0];
+      expect(data?.nullCount).toBe(1);
+      expect(batch.getChildAt(i)?.isValid(1)).toBe(false);
+      expect(batch.getChildAt(i)?.isValid(0)).toBe(true);
+    }
+    expect(batch.getChildAt(9)?.get(0)?.nullCount).toBe(1);
+  });
+
+  it('reads int8 exactly, beyond 2^53, into a BigInt64Array', () => {
+    const batch = build([field('big', OID.INT8)], [[int8(-(2n ** 63n))], [int8(2n ** 63n - 1n)], [int8(9007199254740993n)]]);
+    const values = batch.getChildAt(0)?.data[0]?.values;
+    expect(values).toBeInstanceOf(BigInt64Array);
+    expect([...(values as BigInt64Array)]).toEqual([-(2n ** 63n), 2n ** 63n - 1n, 9007199254740993n]);
+  });
+});
+
+describe('timestamps, dates, times and intervals', () => {
+  it('keeps every microsecond: Timestamp(MICROSECOND) since 1970, UTC for timestamptz only', () => {
+    const fields = [field('tz', OID.TIMESTAMPTZ), field('ts', OID.TIMESTAMP)];
+    const us = [0n, 1n, -1n, 757_480_245_678_123n, -63_000_000_000_000_000n];
+    const batch = build(fields, us.map((u) => [micros2000(u), micros2000(u)]));
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Timestamp<MICROSECOND, UTC>', 'Timestamp<MICROSECOND>']);
+    const epoch = 946_684_800_000_000n;
+    for (const i of [0, 1]) expect([...(batch.getChildAt(i)?.data[0]?.values as BigInt64Array)]).toEqual(us.map((u) => u + epoch));
+    const expected = decodedRows(fields, arrowResultFormats(fields, {}), us.map((u) => rowBytes([micros2000(u), micros2000(u)])));
+    expect(expected.map((r) => (r[0] as Date).getTime())).toEqual(us.map((u) => Number((u + epoch - ((u + epoch) % 1000n + 1000n) % 1000n) / 1000n)));
+  });
+
+  it('keeps PostgreSQL infinity and -infinity as INT64_MAX / INT64_MIN', () => {
+    const batch = build([field('tz', OID.TIMESTAMPTZ)], [[int8(2n ** 63n - 1n)], [int8(-(2n ** 63n))]]);
+    expect([...(batch.getChildAt(0)?.data[0]?.values as BigInt64Array)]).toEqual([2n ** 63n - 1n, -(2n ** 63n)]);
+  });
+
+  it('date → DateDay, the same day client.query() gives', () => {
+    const fields = [field('d', OID.DATE)];
+    const rows = [[days2000(0)], [days2000(8767)], [days2000(-800_000)], [null]];
+    const batch = build(fields, rows);
+    expect(String(batch.schema.fields[0]?.type)).toBe('Date32<DAY>');
+    expect([...(batch.getChildAt(0)?.data[0]?.values as Int32Array)].slice(0, 3)).toEqual([10957, 10957 + 8767, 10957 - 800_000]);
+    const expected = decodedRows(fields, arrowResultFormats(fields, {}), rows.map(rowBytes));
+    expect(expected.slice(0, 2).map((r) => r[0])).toEqual(
+      [...(batch.getChildAt(0) ?? [])].slice(0, 2).map((ms) => new Date(ms as number).toISOString().slice(0, 10)),
+    );
+  });
+
+  it('interval → Interval(MONTH_DAY_NANO) with exact nanoseconds', () => {
+    const batch = build([field('iv', OID.INTERVAL)], [[interval(10_800_000_000n, 1, 14)], [interval(-1n, -2, -3)], [null]]);
+    expect(String(batch.schema.fields[0]?.type)).toBe('Interval<MONTH_DAY_NANO>');
+    const words = batch.getChildAt(0)?.data[0]?.values as Int32Array;
+    const nanos = (k: number): bigint => (BigInt(words[4 * k + 3] as number) << 32n) | BigInt((words[4 * k + 2] as number) >>> 0);
+    expect([words[0], words[1], nanos(0)]).toEqual([14, 1, 10_800_000_000_000n]);
+    expect([words[4], words[5], nanos(1)]).toEqual([-3, -2, -1000n]);
+  });
+
+  it('time → Time64(MICROSECOND)', () => {
+    const batch = build([field('t', OID.TIME)], [[int8(45_296_000_001n)]]);
+    expect(String(batch.schema.fields[0]?.type)).toBe('Time64<MICROSECOND>');
+    expect([...(batch.getChildAt(0)?.data[0]?.values as BigInt64Array)]).toEqual([45_296_000_001n]);
+  });
+});
+
+describe('arrays, points and vectors', () => {
+  it('a 2-dimensional PostgreSQL array needs nested Lists in schema, and then gives them with NULL elements', () => {
+    const fields = [field('m', OID.INT4_ARRAY)];
+    const value = array(OID.INT4, [2, 3], [int4(1), int4(2), null, int4(4), int4(5), int4(6)]);
+    expect(() => build(fields, [[value]])).toThrow(/holds a 2-dimensional array; pass schema \{ "m": 2 nested List types \}/);
+    const schema = { m: new List(new ArrowField('item', new List(new ArrowField('item', new Int32()))) ) };
+    const batch = build(fields, [[value], [array(OID.INT4, [], [])], [null]], { schema });
+    expect(column(batch, 0)).toEqual([[[1, 2, null], [4, 5, 6]], [], null]);
+    expect(decodedRows(fields, [1], [rowBytes([value])])[0]?.[0]).toEqual([[1, 2, null], [4, 5, 6]]);
+  });
+
+  it('reads CrateDB arrays, whose lower-bound field holds the size, and its empty array of one 0-size dimension', () => {
+    const batch = build([field('a', OID.INT4_ARRAY)], [[array(OID.INT4, [3], [int4(1), int4(2), int4(3)], 3)], [array(OID.INT4, [0], [], 0)]]);
+    expect(column(batch, 0)).toEqual([[1, 2, 3], []]);
+  });
+
+  it('point / geo_point → FixedSizeList<Float64, 2>, and arrays of them', () => {
+    const fields = [field('p', OID.POINT), field('ps', OID.POINT_ARRAY)];
+    const batch = build(fields, [[point(9.74, 47.4), array(OID.POINT, [2], [point(1, 2), null])], [null, null]]);
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['FixedSizeList[2]<Float64>', 'List<FixedSizeList[2]<Float64>>']);
+    expect(column(batch, 0)).toEqual([[9.74, 47.4], null]);
+    expect(column(batch, 1)).toEqual([[[1, 2], null], null]);
+    const crate = decodedRows(fields, [1, 1], [rowBytes([point(9.74, 47.4), null])], { isCrate: true });
+    expect(crate[0]?.[0]).toEqual([9.74, 47.4]);
+  });
+
+  it('float_vector (float4[]) → List<Float32> by default, FixedSizeList<Float32, n> from schema, wrong length named', () => {
+    const fields = [field('fv', OID.FLOAT4_ARRAY)];
+    const vec = array(OID.FLOAT4, [3], [float4(1), float4(2.5), float4(-0.25)], 3);
+    expect(String(build(fields, [[vec]]).schema.fields[0]?.type)).toBe('List<Float32>');
+    const schema = { fv: new FixedSizeList(3, new ArrowField('item', new Float32())) };
+    const batch = build(fields, [[vec], [null]], { schema });
+    expect(String(batch.schema.fields[0]?.type)).toBe('FixedSizeList[3]<Float32>');
+    expect(column(batch, 0)).toEqual([[1, 2.5, -0.25], null]);
+    expect(batch.getChildAt(0)?.data[0]?.children[0]?.length).toBe(6);
+    const short = array(OID.FLOAT4, [2], [float4(1), float4(2)], 2);
+    expect(() => build(fields, [[vec], [short]], { schema })).toThrow('Column "fv": row 2 holds 2 elements, but schema asks for FixedSizeList of 3');
+  });
+
+  it('arrays of text-mapped elements (numeric, uuid) give the text client.query() gives', () => {
+    const fields = [field('u', OID.UUID_ARRAY)];
+    const rows = [[array(OID.UUID, [2], [uuid('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), null])]];
+    const batch = build(fields, rows);
+    expect(column(batch, 0)).toEqual(decodedRows(fields, [1], rows.map(rowBytes)).map((r) => r[0]));
+    expect(column(batch, 0)).toEqual([['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', null]]);
+  });
+});
+
+describe('json, OBJECT and numeric', () => {
+  it('json → Utf8 JSON text by default, a Struct when schema gives one', () => {
+    const fields = [field('obj', OID.JSON)];
+    const rows = [[text('{"a":1,"b":"x"}')], [null], [text('{"a":null}')]];
+    expect(arrowResultFormats(fields, {})).toEqual([0]);
+    expect(column(build(fields, rows), 0)).toEqual(['{"a":1,"b":"x"}', null, '{"a":null}']);
+    const schema = { obj: new Struct([new ArrowField('a', new Int32()), new ArrowField('b', new Utf8())]) };
+    const batch = build(fields, rows, { schema });
+    expect([...(batch.getChildAt(0) ?? [])].map((v) => (v === null ? null : (v as { toJSON(): unknown }).toJSON()))).toEqual([
+      { a: 1, b: 'x' },
+      null,
+      { a: null, b: null },
+    ]);
+  });
+
+  it('a CrateDB nested array (json) as nested Lists from schema; bad JSON names the column and row', () => {
+    const fields = [field('nested', OID.JSON)];
+    const schema = { nested: new List(new ArrowField('item', new List(new ArrowField('item', new Int32())))) };
+    expect(column(build(fields, [[text('[[1,2],[3]]')], [text('[]')]], { schema }), 0)).toEqual([[[1, 2], [3]], []]);
+    expect(() => build(fields, [[text('[[1]]')], [text('[[1')]], { schema })).toThrow(/Column "nested": row 2 is not JSON/);
+  });
+
+  it("json[] (CrateDB's array(object)) as a List of Structs from schema", () => {
+    const fields = [field('objarr', OID.JSON_ARRAY)];
+    const schema = { objarr: new List(new ArrowField('item', new Struct([new ArrowField('x', new Int32())]))) };
+    const batch = build(fields, [[array(OID.JSON, [2], [text('{"x":1}'), null])]], { schema });
+    const list = batch.getChildAt(0)?.get(0) as { toArray(): unknown[] } | null;
+    expect(list?.toArray().map((v) => (v === null ? null : (v as { toJSON(): unknown }).toJSON()))).toEqual([{ x: 1 }, null]);
+  });
+
+  it('numeric(p, s) → Decimal128 from the type modifier, exact; unconstrained numeric and numeric: text → Utf8', () => {
+    const typmod = ((12 << 16) | 3) + 4;
+    const fields = [field('n', OID.NUMERIC, typmod), field('free', OID.NUMERIC)];
+    expect(arrowResultFormats(fields, {})).toEqual([0, 0]);
+    const batch = build(fields, [[text('-123456789.125'), text('1E+3')], [text('0.000'), null], [null, text('NaN')]]);
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Decimal[12e+3]', 'Utf8']);
+    const words = batch.getChildAt(0)?.data[0]?.values as Uint32Array;
+    const unscaled = (k: number): bigint =>
+      BigInt.asIntN(128, [0, 1, 2, 3].reduce((acc, w) => acc | (BigInt(words[4 * k + w] as number) << BigInt(32 * w)), 0n));
+    expect([unscaled(0), unscaled(1)]).toEqual([-123456789125n, 0n]);
+    expect(column(batch, 1)).toEqual(['1E+3', null, 'NaN']);
+    const asText = build(fields, [[text('1.500'), null]], { numeric: 'text' });
+    expect(column(asText, 0)).toEqual(['1.500']);
+    expect(() => build([fields[0] as Field], [[text('1E+10')]])).toThrow(/Column "n": row 1 holds 1E\+10, beyond Decimal\[12e\+3\]; pass numeric: 'text'/);
+    const scaled = build([field('free', OID.NUMERIC)], [[text('1E+3')]], { schema: { free: new Decimal(2, 10, 128) } });
+    expect(String(scaled.getChildAt(0)?.get(0))).toBe('100000');
+  });
+});
+
+describe('types without a mapping, and wrong schemas', () => {
+  it('reads any other type as the server text into Utf8 (uuid, inet, an enum OID)', () => {
+    const fields = [field('u', OID.UUID), field('ip', OID.INET), field('mood', 16_384)];
+    expect(arrowResultFormats(fields, {})).toEqual([0, 0, 0]);
+    const batch = build(fields, [[text('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), text('10.0.0.1/8'), text('happy')]]);
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8', 'Utf8']);
+    expect(column(batch, 2)).toEqual(['happy']);
+  });
+
+  it('Utf8 in schema reads any column as the server text', () => {
+    expect(arrowResultFormats([field('i', OID.INT4)], { schema: { i: new Utf8() } })).toEqual([0]);
+    expect(column(build([field('i', OID.INT4)], [[text('42')]], { schema: { i: new Utf8() } }), 0)).toEqual(['42']);
+  });
+
+  it('a schema type that does not fit is an ArrowTypeError naming the column, its type and the way out', () => {
+    const call = (): unknown => arrowResultFormats([field('t', OID.TIMESTAMPTZ)], { schema: { t: new Int32() } });
+    expect(call).toThrow(ArrowTypeError);
+    expect(call).toThrow('Column "t": cannot build Int32 from timestamptz (type OID 1184); pass a type from docs/arrow.md "Type mapping" in schema, new Utf8() for the server\'s text, or cast the column in SQL (e.g. ::text)');
+    expect(() => arrowResultFormats([field('a', OID.INT4_ARRAY)], { schema: { a: new List(new ArrowField('item', new Utf8())) } })).toThrow(ArrowTypeError);
+  });
+});
+
+describe('batches and malformed rows', () => {
+  it('flush then continue: each batch holds its own rows, arrays split cleanly between batches', () => {
+    const fields = [field('id', OID.INT4), field('a', OID.TEXT_ARRAY), field('t', OID.TEXT)];
+    const builder = new RecordBatchBuilder(fields, arrowResultFormats(fields, {}), {});
+    const batches: RecordBatch[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const r = rowBytes([int4(i), i % 7 === 0 ? null : encodedArray(OID.TEXT, [String(i), null, 'x'.repeat(i % 5)]), text(`row ${i}`)]);
+      builder.appendRow(r, 0, r.length);
+      if (builder.length === 300) batches.push(builder.flush());
+    }
+    batches.push(builder.flush());
+    expect(batches.map((b) => b.numRows)).toEqual([300, 300, 300, 100]);
+    const all = batches.flatMap((b) => [0, 1, 2].map((c) => column(b, c))).length;
+    expect(all).toBe(12);
+    const ids = batches.flatMap((b) => column(b, 0));
+    expect(ids).toEqual([...Array(1000).keys()]);
+    const arrays = batches.flatMap((b) => column(b, 1));
+    expect(arrays[302]).toEqual(['302', null, 'xx']);
+    expect(arrays[700]).toBeNull();
+    expect(batches[3]?.getChildAt(1)?.data[0]?.valueOffsets[0]).toBe(0);
+    expect(batches.flatMap((b) => column(b, 2))[999]).toBe('row 999');
+  });
+
+  it('zero rows: an empty batch with the schema', () => {
+    const batch = build([field('i', OID.INT4), field('a', OID.INT4_ARRAY)], []);
+    expect(batch.numRows).toBe(0);
+    expect(batch.schema.fields.map((f) => f.name)).toEqual(['i', 'a']);
+    expect(batch.getChildAt(1)?.length).toBe(0);
+  });
+
+  it('byteLength grows with the rows and starts over after flush', () => {
+    const fields = [field('t', OID.TEXT)];
+    const builder = new RecordBatchBuilder(fields, [1], {});
+    const r = rowBytes([text('x'.repeat(1000))]);
+    for (let i = 0; i < 10; i++) builder.appendRow(r, 0, r.length);
+    expect(builder.byteLength).toBeGreaterThanOrEqual(10_000);
+    builder.flush();
+    expect(builder.byteLength).toBe(0);
+  });
+
+  it('bad lengths, truncated rows and the wrong column count are clear errors', () => {
+    expect(() => build([field('i', OID.INT4)], [[int2(1)]])).toThrow(DecodeError);
+    expect(() => build([field('i', OID.INT4)], [[int2(1)]])).toThrow('Column "i": expected 4 bytes per Int32 value, got 2 in row 1');
+    expect(() => build([field('b', OID.BOOL)], [[bool(true)], [int4(1)]])).toThrow('Column "b": expected 1 byte per bool value, got 4 in row 2');
+    const broken = array(OID.INT4, [3], [int4(1), int4(2)]);
+    expect(() => build([field('a', OID.INT4_ARRAY)], [[broken]])).toThrow('Column "a": the array in row 1 ends inside an element');
+    const builder = new RecordBatchBuilder([field('i', OID.INT4), field('j', OID.INT4)], [1, 1], {});
+    const one = rowBytes([int4(1)]);
+    expect(() => builder.appendRow(one, 0, one.length)).toThrow(ProtocolError);
+    const cut = rowBytes([int4(1), int4(2)]);
+    expect(() => builder.appendRow(cut, 0, cut.length - 1)).toThrow('DataRow ends inside column "j"');
+  });
+
+  it('rows in a format other than arrowResultFormats chose are refused at construction', () => {
+    expect(() => new RecordBatchBuilder([field('i', OID.INT4)], [0], {})).toThrow(
+      'Column "i" arrived in text format; cratewire/arrow reads it in binary (bind with arrowResultFormats())',
+    );
+  });
+});
