@@ -36,7 +36,9 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
   readonly #idle: IdleDeadline;
   readonly #onAbort = (): void => {
     this.#error ??= this.#options.signal?.reason;
-    void this.#finish();
+    // After the inner stream's own abort listener (same signal), which cancels a running statement: closing first
+    // would wait for the statement to finish before the connection goes back.
+    queueMicrotask(() => void this.#finish());
   };
 
   /** @internal Created by Pool.stream(). */
@@ -86,9 +88,11 @@ export class PoolStream<R = Record<string, unknown>> implements AsyncIterable<R>
       const iterator = this.#iterator ?? (await this.#start());
       const result = await iterator.next();
       if (result.done === true) {
-        this.#error = DONE;
+        // An abort closes the inner stream, which then ends: that end is the abort's error, not the result's end.
+        this.#error ??= DONE;
         await this.#finish();
-        return DONE;
+        if (this.#error === DONE) return DONE;
+        throw this.#error;
       }
       return result;
     } catch (err) {
