@@ -39,7 +39,7 @@ const RULES: [RegExp, RegExp, string][] = [
   [/^(?!transport\/|config\/checks\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
   [/^(?!protocol\/wire\.ts$)/, /^pg-protocol/, 'only protocol/wire.ts imports pg-protocol'],
   [/^(?!kysely\/|drizzle\/)/, /^(kysely|drizzle-orm)(\/|$)/, 'the core never loads the optional peers kysely and drizzle-orm'],
-  [/^(?!arrow\/)/, /^apache-arrow(\/|$)/, 'the core never loads the optional peer apache-arrow'],
+  [/^(?!arrow\/)/, /^apache-arrow(\/|$)|^arrow\//, 'the core never loads cratewire/arrow or its optional peer apache-arrow'],
   [/^arrow\//, /^(transport|sql)\/|^(client|pool|config)\.ts$|^protocol\/(?!wire\.ts$)/, 'cratewire/arrow runs queries through the public client and pool (index.ts) and the row-sink seam of query/'],
   [/^(kysely|drizzle)\//, /^(?!index\.ts$|kysely\/|drizzle\/|node:|kysely$|drizzle-orm)/, 'the integrations use cratewire through its public index.ts only'],
 ];
