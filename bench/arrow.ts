@@ -19,8 +19,7 @@
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Bool, Float64, Int32, Table, TimestampMillisecond, Utf8, tableFromJSON, vectorFromArray } from 'apache-arrow';
 import { Pool as HttpPool } from 'undici';
 import { startTestPostgres } from '../test/support/postgres.js';

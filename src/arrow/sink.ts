@@ -14,6 +14,8 @@ export class ArrowSink implements BatchSink {
   readonly #consumer: BatchConsumer;
   readonly #options: ArrowOptions;
   #builder: RecordBatchBuilder | undefined;
+  /** A row failed to append: the builder's batch is unusable, and the operation fails with that error. */
+  #failed = false;
 
   constructor(consumer: BatchConsumer, options: ArrowOptions) {
     this.#consumer = consumer;
@@ -36,16 +38,22 @@ export class ArrowSink implements BatchSink {
   }
 
   begin(shape: RowShape | undefined): void {
+    this.#failed = false;
     this.#builder = shape === undefined ? undefined : new RecordBatchBuilder(shape.fields, shape.formats, this.#options);
   }
 
   add(row: DataRow): void {
-    (this.#builder as RecordBatchBuilder).appendRow(row.bytes, row.start, row.end);
+    try {
+      (this.#builder as RecordBatchBuilder).appendRow(row.bytes, row.start, row.end);
+    } catch (err) {
+      this.#failed = true;
+      throw err;
+    }
   }
 
   handOver(more: boolean): void {
     const builder = this.#builder;
-    const batches: RecordBatch[] = builder !== undefined && builder.length > 0 ? [builder.flush()] : [];
+    const batches: RecordBatch[] = builder !== undefined && builder.length > 0 && !this.#failed ? [builder.flush()] : [];
     this.#consumer.batch(batches, more);
   }
 

@@ -7,10 +7,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Field as ArrowField, Float32, Int64, List, tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { Field as ArrowField, FixedSizeList, Float32, Int64, List, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArrowTypeError, queryArrow, streamArrow, writeArrowIpc } from '../../src/arrow/index.js';
-import { createPool, DatabaseError, QueryTimeoutError, connect, type Client, type Pool } from '../../src/index.js';
+import { createPool, DatabaseError, DecodeError, QueryTimeoutError, connect, type Client, type Pool } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
 import { expectSameValues } from './compare.js';
 
@@ -140,6 +140,19 @@ describe('queryArrow / streamArrow on PostgreSQL', () => {
     expect((err as Error).message).toContain('"n"');
     await expectUsable(client);
     await expect(queryArrow(client, 'SELECT 1', [], { numeric: 'float' as never })).rejects.toThrow(/numeric must be 'decimal' or 'text'/);
+  });
+
+  it('a value that does not fit the schema type fails the query with a DecodeError naming the column; the client stays usable', async () => {
+    const sql = 'SELECT g, CASE WHEN g = 13 THEN ARRAY[1, 2, 3]::float4[] ELSE ARRAY[g, g]::float4[] END AS v FROM generate_series(1, 40) g';
+    const schema = { v: new FixedSizeList(2, new ArrowField('item', new Float32(), true)) };
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const batch of streamArrow(client, sql, [], { fetchSize: 10, schema })) seen.push(batch.numRows);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DecodeError);
+    expect((err as Error).message).toContain('"v"');
+    expect(seen).toEqual([10]);
+    await expectUsable(client);
   });
 
   it('signal and timeoutMs cancel a running statement', async () => {
