@@ -19,6 +19,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   readonly #init: ExtendedQueryInit;
   readonly #sink: CollectAll;
   readonly #step: StatementStep;
+  readonly #onRowError = (err: Error): void => this.recordError(err);
   #copy: boolean | undefined;
   #tag: CommandTag | undefined;
 
@@ -48,11 +49,10 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {
-    if (this.#step.handle(msg, io)) return false;
     switch (msg.name) {
       case 'dataRow':
         if (this.#step.shape === undefined) this.unexpected(msg, 'for a statement that returns no rows');
-        if (this.error === undefined) addRow(this.#sink, msg as DataRow, (err) => this.recordError(err));
+        if (this.error === undefined) addRow(this.#sink, msg as DataRow, this.#onRowError);
         return false;
       case 'commandComplete':
         this.#tag = parseCommandTag((msg as CommandCompleteMessage).text);
@@ -70,6 +70,8 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
         this.#tag = undefined;
         return false;
       default:
+        // Parse/Bind/Close completions and descriptions: the statement step's.
+        if (this.#step.handle(msg, io)) return false;
         if (this.handleCopy(msg, io, true)) return false;
         this.unexpected(msg, `in an extended query (${this.#step.phase})`);
     }

@@ -49,6 +49,7 @@ export class PortalOperation extends QueryOperation<CommandTag> {
   readonly #maxBatchBytes: number;
   readonly #sink: BatchSink;
   readonly #step: StatementStep;
+  readonly #onRowError = (err: Error): void => this.recordError(err);
   #state: PortalState = 'queued';
   #io: OperationIO | undefined;
   #tag: CommandTag | undefined;
@@ -127,7 +128,6 @@ export class PortalOperation extends QueryOperation<CommandTag> {
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {
-    if (this.#step.handle(msg, io)) return false;
     switch (msg.name) {
       case 'dataRow':
         this.#row(msg as DataRow);
@@ -152,6 +152,8 @@ export class PortalOperation extends QueryOperation<CommandTag> {
       case 'readyForQuery':
         return this.#readyForQuery(io);
       default:
+        // Parse/Bind/Close completions and descriptions: the statement step's.
+        if (this.#step.handle(msg, io)) return false;
         // The Sync of a portal comes only after its last batch: a COPY's copy-in mode never swallowed one.
         if (this.handleCopy(msg, io, false)) return false;
         this.unexpected(msg, `in a portal (${this.#state})`);
@@ -174,7 +176,7 @@ export class PortalOperation extends QueryOperation<CommandTag> {
     if (this.#step.shape === undefined) this.unexpected(msg, 'for a statement that returns no rows');
     if (msg.length > this.#largestRow) this.#largestRow = msg.length;
     if (this.#closing || this.error !== undefined) return;
-    if (!addRow(this.#sink, msg, (err) => this.recordError(err))) return;
+    if (!addRow(this.#sink, msg, this.#onRowError)) return;
     this.#pendingRows++;
     this.#collectedBytes += msg.length;
     if (!this.#handedOver && this.#overBudget()) this.#handOver();
