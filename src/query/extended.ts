@@ -7,7 +7,7 @@ import type { OperationIO } from '../protocol/session.js';
 import { EXECUTE_UNNAMED, SYNC, type BackendMessage, type CommandCompleteMessage, type DataRow } from '../protocol/wire.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag, type CommandTag, type Result } from './result.js';
-import { addRow, CollectAll } from './row-sink.js';
+import { CollectAll } from './row-sink.js';
 import { StatementStep, type ExtendedQueryInit } from './statement-step.js';
 
 export type { ExtendedQueryInit } from './statement-step.js';
@@ -19,14 +19,13 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   readonly #init: ExtendedQueryInit;
   readonly #sink: CollectAll;
   readonly #step: StatementStep;
-  readonly #onRowError = (err: Error): void => this.recordError(err);
   #copy: boolean | undefined;
   #tag: CommandTag | undefined;
 
   constructor(init: ExtendedQueryInit) {
     super();
     this.#init = init;
-    this.#sink = new CollectAll(init.rowMode, init.binaryResults ?? 'never', init.maxResultBytes);
+    this.#sink = new CollectAll(init.rowMode, init.binaryResults ?? 'never', init.maxResultBytes, (err) => this.recordError(err));
     this.#step = new StatementStep(init, { sink: this.#sink, afterBind: () => EXECUTE_ALL, recordError: (err) => this.recordError(err) });
   }
 
@@ -51,8 +50,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
   handle(msg: BackendMessage, io: OperationIO): boolean {
     switch (msg.name) {
       case 'dataRow':
-        if (this.#step.shape === undefined) this.unexpected(msg, 'for a statement that returns no rows');
-        if (this.error === undefined) addRow(this.#sink, msg as DataRow, this.#onRowError);
+        this.#sink.add(msg as DataRow);
         return false;
       case 'commandComplete':
         this.#tag = parseCommandTag((msg as CommandCompleteMessage).text);

@@ -27,7 +27,8 @@ export interface RowSink {
   begin(shape: RowShape | undefined): void;
   /**
    * One DataRow of the shape given to {@link begin}; its bytes are valid only during the call. Throws a ProtocolError
-   * for a row of the wrong width; any other error stops the operation (reported at ReadyForQuery, later rows dropped).
+   * for a row of the wrong width; any other failure stops the operation (thrown, or passed to an error callback the
+   * sink was given; reported at ReadyForQuery, later rows dropped).
    */
   add(row: DataRow): void;
 }
@@ -65,21 +66,22 @@ function decodingDescribeFirst(mode: BinaryResultsMode, cached: boolean): boolea
   return cached && mode !== 'never';
 }
 
-/** query(): every row decoded and kept, under the operation's `maxResultBytes` budget. */
+/**
+ * query(): every row decoded and kept, under the operation's `maxResultBytes` budget. A decode failure or the budget
+ * going over is passed to `onError` (the operation's) instead of thrown, and the remaining rows are dropped.
+ */
 export class CollectAll implements RowSink {
   readonly #mode: RowMode;
   readonly #formats: BinaryResultsMode;
   readonly #budget: ByteBudget;
+  readonly #onError: (err: Error) => void;
   #collector: RowCollector | undefined;
-  #error: Error | undefined;
-  readonly #onError = (err: Error): void => {
-    this.#error = err;
-  };
 
-  constructor(mode: RowMode, formats: BinaryResultsMode, maxResultBytes: number) {
+  constructor(mode: RowMode, formats: BinaryResultsMode, maxResultBytes: number, onError: (err: Error) => void) {
     this.#mode = mode;
     this.#formats = formats;
     this.#budget = { limit: maxResultBytes, used: 0 };
+    this.#onError = onError;
   }
 
   /** The rows collected so far. */
@@ -99,12 +101,11 @@ export class CollectAll implements RowSink {
     this.#collector = shape === undefined ? undefined : new RowCollector(shape, this.#mode, this.#budget, this.#onError);
   }
 
+  /** Throws a ProtocolError when the statement returns no rows, or for a row of the wrong width. */
   add(row: DataRow): void {
-    this.#collector?.add(row);
-    const err = this.#error;
-    if (err === undefined) return;
-    this.#error = undefined;
-    throw err;
+    const collector = this.#collector;
+    if (collector === undefined) throw new ProtocolError("Unexpected 'dataRow' message for a statement that returns no rows");
+    collector.add(row);
   }
 }
 
