@@ -30,6 +30,8 @@ export async function writeArrowIpc(input: ArrowIpcInput, destination: Writable 
       writer.write(batch);
       started = true;
       rows += batch.numRows;
+      // A destination that failed (a file that cannot be opened, a closed socket) stops the query at once.
+      if (out.errored !== null) throw out.errored;
       if (out.writableNeedDrain) await once(out, 'drain');
     }
     if (!started) writer.reset(queue, schemaOf(input));

@@ -116,6 +116,8 @@ class BatchStream implements ArrowBatchStream {
     const deadline = this.#deadline;
     if (deadline === undefined || this.#timer !== undefined || deadline.signal.aborted) return;
     this.#timer = setTimeout(() => deadline.abort(new QueryTimeoutError(this.#timeoutMs)), this.#timeoutMs);
+    // The connection keeps the process alive while the statement runs; an abandoned stream's deadline should not.
+    this.#timer.unref();
   }
 
   #clearDeadline(): void {

@@ -178,5 +178,9 @@ describe('queryArrow / streamArrow on PostgreSQL', () => {
     expect(await writeArrowIpc(streamArrow(client, 'SELECT 1::int8 AS x WHERE false'), empty)).toBe(0);
     const none = tableFromIPC(await readFile(empty));
     expect([none.numRows, none.schema.fields.map((f) => String(f.type))]).toEqual([0, ['Int64']]);
+    // A destination that cannot be written stops the query and rejects with its error; the pool connection goes back.
+    const unwritable = join(dir, 'missing-dir', 'x.arrows');
+    await expect(writeArrowIpc(streamArrow(pool, 'SELECT g FROM generate_series(1, 1000000) g', [], { fetchSize: 1000 }), unwritable)).rejects.toThrow(/ENOENT/);
+    expect(pool.stats.busy).toBe(0);
   });
 });
