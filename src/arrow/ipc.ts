@@ -16,10 +16,15 @@ export type ArrowIpcInput = Table | AsyncIterable<RecordBatch> | Iterable<Record
  * Write `input` to `destination` (a Node Writable, or the path of a file to create or truncate) in the Arrow IPC
  * stream format and end it; resolves with the number of rows written once everything is flushed. A result without
  * batches is written as its schema alone (`input.schema`, or no columns). When `input` fails (a server error
- * mid-stream), `destination` is destroyed with that error and the promise rejects with it; a file is left partial.
+ * mid-stream), the promise rejects with that error and a Writable passed in is destroyed with it (listen for its
+ * 'error'); a file is closed, left partial. When the destination fails, the query is stopped and the promise rejects.
  */
 export async function writeArrowIpc(input: ArrowIpcInput, destination: Writable | string): Promise<number> {
-  const out = typeof destination === 'string' ? createWriteStream(destination) : destination;
+  const owned = typeof destination === 'string';
+  const out = owned ? createWriteStream(destination) : destination;
+  // Failures of `out` are read from out.errored and finished(out); its 'error' event must not go uncaught meanwhile.
+  const ignore = (): void => undefined;
+  out.on('error', ignore);
   const queue = new WritableQueue(out);
   const writer = new RecordBatchStreamWriter();
   writer.reset(queue);
@@ -39,8 +44,11 @@ export async function writeArrowIpc(input: ArrowIpcInput, destination: Writable 
     out.end();
     await finished(out);
   } catch (err) {
-    out.destroy(err as Error);
+    // A file opened here is only closed; a caller's Writable gets the error, as pipeline() would give it.
+    out.destroy(owned || out.errored !== null ? undefined : (err as Error));
     throw err;
+  } finally {
+    if (!owned) out.off('error', ignore);
   }
   return rows;
 }
