@@ -23,14 +23,15 @@ export class VarColumn extends ValidityColumn {
     this.#skip = skip;
   }
 
-  protected pushValue(b: Buffer, p: number, len: number): void {
+  append(b: Buffer, p: number, len: number): void {
     if (len < this.#skip) throw badValue(this.column, `a ${len}-byte value in row ${this.rowNumber()} is too short`);
     this.pushBytes(b, p + this.#skip, len - this.#skip);
+    this.v.valid();
   }
 
   /** Store bytes [p, p + len) of `b` as the value at index `length`. */
   protected pushBytes(b: Uint8Array, p: number, len: number): void {
-    const i = this.length;
+    const i = this.v.length;
     if (i + 2 > this.#offsets.length) this.#offsets = grownInt32(this.#offsets, i + 2);
     const q = this.#offsets[i] as number;
     const end = q + len;
@@ -42,14 +43,15 @@ export class VarColumn extends ValidityColumn {
     this.#offsets[i + 1] = end;
   }
 
-  protected pushNull(): void {
-    const i = this.length;
+  appendNull(): void {
+    const i = this.v.length;
     if (i + 2 > this.#offsets.length) this.#offsets = grownInt32(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#offsets[i] as number;
+    this.v.null();
   }
 
   protected valueBytes(): number {
-    return this.length * 4 + (this.#offsets[this.length] as number);
+    return this.v.length * 4 + (this.#offsets[this.v.length] as number);
   }
 
   protected finish(length: number, nullCount: number, nullBitmap: Uint8Array | undefined): Data {
@@ -74,12 +76,13 @@ export class FormattedColumn extends VarColumn {
     this.#format = format;
   }
 
-  protected override pushValue(b: Buffer, p: number, len: number): void {
+  override append(b: Buffer, p: number, len: number): void {
     const text = this.#format(b, p, p + len);
     const max = text.length * 3;
     if (max > this.#scratch.bytes.length) this.#scratch.bytes = new Uint8Array(max);
     const { written } = ENCODER.encodeInto(text, this.#scratch.bytes);
     this.pushBytes(this.#scratch.bytes, 0, written);
+    this.v.valid();
   }
 }
 
