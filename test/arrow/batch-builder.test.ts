@@ -139,6 +139,14 @@ describe('timestamps, dates, times and intervals', () => {
     expect([words[4], words[5], nanos(1)]).toEqual([-3, -2, -1000n]);
   });
 
+  it('date infinity stays INT32_MAX / INT32_MIN; a timestamp beyond int64 µs since 1970 names column and row', () => {
+    const dates = build([field('d', OID.DATE)], [[days2000(2147483647)], [days2000(-2147483648)]]);
+    expect([...(dates.getChildAt(0)?.data[0]?.values as Int32Array)]).toEqual([2147483647, -2147483648]);
+    expect(() => build([field('ts', OID.TIMESTAMP)], [[micros2000(0n)], [micros2000(2n ** 63n - 2n)]])).toThrow(
+      'Column "ts": the timestamp in row 2 is beyond int64 microseconds since 1970',
+    );
+  });
+
   it('time → Time64(MICROSECOND)', () => {
     const batch = build([field('t', OID.TIME)], [[int8(45_296_000_001n)]]);
     expect(String(batch.schema.fields[0]?.type)).toBe('Time64<MICROSECOND>');
@@ -207,6 +215,18 @@ describe('json, OBJECT and numeric', () => {
       null,
       { a: null, b: null },
     ]);
+  });
+
+  it('a Struct takes the keys it names: missing ones are NULL, others are dropped; jsonb too', () => {
+    const schema = { o: new Struct([new ArrowField('a', new Int32())]) };
+    const batch = build([field('o', OID.JSONB)], [[text('{"b":2}')], [text('{"a":3,"z":[1]}')]], { schema });
+    expect([...(batch.getChildAt(0) ?? [])].map((v) => (v as { toJSON(): unknown }).toJSON())).toEqual([{ a: null }, { a: 3 }]);
+  });
+
+  it('jsonb[] elements lose their version byte', () => {
+    const jsonb = (s: string): Buffer => Buffer.concat([Buffer.from([1]), text(s)]);
+    const batch = build([field('j', OID.JSONB_ARRAY)], [[array(OID.JSONB, [2], [jsonb('{"x":1}'), jsonb('[]')])]]);
+    expect(column(batch, 0)).toEqual([['{"x":1}', '[]']]);
   });
 
   it('a CrateDB nested array (json) as nested Lists from schema; bad JSON names the column and row', () => {

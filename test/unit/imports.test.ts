@@ -39,6 +39,7 @@ const RULES: [RegExp, RegExp, string][] = [
   [/^(?!transport\/|config\/checks\.ts$)/, /^node:(net|tls)$/, 'only transport/ opens sockets'],
   [/^(?!protocol\/wire\.ts$)/, /^pg-protocol/, 'only protocol/wire.ts imports pg-protocol'],
   [/^(?!kysely\/|drizzle\/)/, /^(kysely|drizzle-orm)(\/|$)/, 'the core never loads the optional peers kysely and drizzle-orm'],
+  [/^(?!arrow\/)/, /^apache-arrow(\/|$)/, 'the core never loads the optional peer apache-arrow'],
   [/^(kysely|drizzle)\//, /^(?!index\.ts$|kysely\/|drizzle\/|node:|kysely$|drizzle-orm)/, 'the integrations use cratewire through its public index.ts only'],
 ];
 
