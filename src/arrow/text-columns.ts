@@ -1,7 +1,7 @@
 /**
  * Variable-width Arrow columns: Utf8 and Binary as an Int32 offset buffer plus one growing byte buffer, filled by
  * copying each field's bytes (text, varchar, json text, bytea, and every column read in text format), and Utf8 built
- * from a formatter of binary values that have no Arrow type of their own (uuid, inet, numeric elements of arrays).
+ * from a formatter of binary array elements that have no Arrow type of their own (numeric, uuid, inet).
  */
 import { Binary, makeData, Utf8, type Data, type DataType } from 'apache-arrow';
 import { badValue, grownBytes, grownInt32, ValidityColumn } from './column.js';
@@ -66,10 +66,10 @@ export class VarColumn extends ValidityColumn {
 /** Formats one binary value as text. */
 export type Formatter = (b: Buffer, p: number, end: number) => string;
 
-/** Utf8 of binary values formatted as text (uuid, inet, time, bit, numeric inside arrays): one string per value. */
+/** Utf8 of binary array elements formatted as text (numeric, uuid, inet, cidr, timetz): one string per value. */
 export class FormattedColumn extends VarColumn {
   readonly #format: Formatter;
-  readonly #scratch = { bytes: new Uint8Array(64) };
+  #scratch = new Uint8Array(64);
 
   constructor(column: string, format: Formatter) {
     super(column, new Utf8());
@@ -79,9 +79,9 @@ export class FormattedColumn extends VarColumn {
   override append(b: Buffer, p: number, len: number): void {
     const text = this.#format(b, p, p + len);
     const max = text.length * 3;
-    if (max > this.#scratch.bytes.length) this.#scratch.bytes = new Uint8Array(max);
-    const { written } = ENCODER.encodeInto(text, this.#scratch.bytes);
-    this.pushBytes(this.#scratch.bytes, 0, written);
+    if (max > this.#scratch.length) this.#scratch = new Uint8Array(max);
+    const { written } = ENCODER.encodeInto(text, this.#scratch);
+    this.pushBytes(this.#scratch, 0, written);
     this.v.valid();
   }
 }

@@ -277,6 +277,16 @@ describe('types without a mapping, and wrong schemas', () => {
     expect(column(build([field('i', OID.INT4)], [[text('42')]], { schema: { i: new Utf8() } }), 0)).toEqual(['42']);
   });
 
+  it('a schema entry naming no column, or not an Arrow type, is an ArrowTypeError; inherited names are not entries', () => {
+    const fields = [field('id', OID.INT4), field('constructor', OID.TEXT)];
+    expect(() => arrowResultFormats(fields, { schema: { Id: new Int32() } })).toThrow(
+      'Column "Id": schema names a column the result does not have (its columns: id, constructor)',
+    );
+    const notAType = { id: 'int4' } as unknown as ArrowOptions['schema'];
+    expect(() => arrowResultFormats(fields, { schema: notAType })).toThrow('Column "id": the schema entry is not an apache-arrow DataType');
+    expect(arrowResultFormats(fields, { schema: {} })).toEqual([1, 1]);
+  });
+
   it('a schema type that does not fit is an ArrowTypeError naming the column, its type and the way out', () => {
     const call = (): unknown => arrowResultFormats([field('t', OID.TIMESTAMPTZ)], { schema: { t: new Int32() } });
     expect(call).toThrow(ArrowTypeError);
