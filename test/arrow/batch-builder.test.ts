@@ -1,4 +1,4 @@
-import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Utf8, type RecordBatch } from 'apache-arrow';
+import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Table, tableFromIPC, tableToIPC, Utf8, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { ArrowTypeError, DecodeError, ProtocolError } from '../../src/errors.js';
@@ -316,6 +316,39 @@ describe('batches and malformed rows', () => {
     expect(arrays[700]).toBeNull();
     expect(batches[3]?.getChildAt(1)?.data[0]?.valueOffsets[0]).toBe(0);
     expect(batches.flatMap((b) => column(b, 2))[999]).toBe('row 999');
+  });
+
+  it('batches of every default type survive the Arrow IPC stream format unchanged', () => {
+    const fields = [
+      field('i', OID.INT4), field('big', OID.INT8), field('t', OID.TEXT), field('tz', OID.TIMESTAMPTZ), field('d', OID.DATE),
+      field('iv', OID.INTERVAL), field('n', OID.NUMERIC, ((10 << 16) | 2) + 4), field('p', OID.POINT), field('a', OID.INT4_ARRAY),
+      field('b', OID.BOOL), field('bytes', OID.BYTEA),
+    ];
+    const builder = new RecordBatchBuilder(fields, arrowResultFormats(fields, {}), {});
+    const batches: RecordBatch[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = rowBytes(
+        i % 11 === 0
+          ? fields.map(() => null)
+          : [int4(i), int8(BigInt(i) << 40n), text(`v${i}`), micros2000(BigInt(i) * 1_000_001n), days2000(i), interval(BigInt(i), i, -i),
+             text(`${i}.25`), point(i, -i), encodedArray(OID.INT4, [i, null]), bool(i % 2 === 0), Buffer.from([i & 255])],
+      );
+      builder.appendRow(r, 0, r.length);
+      if (builder.length === 128) batches.push(builder.flush());
+    }
+    batches.push(builder.flush());
+    const table = new Table(batches);
+    const back = tableFromIPC(tableToIPC(table, 'stream'));
+    expect(back.numRows).toBe(300);
+    expect(back.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+    for (let c = 0; c < fields.length; c++) {
+      const name = (fields[c] as Field).name;
+      expect({ name, values: [...(back.getChild(name) ?? [])].map((v) => plain(v)?.toString()) }).toEqual({
+        name,
+        values: [...(table.getChild(name) ?? [])].map((v) => plain(v)?.toString()),
+      });
+    }
+    expect(plain(back.getChild('a')?.get(1))).toEqual([1, null]);
   });
 
   it('zero rows: an empty batch with the schema', () => {
