@@ -45,7 +45,7 @@ function buildRows(): { bytes: Buffer; starts: Int32Array; ends: Int32Array } {
     starts[i] = p;
     p = b.writeInt16BE(5, p);
     p = b.writeInt32BE(4, p);
-    p = b.writeInt32BE(i * 7919, p);
+    p = b.writeInt32BE((i * 7919) % 2_000_000_000, p);
     const name = names[i] as Buffer;
     p = b.writeInt32BE(name.length, p);
     p += name.copy(b, p);

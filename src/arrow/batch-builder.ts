@@ -8,7 +8,7 @@ import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, type DataTy
 import { ProtocolError } from '../errors.js';
 import type { Field } from '../query/result.js';
 import type { ColumnBuilder } from './column.js';
-import { planColumn } from './column-for.js';
+import { planColumns, type ColumnPlan } from './column-for.js';
 
 /** Per-query Arrow options. */
 export interface ArrowOptions {
@@ -31,7 +31,7 @@ export interface ArrowOptions {
  * the column when `schema` gives a type the column cannot be built as.
  */
 export function arrowResultFormats(fields: readonly Field[], options: ArrowOptions): readonly number[] {
-  return fields.map((f) => planColumn(f, options).format);
+  return planColumns(fields, options).map((plan) => plan.format);
 }
 
 /** Builds Arrow columns straight from DataRow bytes: typed arrays, offset buffers and validity bits, no per-value JS objects. */
@@ -47,8 +47,9 @@ export class RecordBatchBuilder {
    */
   constructor(fields: readonly Field[], formats: readonly number[], options: ArrowOptions) {
     this.#fields = fields;
+    const plans = planColumns(fields, options);
     this.#columns = fields.map((f, i) => {
-      const plan = planColumn(f, options);
+      const plan = plans[i] as ColumnPlan;
       const format = formats[i] ?? 0;
       if (format !== plan.format) {
         throw new ProtocolError(

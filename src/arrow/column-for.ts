@@ -77,9 +77,25 @@ const BINARY_ELEMENTS: ReadonlyMap<number, Make> = new Map<number, Make>([
   [OID.JSONB, jsonbColumn],
 ]);
 
+/**
+ * The plans for these columns. A `schema` entry naming no column, or one that is not an apache-arrow DataType, is an
+ * ArrowTypeError: a misspelt name would otherwise be ignored without a word.
+ */
+export function planColumns(fields: readonly Field[], options: ArrowOptions): ColumnPlan[] {
+  const schema = options.schema ?? {};
+  for (const name of Object.keys(schema)) {
+    if (!fields.some((f) => f.name === name)) {
+      throw new ArrowTypeError(name, `schema names a column the result does not have (its columns: ${fields.map((f) => f.name).join(', ')})`);
+    }
+    if (typeof (schema[name] as { typeId?: unknown } | undefined)?.typeId !== 'number') {
+      throw new ArrowTypeError(name, 'the schema entry is not an apache-arrow DataType (e.g. new Int32(), new Utf8())');
+    }
+  }
+  return fields.map((f) => planColumn(f, Object.hasOwn(schema, f.name) ? schema[f.name] : undefined, options));
+}
+
 /** The plan for one column: its `schema` type if given, else the default mapping. */
-export function planColumn(field: Field, options: ArrowOptions): ColumnPlan {
-  const wanted = options.schema?.[field.name];
+function planColumn(field: Field, wanted: DataType | undefined, options: ArrowOptions): ColumnPlan {
   if (wanted !== undefined) return planWanted(field, wanted);
   const name = field.name;
   const oid = field.typeOid;

@@ -44,71 +44,86 @@ export function badValue(column: string, what: string): DecodeError {
   return new DecodeError(`Column "${column}": ${what}`);
 }
 
-/** Validity bits and the row count; subclasses store the values. */
+/**
+ * Validity bits and the value count of one column. A class of its own so that the hot `append` of every column type
+ * calls the same monomorphic code: helpers inherited by many column classes would see all their shapes and go
+ * megamorphic (measured by bench/arrow-build.ts).
+ */
+export class Validity {
+  length = 0;
+  nullCount = 0;
+  #bits = new Uint8Array(8);
+
+  /** Record one valid value at index `length`. */
+  valid(): void {
+    const i = this.length;
+    if (i >> 3 >= this.#bits.length) this.#bits = grownBytes(this.#bits, (i >> 3) + 1);
+    (this.#bits[i >> 3] as number) |= 1 << (i & 7);
+    this.length = i + 1;
+  }
+
+  /** Record one NULL at index `length`. */
+  null(): void {
+    const i = this.length;
+    if (i >> 3 >= this.#bits.length) this.#bits = grownBytes(this.#bits, (i >> 3) + 1);
+    this.nullCount++;
+    this.length = i + 1;
+  }
+
+  /** The bitmap of the values so far (undefined when none is NULL); counting starts over. */
+  take(): Uint8Array | undefined {
+    const length = this.length;
+    const bitmap = this.nullCount === 0 ? undefined : this.#bits.subarray(0, (length + 7) >> 3);
+    this.#bits = new Uint8Array(Math.max(8, (length + 7) >> 3));
+    this.length = 0;
+    this.nullCount = 0;
+    return bitmap;
+  }
+}
+
+/**
+ * A column with its own validity bits; subclasses store the values. Each subclass writes its own `append` and
+ * `appendNull`, calling `v.valid()` / `v.null()` last, so that the call sites inside stay monomorphic
+ * (docs/design.md "Benchmarks": per-value cost).
+ */
 export abstract class ValidityColumn implements ColumnBuilder {
   abstract readonly type: DataType;
   /** The column's name, for error messages. */
   readonly column: string;
-  length = 0;
-  nullCount = 0;
+  protected readonly v = new Validity();
   /** Rows flushed before the current batch, for error messages naming a row of the result. */
   protected rowsBefore = 0;
-  #validity = new Uint8Array(8);
 
   constructor(column: string) {
     this.column = column;
   }
 
+  get length(): number {
+    return this.v.length;
+  }
+
   get byteLength(): number {
-    return (this.length >> 3) + this.valueBytes();
+    return (this.v.length >> 3) + this.valueBytes();
   }
 
-  append(b: Buffer, p: number, len: number): void {
-    this.pushValue(b, p, len);
-    this.markValid();
-  }
-
-  appendNull(): void {
-    this.pushNull();
-    this.markNull();
-  }
+  /** Store the value at index `length` from the field bytes [p, p + len), then call `v.valid()`. */
+  abstract append(b: Buffer, p: number, len: number): void;
+  /** Store the placeholder of a NULL at index `length` (a zero value, a repeated offset), then call `v.null()`. */
+  abstract appendNull(): void;
 
   flush(): Data {
-    const length = this.length;
-    const nullBitmap = this.nullCount === 0 ? undefined : this.#validity.subarray(0, (length + 7) >> 3);
-    const data = this.finish(length, this.nullCount, nullBitmap);
-    this.#validity = new Uint8Array(Math.max(8, (length + 7) >> 3));
+    const length = this.v.length;
+    const nullCount = this.v.nullCount;
+    const data = this.finish(length, nullCount, this.v.take());
     this.rowsBefore += length;
-    this.length = 0;
-    this.nullCount = 0;
     return data;
   }
 
   /** The 1-based row of the result being appended now, for error messages. */
   protected rowNumber(): number {
-    return this.rowsBefore + this.length + 1;
+    return this.rowsBefore + this.v.length + 1;
   }
 
-  /** Record one valid value (after its data was stored at index `length`). */
-  protected markValid(): void {
-    const i = this.length;
-    if (i >> 3 >= this.#validity.length) this.#validity = grownBytes(this.#validity, (i >> 3) + 1);
-    (this.#validity[i >> 3] as number) |= 1 << (i & 7);
-    this.length = i + 1;
-  }
-
-  /** Record one NULL (after its placeholder was stored at index `length`). */
-  protected markNull(): void {
-    const i = this.length;
-    if (i >> 3 >= this.#validity.length) this.#validity = grownBytes(this.#validity, (i >> 3) + 1);
-    this.nullCount++;
-    this.length = i + 1;
-  }
-
-  /** Store the value for index `length` from the field bytes [p, p + len). */
-  protected abstract pushValue(b: Buffer, p: number, len: number): void;
-  /** Store the placeholder of a NULL at index `length` (a zero value, a repeated offset). */
-  protected abstract pushNull(): void;
   /** Bytes held by the values. */
   protected abstract valueBytes(): number;
   /** The Arrow Data for the first `length` values; the builder then allocates fresh buffers. */

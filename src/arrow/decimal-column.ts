@@ -22,7 +22,7 @@ export class DecimalColumn extends ValidityColumn {
     this.#limit = 10n ** BigInt(precision);
   }
 
-  protected pushValue(b: Buffer, p: number, len: number): void {
+  append(b: Buffer, p: number, len: number): void {
     const text = b.toString('latin1', p, p + len);
     const m = NUMERIC_TEXT.exec(text);
     if (m === null || (m[2] === '' && (m[3] ?? '') === '')) {
@@ -41,9 +41,10 @@ export class DecimalColumn extends ValidityColumn {
     let v = BigInt(digits === '' ? '0' : digits);
     if (v >= this.#limit) throw this.#tooPrecise(text);
     if (m[1] === '-') v = -v;
-    const q = this.length * 4;
+    const q = this.v.length * 4;
     this.#ensure(q + 4);
     for (let k = 0; k < 4; k++, v >>= 32n) this.#words[q + k] = Number(v & 0xffff_ffffn);
+    this.v.valid();
   }
 
   #tooPrecise(text: string): Error {
@@ -57,14 +58,15 @@ export class DecimalColumn extends ValidityColumn {
     this.#words = next;
   }
 
-  protected pushNull(): void {
-    const q = this.length * 4;
+  appendNull(): void {
+    const q = this.v.length * 4;
     this.#ensure(q + 4);
     this.#words.fill(0, q, q + 4);
+    this.v.null();
   }
 
   protected valueBytes(): number {
-    return this.length * 16;
+    return this.v.length * 16;
   }
 
   protected finish(length: number, nullCount: number, nullBitmap: Uint8Array | undefined): Data {

@@ -32,12 +32,13 @@ export class ListColumn extends ValidityColumn {
     this.type = new List(new ArrowField('item', this.#child.type, true));
   }
 
-  protected pushValue(b: Buffer, p: number, len: number): void {
+  append(b: Buffer, p: number, len: number): void {
     const end = p + len;
     if (len < 12) throw badValue(this.column, `a ${len}-byte array value in row ${this.rowNumber()} is too short`);
     const ndim = readInt32(b, p);
     if (ndim === 0 || (ndim === 1 && len >= 20 && readInt32(b, p + 12) === 0)) {
       this.#close();
+      this.v.valid();
       return;
     }
     if (ndim !== this.#depth) {
@@ -48,6 +49,7 @@ export class ListColumn extends ValidityColumn {
     }
     const q = this.#fill(b, p + 12, 0, p + 12 + 8 * ndim, end);
     if (q !== end) throw badValue(this.column, `the array in row ${this.rowNumber()} has ${end - q} bytes after its elements`);
+    this.v.valid();
   }
 
   /** Append one list of the `level`-th dimension's size starting at element position `q`; returns the position after it. */
@@ -57,7 +59,7 @@ export class ListColumn extends ValidityColumn {
     if (child instanceof ListColumn) {
       for (let k = 0; k < n; k++) {
         q = child.#fill(b, dims, level + 1, q, end);
-        child.markValid();
+        child.v.valid();
       }
     } else {
       for (let k = 0; k < n; k++) {
@@ -83,17 +85,18 @@ export class ListColumn extends ValidityColumn {
 
   /** Ends the list at index `length` after the child's current values. */
   #close(): void {
-    const i = this.length;
+    const i = this.v.length;
     if (i + 2 > this.#offsets.length) this.#offsets = grownInt32(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#child.length;
   }
 
-  protected pushNull(): void {
+  appendNull(): void {
     this.#close();
+    this.v.null();
   }
 
   protected valueBytes(): number {
-    return this.length * 4 + this.#child.byteLength;
+    return this.v.length * 4 + this.#child.byteLength;
   }
 
   protected finish(length: number, nullCount: number, nullBitmap: Uint8Array | undefined): Data {
@@ -115,15 +118,17 @@ export class PointColumn extends ValidityColumn {
     this.type = new FixedSizeList(2, new ArrowField('xy', this.#child.type, true));
   }
 
-  protected pushValue(b: Buffer, p: number, len: number): void {
+  append(b: Buffer, p: number, len: number): void {
     if (len !== 16) throw badValue(this.column, `expected 16 bytes per point, got ${len} in row ${this.rowNumber()}`);
     this.#child.append(b, p, 8);
     this.#child.append(b, p + 8, 8);
+    this.v.valid();
   }
 
-  protected pushNull(): void {
+  appendNull(): void {
     this.#child.appendNull();
     this.#child.appendNull();
+    this.v.null();
   }
 
   protected valueBytes(): number {
@@ -151,7 +156,7 @@ export class FixedListColumn extends ValidityColumn {
     this.type = new FixedSizeList(size, new ArrowField('item', element.type, true));
   }
 
-  protected pushValue(b: Buffer, p: number, len: number): void {
+  append(b: Buffer, p: number, len: number): void {
     const end = p + len;
     if (len < 12) throw badValue(this.column, `a ${len}-byte array value in row ${this.rowNumber()} is too short`);
     const ndim = readInt32(b, p);
@@ -176,10 +181,12 @@ export class FixedListColumn extends ValidityColumn {
         q += elen;
       }
     }
+    this.v.valid();
   }
 
-  protected pushNull(): void {
+  appendNull(): void {
     for (let k = 0; k < this.#size; k++) this.#child.appendNull();
+    this.v.null();
   }
 
   protected valueBytes(): number {

@@ -1,7 +1,7 @@
 /**
  * Variable-width Arrow columns: Utf8 and Binary as an Int32 offset buffer plus one growing byte buffer, filled by
  * copying each field's bytes (text, varchar, json text, bytea, and every column read in text format), and Utf8 built
- * from a formatter of binary values that have no Arrow type of their own (uuid, inet, numeric elements of arrays).
+ * from a formatter of binary array elements that have no Arrow type of their own (numeric, uuid, inet).
  */
 import { Binary, makeData, Utf8, type Data, type DataType } from 'apache-arrow';
 import { badValue, grownBytes, grownInt32, ValidityColumn } from './column.js';
@@ -23,14 +23,15 @@ export class VarColumn extends ValidityColumn {
     this.#skip = skip;
   }
 
-  protected pushValue(b: Buffer, p: number, len: number): void {
+  append(b: Buffer, p: number, len: number): void {
     if (len < this.#skip) throw badValue(this.column, `a ${len}-byte value in row ${this.rowNumber()} is too short`);
     this.pushBytes(b, p + this.#skip, len - this.#skip);
+    this.v.valid();
   }
 
   /** Store bytes [p, p + len) of `b` as the value at index `length`. */
   protected pushBytes(b: Uint8Array, p: number, len: number): void {
-    const i = this.length;
+    const i = this.v.length;
     if (i + 2 > this.#offsets.length) this.#offsets = grownInt32(this.#offsets, i + 2);
     const q = this.#offsets[i] as number;
     const end = q + len;
@@ -42,14 +43,15 @@ export class VarColumn extends ValidityColumn {
     this.#offsets[i + 1] = end;
   }
 
-  protected pushNull(): void {
-    const i = this.length;
+  appendNull(): void {
+    const i = this.v.length;
     if (i + 2 > this.#offsets.length) this.#offsets = grownInt32(this.#offsets, i + 2);
     this.#offsets[i + 1] = this.#offsets[i] as number;
+    this.v.null();
   }
 
   protected valueBytes(): number {
-    return this.length * 4 + (this.#offsets[this.length] as number);
+    return this.v.length * 4 + (this.#offsets[this.v.length] as number);
   }
 
   protected finish(length: number, nullCount: number, nullBitmap: Uint8Array | undefined): Data {
@@ -64,22 +66,23 @@ export class VarColumn extends ValidityColumn {
 /** Formats one binary value as text. */
 export type Formatter = (b: Buffer, p: number, end: number) => string;
 
-/** Utf8 of binary values formatted as text (uuid, inet, time, bit, numeric inside arrays): one string per value. */
+/** Utf8 of binary array elements formatted as text (numeric, uuid, inet, cidr, timetz): one string per value. */
 export class FormattedColumn extends VarColumn {
   readonly #format: Formatter;
-  readonly #scratch = { bytes: new Uint8Array(64) };
+  #scratch = new Uint8Array(64);
 
   constructor(column: string, format: Formatter) {
     super(column, new Utf8());
     this.#format = format;
   }
 
-  protected override pushValue(b: Buffer, p: number, len: number): void {
+  override append(b: Buffer, p: number, len: number): void {
     const text = this.#format(b, p, p + len);
     const max = text.length * 3;
-    if (max > this.#scratch.bytes.length) this.#scratch.bytes = new Uint8Array(max);
-    const { written } = ENCODER.encodeInto(text, this.#scratch.bytes);
-    this.pushBytes(this.#scratch.bytes, 0, written);
+    if (max > this.#scratch.length) this.#scratch = new Uint8Array(max);
+    const { written } = ENCODER.encodeInto(text, this.#scratch);
+    this.pushBytes(this.#scratch, 0, written);
+    this.v.valid();
   }
 }
 

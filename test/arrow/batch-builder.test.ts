@@ -1,4 +1,4 @@
-import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Utf8, type RecordBatch } from 'apache-arrow';
+import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Table, tableFromIPC, tableToIPC, Utf8, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { ArrowTypeError, DecodeError, ProtocolError } from '../../src/errors.js';
@@ -139,6 +139,14 @@ describe('timestamps, dates, times and intervals', () => {
     expect([words[4], words[5], nanos(1)]).toEqual([-3, -2, -1000n]);
   });
 
+  it('date infinity stays INT32_MAX / INT32_MIN; a timestamp beyond int64 µs since 1970 names column and row', () => {
+    const dates = build([field('d', OID.DATE)], [[days2000(2147483647)], [days2000(-2147483648)]]);
+    expect([...(dates.getChildAt(0)?.data[0]?.values as Int32Array)]).toEqual([2147483647, -2147483648]);
+    expect(() => build([field('ts', OID.TIMESTAMP)], [[micros2000(0n)], [micros2000(2n ** 63n - 2n)]])).toThrow(
+      'Column "ts": the timestamp in row 2 is beyond int64 microseconds since 1970',
+    );
+  });
+
   it('time → Time64(MICROSECOND)', () => {
     const batch = build([field('t', OID.TIME)], [[int8(45_296_000_001n)]]);
     expect(String(batch.schema.fields[0]?.type)).toBe('Time64<MICROSECOND>');
@@ -209,6 +217,18 @@ describe('json, OBJECT and numeric', () => {
     ]);
   });
 
+  it('a Struct takes the keys it names: missing ones are NULL, others are dropped; jsonb too', () => {
+    const schema = { o: new Struct([new ArrowField('a', new Int32())]) };
+    const batch = build([field('o', OID.JSONB)], [[text('{"b":2}')], [text('{"a":3,"z":[1]}')]], { schema });
+    expect([...(batch.getChildAt(0) ?? [])].map((v) => (v as { toJSON(): unknown }).toJSON())).toEqual([{ a: null }, { a: 3 }]);
+  });
+
+  it('jsonb[] elements lose their version byte', () => {
+    const jsonb = (s: string): Buffer => Buffer.concat([Buffer.from([1]), text(s)]);
+    const batch = build([field('j', OID.JSONB_ARRAY)], [[array(OID.JSONB, [2], [jsonb('{"x":1}'), jsonb('[]')])]]);
+    expect(column(batch, 0)).toEqual([['{"x":1}', '[]']]);
+  });
+
   it('a CrateDB nested array (json) as nested Lists from schema; bad JSON names the column and row', () => {
     const fields = [field('nested', OID.JSON)];
     const schema = { nested: new List(new ArrowField('item', new List(new ArrowField('item', new Int32())))) };
@@ -257,6 +277,16 @@ describe('types without a mapping, and wrong schemas', () => {
     expect(column(build([field('i', OID.INT4)], [[text('42')]], { schema: { i: new Utf8() } }), 0)).toEqual(['42']);
   });
 
+  it('a schema entry naming no column, or not an Arrow type, is an ArrowTypeError; inherited names are not entries', () => {
+    const fields = [field('id', OID.INT4), field('constructor', OID.TEXT)];
+    expect(() => arrowResultFormats(fields, { schema: { Id: new Int32() } })).toThrow(
+      'Column "Id": schema names a column the result does not have (its columns: id, constructor)',
+    );
+    const notAType = { id: 'int4' } as unknown as ArrowOptions['schema'];
+    expect(() => arrowResultFormats(fields, { schema: notAType })).toThrow('Column "id": the schema entry is not an apache-arrow DataType');
+    expect(arrowResultFormats(fields, { schema: {} })).toEqual([1, 1]);
+  });
+
   it('a schema type that does not fit is an ArrowTypeError naming the column, its type and the way out', () => {
     const call = (): unknown => arrowResultFormats([field('t', OID.TIMESTAMPTZ)], { schema: { t: new Int32() } });
     expect(call).toThrow(ArrowTypeError);
@@ -286,6 +316,39 @@ describe('batches and malformed rows', () => {
     expect(arrays[700]).toBeNull();
     expect(batches[3]?.getChildAt(1)?.data[0]?.valueOffsets[0]).toBe(0);
     expect(batches.flatMap((b) => column(b, 2))[999]).toBe('row 999');
+  });
+
+  it('batches of every default type survive the Arrow IPC stream format unchanged', () => {
+    const fields = [
+      field('i', OID.INT4), field('big', OID.INT8), field('t', OID.TEXT), field('tz', OID.TIMESTAMPTZ), field('d', OID.DATE),
+      field('iv', OID.INTERVAL), field('n', OID.NUMERIC, ((10 << 16) | 2) + 4), field('p', OID.POINT), field('a', OID.INT4_ARRAY),
+      field('b', OID.BOOL), field('bytes', OID.BYTEA),
+    ];
+    const builder = new RecordBatchBuilder(fields, arrowResultFormats(fields, {}), {});
+    const batches: RecordBatch[] = [];
+    for (let i = 0; i < 300; i++) {
+      const r = rowBytes(
+        i % 11 === 0
+          ? fields.map(() => null)
+          : [int4(i), int8(BigInt(i) << 40n), text(`v${i}`), micros2000(BigInt(i) * 1_000_001n), days2000(i), interval(BigInt(i), i, -i),
+             text(`${i}.25`), point(i, -i), encodedArray(OID.INT4, [i, null]), bool(i % 2 === 0), Buffer.from([i & 255])],
+      );
+      builder.appendRow(r, 0, r.length);
+      if (builder.length === 128) batches.push(builder.flush());
+    }
+    batches.push(builder.flush());
+    const table = new Table(batches);
+    const back = tableFromIPC(tableToIPC(table, 'stream'));
+    expect(back.numRows).toBe(300);
+    expect(back.schema.fields.map((f) => String(f.type))).toEqual(table.schema.fields.map((f) => String(f.type)));
+    for (let c = 0; c < fields.length; c++) {
+      const name = (fields[c] as Field).name;
+      expect({ name, values: [...(back.getChild(name) ?? [])].map((v) => plain(v)?.toString()) }).toEqual({
+        name,
+        values: [...(table.getChild(name) ?? [])].map((v) => plain(v)?.toString()),
+      });
+    }
+    expect(plain(back.getChild('a')?.get(1))).toEqual([1, null]);
   });
 
   it('zero rows: an empty batch with the schema', () => {
