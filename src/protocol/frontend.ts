@@ -107,26 +107,29 @@ function sameTypes(a: readonly number[], b: readonly number[]): boolean {
 /**
  * Bind of the unnamed portal to `statement` with every parameter in binary (format code count 1, code 1) and text
  * results. Only for statements whose parameter OIDs were declared in Parse: binary with OID 0 is read with the
- * server's inferred type (docs/cratedb-wire.md "Parameter type inference").
+ * server's inferred type (docs/cratedb-wire.md "Parameter type inference"). Parameter `i` is written in place by
+ * `write(i, b, p)`, which returns the position after its bytes; `maxBytes[i]` bounds their size. One allocation for
+ * the whole message, no copy of the parameters.
  */
-export function encodeBinaryBind(statement: string, values: readonly Buffer[]): Buffer {
+export function encodeBinaryBind(statement: string, maxBytes: readonly number[], write: (i: number, b: Buffer, p: number) => number): Buffer {
   const statementBytes = Buffer.byteLength(statement);
   let size = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2 + 2;
-  for (const v of values) size += 4 + v.length;
+  for (const n of maxBytes) size += 4 + n;
   const b = Buffer.allocUnsafe(size);
   b[0] = BIND;
-  b.writeInt32BE(size - 1, 1);
   b[5] = 0;
   let p = 6;
   p += b.write(statement, p, statementBytes, 'utf8');
   b[p++] = 0;
   p = b.writeInt16BE(1, p);
   p = b.writeInt16BE(1, p);
-  p = b.writeInt16BE(values.length, p);
-  for (const v of values) {
-    p = b.writeInt32BE(v.length, p);
-    p += v.copy(b, p);
+  p = b.writeInt16BE(maxBytes.length, p);
+  for (let i = 0; i < maxBytes.length; i++) {
+    const end = write(i, b, p + 4);
+    b.writeInt32BE(end - p - 4, p);
+    p = end;
   }
-  b.writeInt16BE(0, p);
-  return b;
+  p = b.writeInt16BE(0, p);
+  b.writeInt32BE(p - 1, 1);
+  return b.subarray(0, p);
 }
