@@ -6,6 +6,7 @@
  * Timestamps go to CrateDB as epoch milliseconds (`bigint[]`, cast on insert): CrateDB parses timestamp text slowly,
  * and bigint is exactly what it stores. PostgreSQL gets them as binary `timestamptz` (µs since 2000-01-01).
  */
+import { putInt32, writeUtf8 } from '../bytes.js';
 import { PG_EPOCH_MS } from './binary-read.js';
 import { EncodeFailure, describeValue, toJsonText } from './encode.js';
 import { OID } from './oids.js';
@@ -52,19 +53,6 @@ function integer(value: unknown, min: number, max: number, type: string): number
 const TWO_32 = 4_294_967_296;
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
-
-/*
- * Byte writers for values already checked: plain stores instead of Buffer's write methods, which check the value
- * and offset again on every call (bench/bulk-encode.ts measures the difference).
- */
-
-/** An int32 (or, as `>>> 0` bits, a uint32) big-endian at `p`. */
-export function putInt32(v: number, b: Buffer, p: number): void {
-  b[p] = v >>> 24;
-  b[p + 1] = v >>> 16;
-  b[p + 2] = v >>> 8;
-  b[p + 3] = v;
-}
 
 /** Scratch for IEEE writes: one typed-array view instead of Buffer's per-call checks. */
 const F64 = new Float64Array(1);
@@ -291,24 +279,6 @@ export function writeColumnBatch(m: MeasuredColumn, rows: readonly (readonly unk
   }
   putInt32(hasNull ? 1 : 0, b, start + 4);
   return p;
-}
-
-/** Strings this short are copied in JavaScript when ASCII: cheaper than a call into Buffer's native UTF-8 writer. */
-const SHORT_TEXT = 64;
-
-/** The UTF-8 bytes of `t` at `b[p…]` (room for 3 bytes per UTF-16 unit); returns how many were written. */
-export function writeUtf8(t: string, b: Buffer, p: number): number {
-  const n = t.length;
-  if (n <= SHORT_TEXT) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = t.charCodeAt(i);
-      if (c >= 0x80) break;
-      b[p + i] = c;
-    }
-    if (i === n) return n;
-  }
-  return b.write(t, p, 'utf8');
 }
 
 /**

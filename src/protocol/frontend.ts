@@ -5,8 +5,11 @@
  * text (format code count 0 = all text); results are text unless the caller passes one format code per column.
  */
 
+import { putInt32, writeUtf8 } from '../bytes.js';
+
 const PARSE = 0x50;
 const BIND = 0x42;
+const EXECUTE = 0x45;
 
 /** Byte lengths of the values of the Bind being encoded; reused (encoding is synchronous), grown on demand. */
 let scratchLengths = new Int32Array(64);
@@ -132,4 +135,76 @@ export function encodeBinaryBind(statement: string, maxBytes: readonly number[],
   p = b.writeInt16BE(0, p);
   b.writeInt32BE(p - 1, 1);
   return b.subarray(0, p);
+}
+
+/** Bytes of Execute of the unnamed portal for all rows: 'E', length 9, empty portal name, max rows 0. */
+const EXECUTE_BYTES = 10;
+
+/**
+ * executeMany()'s chunks: Bind (text parameters, text results) + Execute of the unnamed statement and portal for
+ * row after row, written one after another into one buffer, so a chunk of thousands of rows is one allocation and
+ * one write, and no value is measured before it is written.
+ */
+export class BindExecuteBatch {
+  #b: Buffer;
+  #p = 0;
+
+  constructor(initialBytes = 16_384) {
+    this.#b = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#p;
+  }
+
+  /** Append Bind + Execute for one row of text parameters (null = SQL NULL). */
+  add(values: readonly (string | null)[]): void {
+    let bound = 1 + 4 + 1 + 1 + 2 + 2 + 2 + EXECUTE_BYTES;
+    for (const v of values) bound += 4 + (v === null ? 0 : 3 * v.length);
+    this.#reserve(bound);
+    const b = this.#b;
+    const start = this.#p;
+    b[start] = BIND;
+    // Portal and statement '' (two NULs), no parameter format codes (all text).
+    b[start + 5] = 0;
+    b[start + 6] = 0;
+    b[start + 7] = 0;
+    b[start + 8] = 0;
+    b[start + 9] = values.length >>> 8;
+    b[start + 10] = values.length;
+    let p = start + 11;
+    for (const v of values) {
+      if (v === null) {
+        putInt32(-1, b, p);
+        p += 4;
+        continue;
+      }
+      const n = writeUtf8(v, b, p + 4);
+      putInt32(n, b, p);
+      p += 4 + n;
+    }
+    // No result format codes (all text).
+    b[p] = 0;
+    b[p + 1] = 0;
+    p += 2;
+    putInt32(p - start - 1, b, start + 1);
+    b[p] = EXECUTE;
+    putInt32(9, b, p + 1);
+    b[p + 5] = 0;
+    putInt32(0, b, p + 6);
+    this.#p = p + EXECUTE_BYTES;
+  }
+
+  /** The messages written so far (a view of the batch's own buffer, never reused). */
+  bytes(): Buffer {
+    return this.#b.subarray(0, this.#p);
+  }
+
+  #reserve(n: number): void {
+    if (this.#p + n <= this.#b.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.#b.length, this.#p + n));
+    this.#b.copy(grown, 0, 0, this.#p);
+    this.#b = grown;
+  }
 }
