@@ -67,10 +67,10 @@ const DATA_ROW_CODE = 0x44;
  */
 export class DataRow implements PgBackendMessage {
   readonly name = 'dataRow' as const;
-  readonly length: number;
-  readonly bytes: Buffer;
-  readonly start: number;
-  readonly end: number;
+  length: number;
+  bytes: Buffer;
+  start: number;
+  end: number;
 
   constructor(length: number, bytes: Buffer, start: number, end: number) {
     this.length = length;
@@ -106,6 +106,8 @@ export class MessageReader {
   /** A message split across chunks, assembled here: its first {@link #pendingLength} bytes so far. */
   #pending = Buffer.alloc(0);
   #pendingLength = 0;
+  /** The one DataRow handed on for every row: valid only during the callback, as its bytes are. */
+  readonly #row = new DataRow(0, Buffer.alloc(0), 0, 0);
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes;
@@ -143,7 +145,12 @@ export class MessageReader {
     const bodyStart = start + 5;
     if (code === DATA_ROW_CODE) {
       if (!dataRowIsValid(b, bodyStart, next)) checkMessageBody(code, b, bodyStart, next);
-      onMessage(new DataRow(next - start - 1, b, bodyStart, next));
+      const row = this.#row;
+      row.length = next - start - 1;
+      row.bytes = b;
+      row.start = bodyStart;
+      row.end = next;
+      onMessage(row);
       return;
     }
     checkMessageBody(code, b, bodyStart, next);
