@@ -218,11 +218,15 @@ function printSummary(report: BenchReport, written: string): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-/** `BENCH_CRATEWIRE=src` measures src/ through tsx (quicker to iterate on; slightly slower, see build-cratewire.ts). */
+/**
+ * `BENCH_CRATEWIRE=src` measures src/ through tsx (quicker to iterate on; slightly slower, see build-cratewire.ts);
+ * `BENCH_CRATEWIRE=<dir>` builds the src/ of another checkout (an older commit, for before/after runs).
+ */
 async function cratewireEntry(drivers: readonly DriverName[]): Promise<string> {
-  if (!drivers.includes('cratewire') || process.env['BENCH_CRATEWIRE'] === 'src') return SRC_ENTRY;
+  const chosen = process.env['BENCH_CRATEWIRE'] ?? '';
+  if (!drivers.includes('cratewire') || chosen === 'src') return SRC_ENTRY;
   progress('building cratewire (tsc)…');
-  return buildCratewire(ROOT);
+  return buildCratewire(chosen === '' ? ROOT : chosen);
 }
 
 async function main(): Promise<void> {

@@ -6,6 +6,7 @@
  * Timestamps go to CrateDB as epoch milliseconds (`bigint[]`, cast on insert): CrateDB parses timestamp text slowly,
  * and bigint is exactly what it stores. PostgreSQL gets them as binary `timestamptz` (µs since 2000-01-01).
  */
+import { putInt32, writeUtf8 } from '../bytes.js';
 import { PG_EPOCH_MS } from './binary-read.js';
 import { EncodeFailure, describeValue, toJsonText } from './encode.js';
 import { OID } from './oids.js';
@@ -53,6 +54,25 @@ const TWO_32 = 4_294_967_296;
 const INT8_MIN = -(2n ** 63n);
 const INT8_MAX = 2n ** 63n - 1n;
 
+/** Scratch for IEEE writes: one typed-array view instead of Buffer's per-call checks. */
+const F64 = new Float64Array(1);
+const F64_BYTES = new Uint8Array(F64.buffer);
+const F32 = new Float32Array(1);
+const F32_BYTES = new Uint8Array(F32.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function putFloat64(v: number, b: Buffer, p: number): void {
+  F64[0] = v;
+  if (LITTLE_ENDIAN) for (let i = 0; i < 8; i++) b[p + i] = F64_BYTES[7 - i] as number;
+  else for (let i = 0; i < 8; i++) b[p + i] = F64_BYTES[i] as number;
+}
+
+function putFloat32(v: number, b: Buffer, p: number): void {
+  F32[0] = v;
+  if (LITTLE_ENDIAN) for (let i = 0; i < 4; i++) b[p + i] = F32_BYTES[3 - i] as number;
+  else for (let i = 0; i < 4; i++) b[p + i] = F32_BYTES[i] as number;
+}
+
 /** Writes a safe integer or an int8 bigint. */
 function putInt64(value: number | bigint, b: Buffer, p: number): void {
   if (typeof value === 'bigint') {
@@ -60,8 +80,8 @@ function putInt64(value: number | bigint, b: Buffer, p: number): void {
     return;
   }
   const hi = Math.floor(value / TWO_32);
-  b.writeInt32BE(hi, p);
-  b.writeUInt32BE(value - hi * TWO_32, p + 4);
+  putInt32(hi, b, p);
+  putInt32(value - hi * TWO_32, b, p + 4);
 }
 
 function int64(value: unknown): number | bigint {
@@ -127,11 +147,15 @@ const COMMON: ReadonlyMap<number, ColumnEncoder> = new Map<number, ColumnEncoder
     if (typeof v !== 'boolean') throw new EncodeFailure(`${describeValue(v)} is not a valid boolean value (true or false)`);
     b[p] = v ? 1 : 0;
   })],
-  [OID.INT2, fixed(OID.INT2, OID.INT2_ARRAY, 'smallint[]', 2, (v, b, p) => b.writeInt16BE(integer(v, -32_768, 32_767, 'smallint'), p))],
-  [OID.INT4, fixed(OID.INT4, OID.INT4_ARRAY, 'integer[]', 4, (v, b, p) => b.writeInt32BE(integer(v, -2_147_483_648, 2_147_483_647, 'integer'), p))],
+  [OID.INT2, fixed(OID.INT2, OID.INT2_ARRAY, 'smallint[]', 2, (v, b, p) => {
+    const n = integer(v, -32_768, 32_767, 'smallint');
+    b[p] = n >>> 8;
+    b[p + 1] = n;
+  })],
+  [OID.INT4, fixed(OID.INT4, OID.INT4_ARRAY, 'integer[]', 4, (v, b, p) => putInt32(integer(v, -2_147_483_648, 2_147_483_647, 'integer'), b, p))],
   [OID.INT8, fixed(OID.INT8, OID.INT8_ARRAY, 'bigint[]', 8, (v, b, p) => putInt64(int64(v), b, p))],
-  [OID.FLOAT4, fixed(OID.FLOAT4, OID.FLOAT4_ARRAY, 'real[]', 4, (v, b, p) => b.writeFloatBE(float(v, 'real'), p))],
-  [OID.FLOAT8, fixed(OID.FLOAT8, OID.FLOAT8_ARRAY, 'double precision[]', 8, (v, b, p) => b.writeDoubleBE(float(v, 'double precision'), p))],
+  [OID.FLOAT4, fixed(OID.FLOAT4, OID.FLOAT4_ARRAY, 'real[]', 4, (v, b, p) => putFloat32(float(v, 'real'), b, p))],
+  [OID.FLOAT8, fixed(OID.FLOAT8, OID.FLOAT8_ARRAY, 'double precision[]', 8, (v, b, p) => putFloat64(float(v, 'double precision'), b, p))],
   [OID.TEXT, variable(OID.TEXT, OID.TEXT_ARRAY, 'text[]', text)],
   [OID.VARCHAR, variable(OID.VARCHAR, OID.VARCHAR_ARRAY, 'text[]', text)],
   [OID.BPCHAR, variable(OID.VARCHAR, OID.VARCHAR_ARRAY, 'text[]', text)],
@@ -170,90 +194,106 @@ export function columnEncoder(typeOid: number, isCrate: boolean): ColumnEncoder 
   return (isCrate ? CRATE : POSTGRES).get(typeOid);
 }
 
+/** One column of a batch, checked and measured: what {@link writeColumnBatch} needs to write it. */
+export interface MeasuredColumn {
+  readonly encoder: ColumnEncoder;
+  readonly column: number;
+  /** At most this many bytes (text is measured at 3 bytes per UTF-16 unit, its UTF-8 bound). */
+  readonly maxBytes: number;
+  /** The text of each value of a text column (null for NULL); undefined for fixed-size columns. */
+  readonly texts: readonly (string | null)[] | undefined;
+}
+
 /**
- * One column of rows `[from, to)` as a one-dimensional binary array parameter (NULL/undefined → NULL elements).
- * Throws RowEncodeFailure naming the failing row.
+ * Check one column of rows `[from, to)` and bound its size as a binary array. Throws RowEncodeFailure naming the
+ * failing row (fixed-size values are checked as they are written, by {@link writeColumnBatch}).
  */
-export function encodeColumnBatch(encoder: ColumnEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
-  return encoder.kind === 'fixed' ? fixedBatch(encoder, rows, column, from, to) : textBatch(encoder, rows, column, from, to);
-}
-
-/** The row of an EncodeFailure (a value of the wrong type) thrown while encoding row `row`. */
-function failedAt(row: number, error: unknown): unknown {
-  return error instanceof EncodeFailure ? new RowEncodeFailure(row, error) : error;
-}
-
-/** The array header: one dimension of `count` elements, lower bound 1. */
-function header(b: Buffer, elementOid: number, count: number, hasNull: boolean): number {
-  b.writeInt32BE(1, 0);
-  b.writeInt32BE(hasNull ? 1 : 0, 4);
-  b.writeUInt32BE(elementOid, 8);
-  b.writeInt32BE(count, 12);
-  b.writeInt32BE(1, 16);
-  return 20;
-}
-
-function fixedBatch(encoder: FixedEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
-  let nulls = 0;
-  for (let i = from; i < to; i++) {
-    const v = (rows[i] as readonly unknown[])[column];
-    if (v === null || v === undefined) nulls++;
-  }
+export function measureColumnBatch(encoder: ColumnEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): MeasuredColumn {
   const count = to - from;
-  const b = Buffer.allocUnsafe(20 + 4 * count + encoder.bytes * (count - nulls));
-  let p = header(b, encoder.elementOid, count, nulls > 0);
-  const bytes = encoder.bytes;
-  let i = from;
-  try {
-    for (; i < to; i++) {
-      const v = (rows[i] as readonly unknown[])[column];
-      if (v === null || v === undefined) {
-        p = b.writeInt32BE(-1, p);
-        continue;
-      }
-      p = b.writeInt32BE(bytes, p);
-      encoder.put(v, b, p);
-      p += bytes;
-    }
-  } catch (error) {
-    throw failedAt(i, error);
-  }
-  return b;
-}
-
-function textBatch(encoder: TextEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
-  const texts = new Array<string | null>(to - from);
-  let size = 20;
-  let hasNull = false;
+  if (encoder.kind === 'fixed') return { encoder, column, maxBytes: 20 + (4 + encoder.bytes) * count, texts: undefined };
+  const texts = new Array<string | null>(count);
+  let size = 20 + 4 * count;
   let i = from;
   try {
     for (; i < to; i++) {
       const v = (rows[i] as readonly unknown[])[column];
       if (v === null || v === undefined) {
         texts[i - from] = null;
-        hasNull = true;
-        size += 4;
         continue;
       }
       const t = encoder.toText(v);
       texts[i - from] = t;
-      size += 4 + 3 * t.length;
+      size += 3 * t.length;
     }
   } catch (error) {
     throw failedAt(i, error);
   }
-  const b = Buffer.allocUnsafe(size);
-  let p = header(b, encoder.elementOid, to - from, hasNull);
-  for (const t of texts) {
-    if (t === null) {
-      p = b.writeInt32BE(-1, p);
-      continue;
+  return { encoder, column, maxBytes: size, texts };
+}
+
+/**
+ * Write a measured column of rows `[from, to)` at `b[p…]` as a one-dimensional binary array (NULL/undefined → NULL
+ * elements); returns the position after it. Throws RowEncodeFailure naming the failing row.
+ */
+export function writeColumnBatch(m: MeasuredColumn, rows: readonly (readonly unknown[])[], from: number, to: number, b: Buffer, p: number): number {
+  const start = p;
+  const { encoder, column, texts } = m;
+  putInt32(1, b, p);
+  putInt32(encoder.elementOid, b, p + 8);
+  putInt32(to - from, b, p + 12);
+  putInt32(1, b, p + 16);
+  p += 20;
+  let hasNull = false;
+  if (texts !== undefined) {
+    for (const t of texts) {
+      if (t === null) {
+        hasNull = true;
+        putInt32(-1, b, p);
+        p += 4;
+        continue;
+      }
+      const n = writeUtf8(t, b, p + 4);
+      putInt32(n, b, p);
+      p += 4 + n;
     }
-    const n = b.write(t, p + 4);
-    b.writeInt32BE(n, p);
-    p += 4 + n;
+  } else {
+    const fixed = encoder as FixedEncoder;
+    const bytes = fixed.bytes;
+    let i = from;
+    try {
+      for (; i < to; i++) {
+        const v = (rows[i] as readonly unknown[])[column];
+        if (v === null || v === undefined) {
+          hasNull = true;
+          putInt32(-1, b, p);
+          p += 4;
+          continue;
+        }
+        putInt32(bytes, b, p);
+        fixed.put(v, b, p + 4);
+        p += 4 + bytes;
+      }
+    } catch (error) {
+      throw failedAt(i, error);
+    }
   }
-  return b.subarray(0, p);
+  putInt32(hasNull ? 1 : 0, b, start + 4);
+  return p;
+}
+
+/**
+ * One column of rows `[from, to)` as a one-dimensional binary array parameter (NULL/undefined → NULL elements).
+ * Throws RowEncodeFailure naming the failing row.
+ */
+export function encodeColumnBatch(encoder: ColumnEncoder, rows: readonly (readonly unknown[])[], column: number, from: number, to: number): Buffer {
+  const measured = measureColumnBatch(encoder, rows, column, from, to);
+  const b = Buffer.allocUnsafe(measured.maxBytes);
+  return b.subarray(0, writeColumnBatch(measured, rows, from, to, b, 0));
+}
+
+/** The row of an EncodeFailure (a value of the wrong type) thrown while encoding row `row`. */
+function failedAt(row: number, error: unknown): unknown {
+  return error instanceof EncodeFailure ? new RowEncodeFailure(row, error) : error;
 }
 
 /** An EncodeFailure for one row of a column batch. */
@@ -303,21 +343,24 @@ export function encodeCopyData(encoders: readonly ColumnEncoder[], rows: readonl
     let p = 5 + COPY_HEADER.copy(b, 5);
     for (i = from; i < to; i++) {
       const row = rows[i] as readonly unknown[];
-      p = b.writeInt16BE(width, p);
+      b[p] = width >>> 8;
+      b[p + 1] = width;
+      p += 2;
       for (let c = 0; c < width; c++) {
         const v = row[c];
         if (v === null || v === undefined) {
-          p = b.writeInt32BE(-1, p);
+          putInt32(-1, b, p);
+          p += 4;
           continue;
         }
         const encoder = encoders[c] as ColumnEncoder;
         if (encoder.kind === 'fixed') {
-          p = b.writeInt32BE(encoder.bytes, p);
-          encoder.put(v, b, p);
-          p += encoder.bytes;
+          putInt32(encoder.bytes, b, p);
+          encoder.put(v, b, p + 4);
+          p += 4 + encoder.bytes;
         } else {
-          const n = b.write(texts[(i - from) * width + c] as string, p + 4);
-          b.writeInt32BE(n, p);
+          const n = writeUtf8(texts[(i - from) * width + c] as string, b, p + 4);
+          putInt32(n, b, p);
           p += 4 + n;
         }
       }

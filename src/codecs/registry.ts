@@ -18,6 +18,7 @@ import {
   POSTGRES_ENCODING,
   arrayEncoder,
   describeValue,
+  encodePrimitive,
   encodeUntyped,
   typedEncoder,
   type EncodeDialect,
@@ -152,19 +153,37 @@ export class TypeRegistry {
    */
   encode(value: unknown, typeOid: number, index: number): EncodedParam {
     if (value === null || value === undefined) return { text: null, oid: typeOid };
-    try {
-      if (typeOid === 0) return encodeUntyped(value, this.#encoding);
-      // A primitive has one text form whatever the described type (encode.ts): the server judges it on every run.
-      if (typeof value !== 'object') return { text: encodeUntyped(value, this.#encoding).text, oid: typeOid };
-      return { text: this.#encoder(typeOid)(value), oid: typeOid };
-    } catch (error) {
-      if (error instanceof EncodeFailure) throw new ParameterError(index, error.message, { cause: error.cause });
-      if (error instanceof ArrayElementError) {
-        throw new ParameterError(index, error.message, { cause: error.reason.cause ?? error.reason });
+    if (typeOid === 0) {
+      try {
+        return encodeUntyped(value, this.#encoding);
+      } catch (error) {
+        throw parameterError(error, typeOid, index);
       }
-      throw new ParameterError(index, `could not be encoded as ${nameOfType(typeOid)}: ${errorMessage(error)}`, {
-        cause: error,
-      });
+    }
+    return { text: this.encodeText(value, typeOid, index), oid: typeOid };
+  }
+
+  /**
+   * {@link encode} for a parameter of a known type (`typeOid` ≠ 0): the text alone, null for SQL NULL. The per-row
+   * path of executeMany(), which needs no OID back.
+   */
+  encodeText(value: unknown, typeOid: number, index: number): string | null {
+    if (value === null || value === undefined) return null;
+    try {
+      // A primitive has one text form whatever the described type (encode.ts): the server judges it on every run.
+      switch (typeof value) {
+        case 'string':
+        case 'number':
+        case 'bigint':
+        case 'boolean':
+          return encodePrimitive(value);
+        case 'object':
+          return this.#encoder(typeOid)(value);
+        default:
+          return encodeUntyped(value, this.#encoding).text;
+      }
+    } catch (error) {
+      throw parameterError(error, typeOid, index);
     }
   }
 
@@ -197,4 +216,11 @@ export class TypeRegistry {
     if (elementOid !== undefined) return arrayEncoder(typeOid, this.#encoder(elementOid), elementOid);
     return typedEncoder(typeOid, this.#encoding);
   }
+}
+
+/** Any failure to encode parameter `index` as a ParameterError naming it and what to do. */
+function parameterError(error: unknown, typeOid: number, index: number): ParameterError {
+  if (error instanceof EncodeFailure) return new ParameterError(index, error.message, { cause: error.cause });
+  if (error instanceof ArrayElementError) return new ParameterError(index, error.message, { cause: error.reason.cause ?? error.reason });
+  return new ParameterError(index, `could not be encoded as ${nameOfType(typeOid)}: ${errorMessage(error)}`, { cause: error });
 }

@@ -195,8 +195,28 @@ function eraYear(date: Date): { year: string; bc: boolean } {
  * The caller checks the Date is valid.
  */
 export function formatTimestamp(date: Date): string {
-  const y = date.getUTCFullYear();
-  if (y >= 1 && y <= 9999) return date.toISOString();
+  const ms = date.getTime();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    const y = date.getUTCFullYear();
+    if (y < 1 || y > 9999) return eraTimestamp(date);
+    isoDay = day;
+    isoDayPrefix = date.toISOString().slice(0, 11);
+  }
+  // toISOString()'s text, the date part remembered: consecutive rows mostly share their day (half the cost).
+  const t = ms - day * DAY_MS;
+  const seconds = Math.floor(t / 1000);
+  return `${isoDayPrefix}${PAD2[Math.floor(seconds / 3600)]}:${PAD2[Math.floor(seconds / 60) % 60]}:${PAD2[seconds % 60]}.${PAD3[t - seconds * 1000]}Z`;
+}
+
+/** The UTC day of {@link isoDayPrefix} (days since 1970-01-01), and its `YYYY-MM-DDT`. */
+let isoDay = Number.NaN;
+let isoDayPrefix = '';
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** Years outside 1..9999 in PostgreSQL's output form. */
+function eraTimestamp(date: Date): string {
   const { year, bc } = eraYear(date);
   const time =
     `${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}` +

@@ -5,8 +5,11 @@
  * text (format code count 0 = all text); results are text unless the caller passes one format code per column.
  */
 
+import { putInt32, writeUtf8 } from '../bytes.js';
+
 const PARSE = 0x50;
 const BIND = 0x42;
+const EXECUTE = 0x45;
 
 /** Byte lengths of the values of the Bind being encoded; reused (encoding is synchronous), grown on demand. */
 let scratchLengths = new Int32Array(64);
@@ -107,26 +110,101 @@ function sameTypes(a: readonly number[], b: readonly number[]): boolean {
 /**
  * Bind of the unnamed portal to `statement` with every parameter in binary (format code count 1, code 1) and text
  * results. Only for statements whose parameter OIDs were declared in Parse: binary with OID 0 is read with the
- * server's inferred type (docs/cratedb-wire.md "Parameter type inference").
+ * server's inferred type (docs/cratedb-wire.md "Parameter type inference"). Parameter `i` is written in place by
+ * `write(i, b, p)`, which returns the position after its bytes; `maxBytes[i]` bounds their size. One allocation for
+ * the whole message, no copy of the parameters.
  */
-export function encodeBinaryBind(statement: string, values: readonly Buffer[]): Buffer {
+export function encodeBinaryBind(statement: string, maxBytes: readonly number[], write: (i: number, b: Buffer, p: number) => number): Buffer {
   const statementBytes = Buffer.byteLength(statement);
   let size = 1 + 4 + 1 + statementBytes + 1 + 2 + 2 + 2 + 2;
-  for (const v of values) size += 4 + v.length;
+  for (const n of maxBytes) size += 4 + n;
   const b = Buffer.allocUnsafe(size);
   b[0] = BIND;
-  b.writeInt32BE(size - 1, 1);
   b[5] = 0;
   let p = 6;
   p += b.write(statement, p, statementBytes, 'utf8');
   b[p++] = 0;
   p = b.writeInt16BE(1, p);
   p = b.writeInt16BE(1, p);
-  p = b.writeInt16BE(values.length, p);
-  for (const v of values) {
-    p = b.writeInt32BE(v.length, p);
-    p += v.copy(b, p);
+  p = b.writeInt16BE(maxBytes.length, p);
+  for (let i = 0; i < maxBytes.length; i++) {
+    const end = write(i, b, p + 4);
+    b.writeInt32BE(end - p - 4, p);
+    p = end;
   }
-  b.writeInt16BE(0, p);
-  return b;
+  p = b.writeInt16BE(0, p);
+  b.writeInt32BE(p - 1, 1);
+  return b.subarray(0, p);
+}
+
+/** Bytes of Execute of the unnamed portal for all rows: 'E', length 9, empty portal name, max rows 0. */
+const EXECUTE_BYTES = 10;
+
+/**
+ * executeMany()'s chunks: Bind (text parameters, text results) + Execute of the unnamed statement and portal for
+ * row after row, written one after another into one buffer, so a chunk of thousands of rows is one allocation and
+ * one write, and no value is measured before it is written.
+ */
+export class BindExecuteBatch {
+  #b: Buffer;
+  #p = 0;
+
+  constructor(initialBytes = 16_384) {
+    this.#b = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#p;
+  }
+
+  /** Append Bind + Execute for one row of text parameters (null = SQL NULL). */
+  add(values: readonly (string | null)[]): void {
+    let bound = 1 + 4 + 1 + 1 + 2 + 2 + 2 + EXECUTE_BYTES;
+    for (const v of values) bound += 4 + (v === null ? 0 : 3 * v.length);
+    this.#reserve(bound);
+    const b = this.#b;
+    const start = this.#p;
+    b[start] = BIND;
+    // Portal and statement '' (two NULs), no parameter format codes (all text).
+    b[start + 5] = 0;
+    b[start + 6] = 0;
+    b[start + 7] = 0;
+    b[start + 8] = 0;
+    b[start + 9] = values.length >>> 8;
+    b[start + 10] = values.length;
+    let p = start + 11;
+    for (const v of values) {
+      if (v === null) {
+        putInt32(-1, b, p);
+        p += 4;
+        continue;
+      }
+      const n = writeUtf8(v, b, p + 4);
+      putInt32(n, b, p);
+      p += 4 + n;
+    }
+    // No result format codes (all text).
+    b[p] = 0;
+    b[p + 1] = 0;
+    p += 2;
+    putInt32(p - start - 1, b, start + 1);
+    b[p] = EXECUTE;
+    putInt32(9, b, p + 1);
+    b[p + 5] = 0;
+    putInt32(0, b, p + 6);
+    this.#p = p + EXECUTE_BYTES;
+  }
+
+  /** The messages written so far (a view of the batch's own buffer, never reused). */
+  bytes(): Buffer {
+    return this.#b.subarray(0, this.#p);
+  }
+
+  #reserve(n: number): void {
+    if (this.#p + n <= this.#b.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(2 * this.#b.length, this.#p + n));
+    this.#b.copy(grown, 0, 0, this.#p);
+    this.#b = grown;
+  }
 }

@@ -68,14 +68,15 @@ function bodyIsValid(code: number, b: Buffer, start: number, end: number): boole
   }
 }
 
-function dataRowIsValid(b: Buffer, start: number, end: number): boolean {
+/** A DataRow body: a column count, then per column a length (-1 for NULL) and that many bytes, ending exactly at `end`. */
+export function dataRowIsValid(b: Buffer, start: number, end: number): boolean {
   if (end - start < 2) return false;
-  const count = b.readInt16BE(start);
-  if (count < 0) return false;
+  const count = ((b[start] as number) << 8) | (b[start + 1] as number);
+  if (count > 0x7fff) return false;
   let pos = start + 2;
   for (let i = 0; i < count; i++) {
     if (pos + 4 > end) return false;
-    const length = b.readInt32BE(pos);
+    const length = ((b[pos] as number) << 24) | ((b[pos + 1] as number) << 16) | ((b[pos + 2] as number) << 8) | (b[pos + 3] as number);
     if (length < -1) return false;
     pos += 4 + (length > 0 ? length : 0);
   }

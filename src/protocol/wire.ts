@@ -21,7 +21,7 @@ import type {
   RowDescriptionMessage,
 } from 'pg-protocol/dist/messages.js';
 import { ProtocolError } from '../errors.js';
-import { checkMessageBody } from './message-check.js';
+import { checkMessageBody, dataRowIsValid } from './message-check.js';
 
 export { serialize };
 export type {
@@ -67,10 +67,10 @@ const DATA_ROW_CODE = 0x44;
  */
 export class DataRow implements PgBackendMessage {
   readonly name = 'dataRow' as const;
-  readonly length: number;
-  readonly bytes: Buffer;
-  readonly start: number;
-  readonly end: number;
+  length: number;
+  bytes: Buffer;
+  start: number;
+  end: number;
 
   constructor(length: number, bytes: Buffer, start: number, end: number) {
     this.length = length;
@@ -93,67 +93,112 @@ export const DESCRIBE_UNNAMED_PORTAL = serialize.describe({ type: 'P', name: '' 
 export const EXECUTE_UNNAMED = serialize.execute();
 
 /**
- * Frames backend bytes into messages. Validates each header before handing bytes to pg-protocol's Parser.
+ * Frames backend bytes into messages in one pass: each header is validated as soon as its 5 bytes are in (type
+ * known, length within `maxMessageBytes`) before a byte of the body is buffered, each complete body is checked
+ * (message-check.ts), then a DataRow is handed on as a view of the bytes and every other message is decoded by
+ * pg-protocol's Parser. Complete messages are read straight from the chunk they arrived in; only a message split
+ * across chunks is assembled in a buffer of its own.
  */
 export class MessageReader {
-  readonly #parser = new Parser();
   readonly #maxMessageBytes: number;
-  /** Body bytes of the current message still to skip over before the next header. */
-  #remaining = 0;
-  /** A header split across chunks: up to 5 bytes. */
-  #header = Buffer.alloc(5);
-  #headerLength = 0;
+  /** pg-protocol's decoder of one complete message (every type but DataRow). pg-protocol is pinned exactly. */
+  readonly #decode: HandlePacket;
+  /** A message split across chunks, assembled here: its first {@link #pendingLength} bytes so far. */
+  #pending = Buffer.alloc(0);
+  #pendingLength = 0;
+  /** The one DataRow handed on for every row: valid only during the callback, as its bytes are. */
+  readonly #row = new DataRow(0, Buffer.alloc(0), 0, 0);
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes;
-    // The Parser calls handlePacket once per complete message with its exact bounds: the one place where a body can
-    // be checked before pg-protocol's unbounded decoders read it (message-check.ts). pg-protocol is pinned exactly.
-    const parser = this.#parser as unknown as { handlePacket: HandlePacket };
-    const decode = parser.handlePacket.bind(parser);
-    parser.handlePacket = (offset, code, length, bytes) => {
-      checkMessageBody(code, bytes, offset, offset + length - 4);
-      return code === DATA_ROW_CODE ? new DataRow(length, bytes, offset, offset + length - 4) : decode(offset, code, length, bytes);
-    };
+    const parser = new Parser() as unknown as { handlePacket: HandlePacket };
+    this.#decode = parser.handlePacket.bind(parser);
   }
 
   /** Feed bytes; `onMessage` is called for each complete message. Throws ProtocolError on bad framing. */
   parse(chunk: Buffer, onMessage: (msg: BackendMessage) => void): void {
-    this.#check(chunk);
     try {
-      this.#parser.parse(chunk, onMessage);
+      let offset = 0;
+      if (this.#pendingLength > 0) {
+        offset = this.#completePending(chunk, onMessage);
+        if (offset < 0) return;
+      }
+      const end = chunk.length;
+      while (end - offset >= 5) {
+        const length = this.#validate(chunk[offset] as number, readLength(chunk, offset + 1));
+        const next = offset + 1 + length;
+        if (next > end) break;
+        this.#emit(chunk, offset, next, onMessage);
+        offset = next;
+      }
+      if (offset < end) this.#keep(chunk, offset, end);
     } catch (err) {
+      this.#pendingLength = 0;
       if (err instanceof ProtocolError) throw err;
       throw new ProtocolError(`Malformed backend message: ${(err as Error).message}`, { cause: err });
     }
   }
 
-  #check(chunk: Buffer): void {
-    let offset = 0;
-    const end = chunk.length;
-    while (offset < end) {
-      if (this.#remaining > 0) {
-        const skip = Math.min(this.#remaining, end - offset);
-        this.#remaining -= skip;
-        offset += skip;
-        continue;
-      }
-      if (this.#headerLength === 0 && end - offset >= 5) {
-        this.#validate(chunk[offset] as number, chunk.readInt32BE(offset + 1));
-        offset += 5;
-        continue;
-      }
-      const take = Math.min(5 - this.#headerLength, end - offset);
-      chunk.copy(this.#header, this.#headerLength, offset, offset + take);
-      this.#headerLength += take;
-      offset += take;
-      if (this.#headerLength === 5) {
-        this.#headerLength = 0;
-        this.#validate(this.#header[0] as number, this.#header.readInt32BE(1));
-      }
+  /** Hand on the complete message `b[start, next)` (type byte, length, body). */
+  #emit(b: Buffer, start: number, next: number, onMessage: (msg: BackendMessage) => void): void {
+    const code = b[start] as number;
+    const bodyStart = start + 5;
+    if (code === DATA_ROW_CODE) {
+      if (!dataRowIsValid(b, bodyStart, next)) checkMessageBody(code, b, bodyStart, next);
+      const row = this.#row;
+      row.length = next - start - 1;
+      row.bytes = b;
+      row.start = bodyStart;
+      row.end = next;
+      onMessage(row);
+      return;
     }
+    checkMessageBody(code, b, bodyStart, next);
+    onMessage(this.#decode(bodyStart, code, next - start - 1, b));
   }
 
-  #validate(type: number, length: number): void {
+  /** Start assembling the incomplete message `chunk[from, end)`. */
+  #keep(chunk: Buffer, from: number, end: number): void {
+    const have = end - from;
+    // The header, once whole, was validated by the caller: reserve the whole message.
+    const size = have >= 5 ? 1 + readLength(chunk, from + 1) : 5;
+    if (this.#pending.length < size) this.#pending = Buffer.allocUnsafe(Math.max(size, 2 * this.#pending.length, 1024));
+    chunk.copy(this.#pending, 0, from, end);
+    this.#pendingLength = have;
+  }
+
+  /**
+   * Add `chunk`'s bytes to the message being assembled. Returns the offset in `chunk` after it once it is complete
+   * and handed on, or -1 when `chunk` ended first.
+   */
+  #completePending(chunk: Buffer, onMessage: (msg: BackendMessage) => void): number {
+    let offset = 0;
+    if (this.#pendingLength < 5) {
+      const take = Math.min(5 - this.#pendingLength, chunk.length);
+      chunk.copy(this.#pending, this.#pendingLength, 0, take);
+      this.#pendingLength += take;
+      offset = take;
+      if (this.#pendingLength < 5) return -1;
+      const length = this.#validate(this.#pending[0] as number, readLength(this.#pending, 1));
+      if (this.#pending.length < 1 + length) {
+        const grown = Buffer.allocUnsafe(Math.max(1 + length, 2 * this.#pending.length));
+        this.#pending.copy(grown, 0, 0, 5);
+        this.#pending = grown;
+      }
+    }
+    const size = 1 + readLength(this.#pending, 1);
+    const take = Math.min(size - this.#pendingLength, chunk.length - offset);
+    chunk.copy(this.#pending, this.#pendingLength, offset, offset + take);
+    this.#pendingLength += take;
+    offset += take;
+    if (this.#pendingLength < size) return -1;
+    this.#pendingLength = 0;
+    this.#emit(this.#pending, 0, size, onMessage);
+    return offset;
+  }
+
+  /** Throws unless a header is acceptable; returns its length. */
+  #validate(type: number, length: number): number {
     if (KNOWN_TYPES[type] !== 1) {
       throw new ProtocolError(
         `Unknown backend message type 0x${type.toString(16).padStart(2, '0')}; the server is not speaking protocol 3.0 (or the stream is corrupt)`,
@@ -167,6 +212,11 @@ export class MessageReader {
         `Backend message '${String.fromCharCode(type)}' declares ${length} bytes, more than maxMessageBytes=${this.#maxMessageBytes}; raise maxMessageBytes if this is expected`,
       );
     }
-    this.#remaining = length - 4;
+    return length;
   }
+}
+
+/** A signed big-endian int32 at `p`. */
+function readLength(b: Buffer, p: number): number {
+  return ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number);
 }

@@ -12,7 +12,8 @@
  *   the rows/s of the UNNEST statement there, for cratewire and for the raw-socket floor alike (bench/ workload 6b,
  *   embedded PostgreSQL). CrateDB has no COPY FROM STDIN (test/fixtures/cratedb-6.4.3/odd_sql.json).
  */
-import { columnEncoder, encodeColumnBatch, encodeCopyData, RowEncodeFailure, type ColumnEncoder } from '../codecs/binary-encode.js';
+import { columnEncoder, encodeColumnBatch, encodeCopyData, measureColumnBatch, RowEncodeFailure, writeColumnBatch, type ColumnEncoder } from '../codecs/binary-encode.js';
+import { encodeBinaryBind } from '../protocol/frontend.js';
 import { nameOfType } from '../codecs/oids.js';
 import { UsageError, type DatabaseError } from '../errors.js';
 import { quoteIdentifier } from '../sql/quote.js';
@@ -155,15 +156,25 @@ export function planBulkInsert(target: InsertTarget, types: readonly number[], i
   };
 }
 
-/** The parameters of one batch: rows `[from, to)`, one binary array per column. Throws UsageError naming the row. */
-export function encodeBatch(plan: BulkInsertPlan, columns: readonly string[], rows: readonly (readonly unknown[])[], from: number, to: number): Buffer[] {
-  return plan.encoders.map((encoder, column) => {
-    try {
-      return encodeColumnBatch(encoder, rows, column, from, to);
-    } catch (error) {
-      throw valueError(error, columns[column] as string);
-    }
-  });
+/** The Bind of one batch: rows `[from, to)`, one binary array per column. Throws UsageError naming the row. */
+export function encodeBatchBind(plan: BulkInsertPlan, columns: readonly string[], rows: readonly (readonly unknown[])[], from: number, to: number): Buffer {
+  let column = 0;
+  try {
+    const measured = plan.encoders.map((encoder, c) => {
+      column = c;
+      return measureColumnBatch(encoder, rows, c, from, to);
+    });
+    return encodeBinaryBind(
+      '',
+      measured.map((m) => m.maxBytes),
+      (c, b, p) => {
+        column = c;
+        return writeColumnBatch(measured[c] as (typeof measured)[number], rows, from, to, b, p);
+      },
+    );
+  } catch (error) {
+    throw valueError(error, columns[column] as string);
+  }
 }
 
 /** One batch as a CopyData message (COPY plans). Throws UsageError naming the row and column. */

@@ -13,7 +13,7 @@
  */
 import { UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
-import { encodeBinaryBind, encodeParse } from '../protocol/frontend.js';
+import { encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
   EXECUTE_UNNAMED,
@@ -24,7 +24,7 @@ import {
   type ErrorMessage,
   type ParameterDescriptionMessage,
 } from '../protocol/wire.js';
-import { describeStatement, encodeBatch, encodeCopyBatch, planBulkInsert, type BulkInsertBatchError, type BulkInsertResult, type InsertTarget } from './bulk-insert-plan.js';
+import { describeStatement, encodeBatchBind, encodeCopyBatch, planBulkInsert, type BulkInsertBatchError, type BulkInsertResult, type InsertTarget } from './bulk-insert-plan.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag } from './result.js';
 
@@ -57,7 +57,7 @@ export function encodeBulkInsert(
   const batches = [];
   for (let from = 0; from < rows.length; from += batchSize) {
     const to = Math.min(rows.length, from + batchSize);
-    const body = copy ? encodeCopyBatch(plan, target.columns, rows, from, to) : encodeBinaryBind('', encodeBatch(plan, target.columns, rows, from, to));
+    const body = copy ? encodeCopyBatch(plan, target.columns, rows, from, to) : encodeBatchBind(plan, target.columns, rows, from, to);
     batches.push({ body, from, rows: to - from });
   }
   return {

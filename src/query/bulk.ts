@@ -25,10 +25,9 @@ import {
   UsageError,
 } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
-import { encodeBind, encodeParse } from '../protocol/frontend.js';
+import { BindExecuteBatch, encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
 import {
-  EXECUTE_UNNAMED,
   FLUSH,
   SYNC,
   serialize,
@@ -96,6 +95,8 @@ export class BulkOperation extends QueryOperation<BulkResult> {
   #retryPos = 0;
   /** The next chunk, encoded ahead of its turn. */
   #prepared: EncodedChunk | undefined;
+  /** One row's parameter texts while it is encoded (see #texts). */
+  readonly #scratch: (string | null)[] = [];
 
   constructor(init: BulkInit) {
     super();
@@ -218,17 +219,15 @@ export class BulkOperation extends QueryOperation<BulkResult> {
    */
   #encodeChunk(start: number): EncodedChunk {
     const { rows, chunkRows, chunkBytes } = this.#init;
-    const buffers: Buffer[] = [];
+    const batch = new BindExecuteBatch();
     const sent: number[] = [];
-    let bytes = 0;
     let refused = false;
     let i = start;
     // A chunk is a run of consecutive input rows, refused ones included, so "its chunk" means the same rows whatever failed.
-    while (i < rows.length && i - start < chunkRows && bytes < chunkBytes) {
-      const bind = this.#bind(i);
-      if (bind !== undefined) {
-        buffers.push(bind, EXECUTE_UNNAMED);
-        bytes += bind.length + EXECUTE_UNNAMED.length;
+    while (i < rows.length && i - start < chunkRows && batch.length < chunkBytes) {
+      const texts = this.#texts(i);
+      if (texts !== undefined) {
+        batch.add(texts);
         sent.push(i);
       } else {
         refused = true;
@@ -239,7 +238,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
       for (const k of sent) this.#setNotApplied(k);
       return { rows: [], buffers: [], end: i };
     }
-    return { rows: sent, buffers, end: i };
+    return { rows: sent, buffers: [batch.bytes()], end: i };
   }
 
   /** Re-run the next candidate alone (one Sync), so the server reports its own error; false when none is left. */
@@ -247,10 +246,12 @@ export class BulkOperation extends QueryOperation<BulkResult> {
     while (this.#retryPos < this.#retryRows.length) {
       const i = this.#retryRows[this.#retryPos++] as number;
       this.#startChunk();
-      const bind = this.#bind(i);
-      if (bind === undefined) continue;
+      const texts = this.#texts(i);
+      if (texts === undefined) continue;
       this.#sent.push(i);
-      this.#io?.send([bind, EXECUTE_UNNAMED, SYNC]);
+      const batch = new BindExecuteBatch(256);
+      batch.add(texts);
+      this.#io?.send([batch.bytes(), SYNC]);
       return true;
     }
     return false;
@@ -262,19 +263,24 @@ export class BulkOperation extends QueryOperation<BulkResult> {
     this.#chunkError = undefined;
   }
 
-  /** Bind for row `i`, encoded for the described parameter types; a value that cannot be encoded fails that row. */
-  #bind(i: number): Buffer | undefined {
+  /**
+   * The parameter texts of row `i`, encoded for the described parameter types, in an array reused for every row
+   * (read at once by BindExecuteBatch.add); undefined when a value cannot be encoded, which fails that row.
+   */
+  #texts(i: number): (string | null)[] | undefined {
     const row = this.#init.rows[i] as readonly unknown[];
     const types = this.#paramTypes;
-    const texts = new Array<string | null>(row.length);
+    const registry = this.#init.registry;
+    const texts = this.#scratch;
+    texts.length = row.length;
     try {
-      for (let j = 0; j < row.length; j++) texts[j] = this.#init.registry.encode(row[j], types[j] as number, j).text;
+      for (let j = 0; j < row.length; j++) texts[j] = registry.encodeText(row[j], types[j] as number, j);
     } catch (err) {
       if (!(err instanceof ParameterError)) throw err;
       this.#setFailed(i, err);
       return undefined;
     }
-    return encodeBind('', texts);
+    return texts;
   }
 
   /** CommandComplete for the next row of the chunk in flight. */

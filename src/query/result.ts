@@ -59,8 +59,20 @@ export interface CommandTag {
   readonly count: number | null;
 }
 
+/** The last tag parsed and its result: executeMany() gets the same tag (`INSERT 0 1`) for row after row. */
+let lastTag = '';
+let lastParsed: CommandTag = { command: '', count: null };
+
 /** Row count = last whitespace-separated token, signed; never trust the verb (docs/cratedb-wire.md "Command tags"). */
 export function parseCommandTag(tag: string): CommandTag {
+  if (tag === lastTag) return lastParsed;
+  const parsed = parseTag(tag);
+  lastTag = tag;
+  lastParsed = parsed;
+  return parsed;
+}
+
+function parseTag(tag: string): CommandTag {
   const trimmed = tag.trim();
   const firstSpace = trimmed.search(/\s/);
   const command = firstSpace < 0 ? trimmed : trimmed.slice(0, firstSpace);

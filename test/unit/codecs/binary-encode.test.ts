@@ -34,6 +34,39 @@ describe('column batches', () => {
     expect(roundTrip(oid, values).decoded).toEqual(expected);
   });
 
+  it('text round-trips through the ASCII fast path and the UTF-8 writer alike, at and beyond the short-text limit', () => {
+    const texts = [
+      'a'.repeat(64),
+      'a'.repeat(65),
+      `${'a'.repeat(63)}é`,
+      `${'b'.repeat(70)}é`,
+      'ascii then ✓',
+      '😀 surrogate pair',
+      '\u0000\u007f',
+      'x'.repeat(100_000),
+    ];
+    expect(roundTrip(OID.TEXT, texts).decoded).toEqual(texts);
+    // A lone surrogate becomes U+FFFD, as Buffer's own UTF-8 writer makes it.
+    expect(roundTrip(OID.TEXT, ['a\ud800b']).decoded).toEqual(['a\ufffdb']);
+  });
+
+  it('-0, NaN and the int8 halves survive the byte writers', () => {
+    const f8 = roundTrip(OID.FLOAT8, [-0, NaN, -Infinity, 1.7976931348623157e308]).decoded as number[];
+    expect(Object.is(f8[0], -0)).toBe(true);
+    expect(f8.slice(1)).toEqual([NaN, -Infinity, 1.7976931348623157e308]);
+    const f4 = roundTrip(OID.FLOAT4, [-0, NaN, 3.4028234663852886e38]).decoded as number[];
+    expect(Object.is(f4[0], -0)).toBe(true);
+    expect(f4.slice(1)).toEqual([NaN, 3.4028235e38]); // float4 reads back as its shortest decimal, as in text
+    expect(roundTrip(OID.INT8, [-1, -(2 ** 32), 2 ** 32, -(2 ** 32) - 1, 2 ** 32 - 1]).decoded).toEqual([-1n, -(2n ** 32n), 2n ** 32n, -(2n ** 32n) - 1n, 2n ** 32n - 1n]);
+    expect(roundTrip(OID.INT2, [-1, -256, 255]).decoded).toEqual([-1, -256, 255]);
+    expect(roundTrip(OID.INT4, [-1, -65_536, 65_535]).decoded).toEqual([-1, -65_536, 65_535]);
+  });
+
+  it('an empty batch is an empty one-dimensional array', () => {
+    expect(roundTrip(OID.INT4, []).decoded).toEqual([]);
+    expect(roundTrip(OID.TEXT, []).decoded).toEqual([]);
+  });
+
   it('PostgreSQL timestamps are µs since 2000, exact for every Date, from Dates, epoch ms and ISO text', () => {
     const dates = [new Date('2024-02-29T23:59:58.123Z'), new Date(-8.64e15), new Date(8.64e15), new Date('1969-12-31T23:59:59.999Z')];
     expect(roundTrip(OID.TIMESTAMPTZ, [...dates, 0, '2000-01-01T00:00:00.5Z']).decoded).toEqual([...dates, new Date(0), new Date('2000-01-01T00:00:00.500Z')]);

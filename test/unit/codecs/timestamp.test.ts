@@ -82,6 +82,23 @@ describe('formatTimestamp', () => {
     expect(formatTimestamp(new Date(1614834367890))).toBe('2021-03-04T05:06:07.890Z');
   });
 
+  it('gives exactly toISOString() for instants before 1970 and 2000, at day edges, and when days alternate', () => {
+    const edges = [
+      Date.UTC(1, 0, 1),
+      Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+      -1,
+      0,
+      1,
+      Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2000, 0, 1),
+      Date.UTC(2024, 1, 29, 12, 0, 0, 7),
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+    ];
+    const instants = [...edges, ...edges.map((ms) => ms - 86_400_000 / 2), ...[...edges].reverse()].filter((ms) => ms >= Date.UTC(1, 0, 1));
+    for (let i = 0; i < 2_000; i++) instants.push(Date.UTC(1950, 0, 1) + i * 7_919_999_937);
+    for (const ms of instants) expect(formatTimestamp(new Date(ms))).toBe(new Date(ms).toISOString());
+  });
+
   it('uses PostgreSQL output form outside 1..9999, and round-trips', () => {
     const bc = new Date(-63517780800000);
     const big = new Date(253402300800000);
