@@ -28,7 +28,7 @@ import { checkBulkInsertInput, type BulkInsertOptions, type BulkInsertResult } f
 import { ExtendedQuery } from './query/extended.js';
 import type { QueryOperation } from './query/operation.js';
 import { PortalOperation } from './query/portal.js';
-import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
+import { resolveStreamSettings, RowStream, type StreamChannel, type StreamOptions } from './query/stream.js';
 import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
 import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
 import { isSchemaChange } from './sql/classify.js';
@@ -331,6 +331,15 @@ export class Client implements AsyncDisposable {
   stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
   stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
   stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
+    const channel = this.streamChannel(text, params, options);
+    return new RowStream<R>(() => channel, options);
+  }
+
+  /**
+   * @internal The connection side of a stream of `text` (what {@link RowStream} runs its portal on), for client.stream()
+   * and the pool's streams. Checks the call first: throws UsageError or ClientClosedError.
+   */
+  streamChannel(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): StreamChannel {
     this.#checkUsable();
     checkText(text);
     if (!Array.isArray(params)) throw new UsageError('stream(text, params, options): params must be an array of values');
@@ -338,36 +347,32 @@ export class Client implements AsyncDisposable {
     this.#checkParameterCount(params.length);
     this.#checkStatementLength(text);
     const settings = resolveStreamSettings(options);
-    return new RowStream<R>(
-      {
-        open: (consumer) => {
-          this.#checkUsable();
-          const op = new PortalOperation(
-            {
-              text,
-              values: params,
-              rowMode: options.rowMode ?? 'object',
-              registry: this.#types(),
-              maxResultBytes: 0,
-              paramTypes: options.paramTypes,
-              cache: options.prepare === false ? undefined : this.#cache,
-              fetchSize: settings.fetchSize,
-              maxBatchBytes: settings.maxBatchBytes,
-              binaryResults: this.#config.binaryResults,
-            },
-            consumer,
-          );
-          this.#session.enqueue(op);
-          this.#watchSchemaChange(op.promise, text);
-          return op;
-        },
-        dequeue: (op) => this.#session.remove(op),
-        cancel: (op) => this.#cancelRunning(op),
-        decorate: (err) => decorate(err, text, params),
+    return {
+      open: (consumer) => {
+        this.#checkUsable();
+        const op = new PortalOperation(
+          {
+            text,
+            values: params,
+            rowMode: options.rowMode ?? 'object',
+            registry: this.#types(),
+            maxResultBytes: 0,
+            paramTypes: options.paramTypes,
+            cache: options.prepare === false ? undefined : this.#cache,
+            fetchSize: settings.fetchSize,
+            maxBatchBytes: settings.maxBatchBytes,
+            binaryResults: this.#config.binaryResults,
+          },
+          consumer,
+        );
+        this.#session.enqueue(op);
+        this.#watchSchemaChange(op.promise, text);
+        return op;
       },
-      settings,
-      options.signal,
-    );
+      dequeue: (op) => this.#session.remove(op as PortalOperation),
+      cancel: (op) => this.#cancelRunning(op as PortalOperation),
+      decorate: (err) => decorate(err, text, params),
+    };
   }
 
   /**

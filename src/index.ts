@@ -12,7 +12,7 @@ export type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 export type { BulkInsertBatchError, BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
 export { OID } from './codecs/oids.js';
 export { sql, SqlIdentifier } from './sql/template.js';
-export { createPool, Pool, PoolConnection, PoolStream } from './pool.js';
+export { createPool, Pool, PoolConnection } from './pool.js';
 export type {
   PoolOptions,
   PoolStats,
@@ -23,7 +23,6 @@ export type {
   EndOptions,
   ClientFactory,
   PoolClient,
-  PoolableStream,
   HostSelection,
 } from './pool.js';
 export { CHANNELS } from './diagnostics.js';

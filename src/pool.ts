@@ -11,7 +11,6 @@ import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
 import { isShareable, QueryLanes } from './pool/lanes.js';
-import { PoolStream } from './pool/stream.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isShareableRead } from './sql/classify.js';
 import { buildTemplate } from './sql/template.js';
@@ -19,13 +18,12 @@ import { runTransaction, type TransactionConnection, type TransactionMode } from
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
 import type { ArrayRows, Result } from './query/result.js';
-import type { StreamOptions } from './query/stream.js';
+import { RowStream, type StreamOptions } from './query/stream.js';
 
 export { PoolConnection } from './pool/connection.js';
 export type { AcquireOptions, EndOptions, PoolStats } from './pool/core.js';
 export type { PoolHostStats } from './pool/hosts.js';
-export type { ClientFactory, HostSelection, PoolableStream, PoolClient, PoolOptions } from './pool/options.js';
-export { PoolStream } from './pool/stream.js';
+export type { ClientFactory, HostSelection, PoolClient, PoolOptions } from './pool/options.js';
 export type { TransactionConnection } from './pool/transaction.js';
 
 /** Pauses before the second and third run of a read whose CrateDB node (or connection) was lost. */
@@ -183,11 +181,19 @@ export class Pool implements AsyncDisposable {
    * Stream the rows of one statement on a pooled connection (see Client.stream). The connection is borrowed at the
    * first pull and released when the stream ends, fails, is closed or aborted, or is not read for `idleTimeoutMs`.
    */
-  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolStream<R>;
-  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolStream<R>;
-  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): PoolStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
+  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
     if (this.#core.ending) throw new PoolClosedError();
-    return new PoolStream<R>((signal) => this.acquire({ signal }), text, params, options);
+    return new RowStream<R>(async (signal) => {
+      const connection = await this.acquire({ signal });
+      try {
+        return { ...connection.streamChannel(text, params, options), release: () => connection.release() };
+      } catch (err) {
+        connection.release();
+        throw err;
+      }
+    }, options);
   }
 
   /** Run one write statement once per row on a pooled connection (see Client.executeMany); released even on error. */

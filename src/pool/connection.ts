@@ -8,8 +8,7 @@ import { buildTemplate } from '../sql/template.js';
 import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
 import type { BulkInsertOptions, BulkInsertResult } from '../query/bulk-insert-plan.js';
 import type { ArrayRows, Result } from '../query/result.js';
-import type { StreamOptions } from '../query/stream.js';
-import type { PoolableStream } from './options.js';
+import { RowStream, type StreamChannel, type StreamOptions } from '../query/stream.js';
 import type { Slot } from './slot.js';
 
 /** What the pool can do to a connection it handed out; kept off the public class. */
@@ -113,12 +112,18 @@ export class PoolConnection implements AsyncDisposable {
   }
 
   /** See Client.stream. A stream still running at release makes the pool close the connection. */
-  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolableStream<R>;
-  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R>;
-  stream<R>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
+  stream<R>(text: string, params?: readonly unknown[], options: StreamOptions = {}): RowStream<R> {
+    const channel = this.streamChannel(text, params, options);
+    return new RowStream<R>(() => channel, options);
+  }
+
+  /** @internal See Client.streamChannel; pool.stream() runs its streams on it. */
+  streamChannel(text: string, params?: readonly unknown[], options?: StreamOptions): StreamChannel {
     this.#check();
     this.#note(text);
-    return this.#slot.client.stream<R>(text, params, options);
+    return this.#slot.client.streamChannel(text, params, options);
   }
 
   /** See Client.executeMany. */
