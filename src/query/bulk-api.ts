@@ -1,9 +1,9 @@
 /**
- * executeMany()'s public surface: options, the per-row result, the error for a lost connection, input checks and the
- * deadline. The operation that speaks the protocol is in bulk.ts.
+ * executeMany()'s public surface: options, the per-row result, the error for a lost connection and the input checks.
+ * The operation that speaks the protocol is in bulk.ts; its deadline is the one of every call (request.ts).
  */
 import { usesCopyProtocol } from '../sql/classify.js';
-import { ConnectionClosedError, ConnectionError, QueryTimeoutError, UsageError, type DatabaseError, type ParameterError } from '../errors.js';
+import { ConnectionClosedError, ConnectionError, UsageError, type DatabaseError, type ParameterError } from '../errors.js';
 
 /** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, docs/cratedb-wire.md "Bulk execution"). */
 export const BULK_UNKNOWN = -2;
@@ -125,24 +125,4 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
 /** @internal The result for zero input rows (no round trip). */
 export function emptyBulkResult(): BulkResult {
   return { rowCounts: [], failed: [], notApplied: [], errors: new Map() };
-}
-
-/**
- * @internal One signal for the caller's `signal` and the timeout, so the operation itself can see that it must send no further
- * chunk (a CancelRequest landing between two chunks is ignored by the server).
- */
-export function linkBulkDeadline(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal | undefined; dispose(): void } {
-  if (!(timeoutMs > 0)) return { signal, dispose: () => undefined };
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  if (signal?.aborted === true) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new QueryTimeoutError(timeoutMs)), timeoutMs);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
 }

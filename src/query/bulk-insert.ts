@@ -76,8 +76,6 @@ export interface BulkInsertInit {
   readonly rows: readonly (readonly unknown[])[];
   readonly batchSize: number;
   readonly isCrate: boolean;
-  /** Checked before each batch: once aborted, nothing more is sent. */
-  readonly signal: AbortSignal | undefined;
 }
 
 type Phase = 'describing' | 'batches';
@@ -172,7 +170,7 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
       this.#batchError = undefined;
     }
     const batches = (this.#encoded as EncodedBulkInsert).batches;
-    if (this.#next < batches.length && this.#init.signal?.aborted !== true) {
+    if (this.#next < batches.length && !this.abandoned) {
       this.#sendNext(io);
       return false;
     }

@@ -53,8 +53,6 @@ export interface BulkInit extends BulkSettings {
    * (docs/cratedb-wire.md "Transactions").
    */
   readonly transactional: boolean;
-  /** Checked before each chunk: once aborted, nothing more is sent. */
-  readonly signal: AbortSignal | undefined;
 }
 
 const PENDING = 0;
@@ -362,7 +360,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
 
   /** After a chunk or a re-run: send the next one, start the re-runs, or finish. Returns true when finished. */
   #continue(): boolean {
-    if (this.#init.signal?.aborted === true) this.#stopped = true;
+    if (this.abandoned) this.#stopped = true;
     if (!this.#stopped) {
       if (this.#phase === 'chunks') {
         if (this.#sendChunk()) return false;

@@ -21,6 +21,8 @@ export abstract class QueryOperation<T> implements SessionOperation {
   readonly promise: Promise<T>;
   /** The first error of this operation; reported when ReadyForQuery arrives. */
   protected error: Error | undefined;
+  /** The caller gave up (abort or timeout): an operation that sends in steps sends no further step. */
+  protected abandoned = false;
   #resolve!: (value: T) => void;
   #reject!: (err: Error) => void;
   #settled = false;
@@ -38,6 +40,11 @@ export abstract class QueryOperation<T> implements SessionOperation {
   /** Whether the promise has settled. */
   get settled(): boolean {
     return this.#settled;
+  }
+
+  /** The caller gave up on this operation (query/request.ts): send nothing more; the promise settles as usual. */
+  abandon(): void {
+    this.abandoned = true;
   }
 
   fail(err: Error): void {

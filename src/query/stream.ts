@@ -67,26 +67,23 @@ function checkInt(name: string, value: number | undefined, fallback: number, min
   return value;
 }
 
-/** A portal as a stream drives it (query/portal.ts's PortalOperation is one; see there for each member). */
+/** A portal as a stream reads it (query/portal.ts's PortalOperation is one; see there for each member). */
 export interface StreamPortal {
   /** Settles at the portal's final ReadyForQuery (or when the connection fails). */
   readonly promise: Promise<unknown>;
   readonly fields: readonly Field[] | undefined;
-  readonly overflowing: boolean;
-  readonly fetching: boolean;
   fetch(): void;
-  close(): void;
-  fail(err: Error): void;
 }
 
-/** The connection a stream runs its portal on, as the acquire hook hands it over. */
+/** The connection a stream runs its portal on, as the acquire hook hands it over (query/request.ts builds it). */
 export interface StreamChannel {
   /** Create the portal for `consumer` and queue it on the connection. May throw (client closed, bad input). */
   open(consumer: PortalConsumer): StreamPortal;
-  /** Remove the portal if it has not started; false when it is running. */
-  dequeue(portal: StreamPortal): boolean;
-  /** Ask the server to cancel the running portal (CancelRequest). */
-  cancel(portal: StreamPortal): void;
+  /**
+   * Free the connection of the opened portal: drop it while queued, otherwise close it, cancelling a batch the server
+   * is still running when `cancel` is set (an abort) or when the server ignored the row limit.
+   */
+  stop(cancel: boolean): void;
   /** Attach the query text and the caller's stack to an error. */
   decorate(err: unknown): unknown;
   /**
@@ -375,20 +372,9 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     this.#stopOperation(true);
   }
 
-  /** Release the connection: drop a queued operation, or close the portal (cancelling a batch in flight if asked). */
+  /** Free the connection: drop a queued portal, or close it (cancelling a batch in flight if asked). */
   #stopOperation(cancel: boolean): void {
-    const op = this.#op;
-    const channel = this.#channel;
-    if (op === undefined || channel === undefined) return;
-    if (channel.dequeue(op)) {
-      op.fail(new UsageError('The stream was closed before its statement was sent'));
-      return;
-    }
-    // A server that ignores maxRows may still have the rest of a huge result to send: cancelling stops it at once
-    // (on a real CrateDB 6.4.3, break after 1,500 of 500,000 rows: the connection was free again after ~15 ms with a
-    // cancel, ~300 ms when the rest was read and dropped). A batch the server bounded itself is only read and dropped.
-    if ((cancel || op.overflowing) && op.fetching) channel.cancel(op);
-    op.close();
+    this.#channel?.stop(cancel);
   }
 
   /**

@@ -81,6 +81,7 @@ class FakeClient implements PoolClient {
   /** `STREAM n` yields n rows `{ i }`, one per batch; the client is busy until the stream ends or is closed. */
   streamChannel(text: string): StreamChannel {
     const total = Number(text.split(' ')[1] ?? 0);
+    let stop = (): void => undefined;
     return {
       open: (consumer) => {
         this.sent.push(text);
@@ -103,10 +104,10 @@ class FakeClient implements PoolClient {
         // Rows come in with the socket's next read, never inside the call that asked for them.
         const fetch = (): void => void setImmediate(deliver);
         fetch();
-        return { promise, fields: [], overflowing: false, fetching: false, fetch, close: finish, fail: finish };
+        stop = finish;
+        return { promise, fields: [], fetch };
       },
-      dequeue: () => false,
-      cancel: () => undefined,
+      stop: () => stop(),
       decorate: (err) => err,
     };
   }

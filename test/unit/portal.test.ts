@@ -128,14 +128,16 @@ describe('PortalOperation', () => {
 
 /** A RowStream over the harness session, as client.stream() wires it. */
 function streamOn(h: ReturnType<typeof harness>, fetchSize: number): RowStream<{ n: number }> {
+  let op: PortalOperation | undefined;
   const channel: StreamChannel = {
     open: (consumer) => {
-      const op = portal(fetchSize, consumer);
+      op = portal(fetchSize, consumer);
       h.session.enqueue(op);
       return op;
     },
-    dequeue: (op) => h.session.remove(op as PortalOperation),
-    cancel: () => undefined,
+    stop: () => {
+      if (op !== undefined && !h.session.remove(op)) op.close();
+    },
     decorate: (err) => err,
   };
   return new RowStream(() => channel, { fetchSize, maxBatchBytes: 0, idleTimeoutMs: 0 });
