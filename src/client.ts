@@ -33,7 +33,7 @@ import {
 } from './query/request.js';
 import { RowStream, type StreamChannel, type StreamOptions } from './query/stream.js';
 import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
-import { buildTemplate } from './sql/template.js';
+import { runTemplate } from './sql/template.js';
 import { ShapeMemo, type ArrayRows, type Result } from './query/result.js';
 import { SchemaEpoch, StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
@@ -222,13 +222,7 @@ export class Client implements AsyncDisposable {
    * lists as one array parameter. Runs like query(text, params) with default options.
    */
   sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
-    let statement: { text: string; params: unknown[] };
-    try {
-      statement = buildTemplate(strings, values);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.query<R>(statement.text, statement.params);
+    return runTemplate(strings, values, (text, params) => this.query<R>(text, params));
   }
 
   /**

@@ -13,7 +13,7 @@ import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPo
 import { isShareable, QueryLanes } from './pool/lanes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isShareableRead } from './sql/classify.js';
-import { buildTemplate } from './sql/template.js';
+import { runTemplate } from './sql/template.js';
 import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
 import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
 import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
@@ -163,9 +163,8 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Tagged-template query on a pooled connection; see Client.sql (`$n` parameters, `sql.id()` for identifiers). */
-  async sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
-    const statement = buildTemplate(strings, values);
-    return this.query<R>(statement.text, statement.params);
+  sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    return runTemplate(strings, values, (text, params) => this.query<R>(text, params));
   }
 
   /**

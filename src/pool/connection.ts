@@ -4,7 +4,7 @@
  */
 import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
 import { UsageError } from '../errors.js';
-import { buildTemplate } from '../sql/template.js';
+import { runTemplate } from '../sql/template.js';
 import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
 import type { BulkInsertOptions, BulkInsertResult } from '../query/bulk-insert-plan.js';
 import type { ArrayRows, Result } from '../query/result.js';
@@ -71,13 +71,7 @@ export class PoolConnection implements AsyncDisposable {
 
   /** See Client.sql. */
   sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
-    let statement: { text: string; params: unknown[] };
-    try {
-      statement = buildTemplate(strings, values);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.query<R>(statement.text, statement.params);
+    return runTemplate(strings, values, (text, params) => this.query<R>(text, params));
   }
 
   /** See Client.simpleQuery. */
