@@ -3,7 +3,7 @@
  */
 import { inspect } from 'node:util';
 import { TypeRegistry } from './codecs/registry.js';
-import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type Notice, type ResolvedConfig } from './config.js';
+import { resolveConfig, resolvePassword, type ResolvedConfig } from './config.js';
 import {
   AuthenticationError,
   ClientClosedError,
@@ -13,12 +13,10 @@ import {
   ProtocolError,
   UsageError,
 } from './errors.js';
-import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
+import { buildServerInfo } from './protocol/server-info.js';
 import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
 import { TERMINATE, type NoticeMessage } from './protocol/wire.js';
-import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
-import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
 import {
   openStream,
   runBulkInsert,
@@ -31,16 +29,31 @@ import {
   type QueuedOperation,
   type RequestTarget,
 } from './query/request.js';
-import { RowStream, type StreamChannel, type StreamOptions } from './query/stream.js';
-import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
+import { RowStream, type StreamChannel } from './query/stream.js';
+import { checkTransactions, runSavepoint, runTransaction } from './query/transaction.js';
 import { runTemplate } from './sql/template.js';
-import { ShapeMemo, type ArrayRows, type Result } from './query/result.js';
+import { ShapeMemo } from './query/result.js';
 import { SchemaEpoch, StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
 import { openTransport, type Transport } from './transport/connect.js';
-import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from './types.js';
-
-export type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from './types.js';
+import type {
+  ArrayRows,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ConnectOptions,
+  ExecuteManyOptions,
+  HostPort,
+  Notice,
+  PrepareOptions,
+  PreparedStatement,
+  QueryOptions,
+  Result,
+  ServerInfo,
+  SimpleQueryOptions,
+  StreamOptions,
+  TransactionMode,
+} from './types.js';
 
 type ClientState = 'open' | 'closing' | 'closed';
 

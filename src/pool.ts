@@ -4,8 +4,7 @@
  * except that on PostgreSQL, when every connection is busy, a read may join a connection already running other
  * pool.query() reads, pipelined (pool/lanes.ts).
  */
-import type { QueryOptions } from './client.js';
-import { resolveConfig, type ConnectOptions, type ResolvedConfig } from './config.js';
+import { resolveConfig, type ResolvedConfig } from './config.js';
 import { ConnectionClosedError, NodeUnavailableError, PoolClosedError, QueryTimeoutError, UsageError } from './errors.js';
 import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
@@ -14,11 +13,20 @@ import { isShareable, QueryLanes } from './pool/lanes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isShareableRead } from './sql/classify.js';
 import { runTemplate } from './sql/template.js';
-import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
-import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
-import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
-import type { ArrayRows, Result } from './query/result.js';
-import { RowStream, type StreamOptions } from './query/stream.js';
+import { runTransaction, type TransactionConnection } from './pool/transaction.js';
+import { RowStream } from './query/stream.js';
+import type {
+  ArrayRows,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ConnectOptions,
+  ExecuteManyOptions,
+  QueryOptions,
+  Result,
+  StreamOptions,
+  TransactionMode,
+} from './types.js';
 
 export { PoolConnection } from './pool/connection.js';
 export type { AcquireOptions, EndOptions, PoolStats } from './pool/core.js';

@@ -2,14 +2,23 @@
  * PoolConnection: a borrowed client, exclusive to its borrower until release(). Every call goes through here so the
  * pool can refuse use after release and note session changes for the reset (session-reset.ts).
  */
-import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
 import { UsageError } from '../errors.js';
 import { runTemplate } from '../sql/template.js';
-import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
-import type { BulkInsertOptions, BulkInsertResult } from '../query/bulk-insert-plan.js';
-import type { ArrayRows, Result } from '../query/result.js';
-import { RowStream, type StreamChannel, type StreamOptions } from '../query/stream.js';
+import { RowStream, type StreamChannel } from '../query/stream.js';
 import type { Slot } from './slot.js';
+import type {
+  ArrayRows,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ExecuteManyOptions,
+  PrepareOptions,
+  PreparedStatement,
+  QueryOptions,
+  Result,
+  SimpleQueryOptions,
+  StreamOptions,
+} from '../types.js';
 
 /** What the pool can do to a connection it handed out; kept off the public class. */
 export interface ConnectionControl {

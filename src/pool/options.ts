@@ -3,10 +3,10 @@
  * validates, refusing keys it does not know).
  */
 import type { Client } from '../client.js';
-import type { ConnectOptions, HostPort } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { PoolConnection } from './connection.js';
 import { MAX_TIMER_MS } from '../timers.js';
+import type { ConnectOptions, HostPort } from '../types.js';
 
 /** The part of a Client the pool uses; a {@link ClientFactory} may return any object with this shape. */
 export interface PoolClient

@@ -24,9 +24,10 @@ import {
   type ErrorMessage,
   type ParameterDescriptionMessage,
 } from '../protocol/wire.js';
-import { describeStatement, encodeBatch, encodeCopyBatch, planBulkInsert, type BulkInsertBatchError, type BulkInsertResult, type InsertTarget } from './bulk-insert-plan.js';
+import { describeStatement, encodeBatch, encodeCopyBatch, planBulkInsert, type InsertTarget } from './bulk-insert-plan.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag } from './result.js';
+import type { BulkInsertBatchError, BulkInsertResult } from '../types.js';
 
 /** The encoded batches of one bulkInsert(): per batch `head`, its `body`, then `tail`. */
 export interface EncodedBulkInsert {

@@ -38,9 +38,10 @@ import {
   type ParameterDescriptionMessage,
   type ReadyForQueryMessage,
 } from '../protocol/wire.js';
-import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkResult, type BulkSettings } from './bulk-api.js';
+import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkSettings } from './bulk-api.js';
 import { QueryOperation, wrongParameterCount } from './operation.js';
 import { parseCommandTag } from './result.js';
+import type { BulkResult } from '../types.js';
 
 /** Everything one executeMany() needs. */
 export interface BulkInit extends BulkSettings {

@@ -6,7 +6,6 @@
  * described first (Parse + Describe + Flush, one extra round trip, once per cached statement) and each value is
  * encoded for its type. Otherwise everything goes in one write.
  */
-import type { BinaryResultsMode } from '../config.js';
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
 import type { DatabaseError } from '../errors.js';
 import { usesCopyProtocol } from '../sql/classify.js';
@@ -27,8 +26,9 @@ import {
   type RowDescriptionMessage,
 } from '../protocol/wire.js';
 import { closeStatementMessages, QueryOperation, RowCollector, wrongParameterCount, type ByteBudget } from './operation.js';
-import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type Result, type RowMode, type ShapeMemo } from './result.js';
+import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type ShapeMemo } from './result.js';
 import { statementKey, type StatementCache, type StatementInfo } from './statement-cache.js';
+import type { BinaryResultsMode, Result, RowMode } from '../types.js';
 
 /** Everything one extended query needs. */
 export interface ExtendedQueryInit {

@@ -8,7 +8,8 @@ import { toDatabaseError } from '../protocol/database-error.js';
 import type { OperationIO, SessionOperation } from '../protocol/session.js';
 import type { BackendMessage, DataRow, ErrorMessage } from '../protocol/wire.js';
 import { SYNC, serialize } from '../protocol/wire.js';
-import type { RowMode, RowShape } from './result.js';
+import type { RowShape } from './result.js';
+import type { RowMode } from '../types.js';
 
 /** Why COPY FROM STDIN fails: the query paths have no way to feed it data. */
 export const COPY_IN_REFUSAL =

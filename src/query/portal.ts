@@ -12,7 +12,7 @@ import { ProtocolError } from '../errors.js';
 import type { OperationIO } from '../protocol/session.js';
 import { FLUSH, SYNC, serialize, type BackendMessage, type DataRow } from '../protocol/wire.js';
 import { ExtendedQuery, type ExtendedQueryInit } from './extended.js';
-import type { Field, RowMode } from './result.js';
+import type { Field, RowMode } from '../types.js';
 
 /** What a portal operation needs on top of a plain extended query. */
 export interface PortalInit extends ExtendedQueryInit {

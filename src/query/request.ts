@@ -5,26 +5,37 @@
  * {@link RequestTarget}); everything about one call is here (docs/design.md "One query end to end").
  */
 import type { TypeRegistry } from '../codecs/registry.js';
-import type { HostPort, ResolvedConfig } from '../config.js';
+import type { ResolvedConfig } from '../config.js';
 import { isQueryTraced, traceQuery } from '../diagnostics.js';
 import { ConnectionError, CrateDbError, DatabaseError, QueryTimeoutError, UsageError } from '../errors.js';
-import type { ServerInfo } from '../protocol/server-info.js';
 import type { SessionOperation } from '../protocol/session.js';
 import { isSchemaChange } from '../sql/classify.js';
 import { MAX_TIMER_MS } from '../timers.js';
-import type { PrepareOptions, QueryOptions, SimpleQueryOptions } from '../types.js';
-import { checkBulkInput, emptyBulkResult, type BulkResult, type ExecuteManyOptions } from './bulk-api.js';
+import { checkBulkInput, emptyBulkResult } from './bulk-api.js';
 import { BulkInsertOperation, encodeBulkInsert } from './bulk-insert.js';
-import { checkBulkInsertInput, type BulkInsertOptions, type BulkInsertResult } from './bulk-insert-plan.js';
+import { checkBulkInsertInput } from './bulk-insert-plan.js';
 import { BulkOperation } from './bulk.js';
 import { ExtendedQuery } from './extended.js';
 import type { QueryOperation } from './operation.js';
 import { PortalOperation } from './portal.js';
 import { CloseStatementOperation, PrepareOperation } from './prepared.js';
-import type { Result, ShapeMemo } from './result.js';
+import type { ShapeMemo } from './result.js';
 import { SimpleQuery } from './simple.js';
 import type { StatementCache, StatementInfo } from './statement-cache.js';
-import { resolveStreamSettings, type StreamChannel, type StreamOptions } from './stream.js';
+import { resolveStreamSettings, type StreamChannel } from './stream.js';
+import type {
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ExecuteManyOptions,
+  HostPort,
+  PrepareOptions,
+  QueryOptions,
+  Result,
+  ServerInfo,
+  SimpleQueryOptions,
+  StreamOptions,
+} from '../types.js';
 
 /** An operation as the connection queues and cancels it (every QueryOperation is one). */
 export interface QueuedOperation extends SessionOperation {

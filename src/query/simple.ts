@@ -7,7 +7,8 @@ import type { OperationIO } from '../protocol/session.js';
 import type { BackendMessage, CommandCompleteMessage, DataRow, RowDescriptionMessage } from '../protocol/wire.js';
 import { serialize } from '../protocol/wire.js';
 import { QueryOperation, RowCollector, type ByteBudget } from './operation.js';
-import { fieldsFrom, parseCommandTag, RowShape, type Result, type RowMode } from './result.js';
+import { fieldsFrom, parseCommandTag, RowShape } from './result.js';
+import type { Result, RowMode } from '../types.js';
 
 /** Options of one simple query. */
 export interface SimpleQueryInit {

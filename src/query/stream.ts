@@ -8,34 +8,9 @@ import { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { IdleDeadline, idleTimeoutError } from './idle-deadline.js';
 import type { PortalConsumer } from './portal.js';
-import type { Field, RowMode } from './result.js';
 import { closingIterator, ConsumeOnce, DONE } from './stream-iteration.js';
 import { MAX_TIMER_MS } from '../timers.js';
-
-/** Options for client.stream(). */
-export interface StreamOptions {
-  /** Rows per batch (the Execute row limit). Default 1000. */
-  fetchSize?: number;
-  /**
-   * Byte budget of one batch. After each batch, the next one asks for fewer rows when its largest row times
-   * `fetchSize` would exceed the budget (the first batch is sized by `fetchSize` alone). Default 8 MiB; 0 disables.
-   */
-  maxBatchBytes?: number;
-  /**
-   * When the consumer has not pulled a row for at least this long while the stream holds the connection, the portal
-   * is closed (freeing the connection) and the next pull fails with a UsageError (code `STREAM_IDLE_TIMEOUT`).
-   * Default 30 000; 0 disables (an abandoned stream then holds its connection until it is closed).
-   */
-  idleTimeoutMs?: number;
-  /** `'object'` (default) or `'array'` rows. */
-  rowMode?: RowMode;
-  /** Abort the stream: the portal is closed (a running batch is cancelled) and pulls reject with `signal.reason`. */
-  signal?: AbortSignal;
-  /** `false` runs the unnamed statement instead of the automatic prepared-statement cache. */
-  prepare?: boolean;
-  /** Parameter type OIDs to declare in Parse (default: let the server infer; docs/cratedb-wire.md "Parameter type inference"). */
-  paramTypes?: readonly number[];
-}
+import type { Field, StreamOptions } from '../types.js';
 
 /** Validated stream settings. */
 export interface StreamSettings {

@@ -1,7 +1,6 @@
 import { buildServerInfo } from '../../src/protocol/server-info.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PreparedStatement } from '../../src/client.js';
 import {
   CHANNELS,
   ClientClosedError,
@@ -24,9 +23,9 @@ import {
   type Result,
 } from '../../src/index.js';
 import { parseStartupSettings, SessionTracker } from '../../src/pool/session-reset.js';
-import type { ServerInfo } from '../../src/protocol/server-info.js';
 import type { TransactionStatus } from '../../src/protocol/session.js';
 import type { StreamChannel } from '../../src/query/stream.js';
+import type { PreparedStatement, ServerInfo } from '../../src/types.js';
 
 /** A stand-in for Client: records SQL, answers on the next microtask, and follows BEGIN/COMMIT/ROLLBACK. */
 class FakeClient implements PoolClient {
