@@ -16,7 +16,8 @@ import {
 import { buildServerInfo } from './protocol/server-info.js';
 import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
-import { TERMINATE, type NoticeMessage } from './protocol/wire.js';
+import { TERMINATE } from './protocol/frontend.js';
+import type { NoticeMessage } from './protocol/wire.js';
 import {
   openStream,
   runBulkInsert,

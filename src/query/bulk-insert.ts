@@ -13,17 +13,9 @@
  */
 import { UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
-import { encodeBinaryBind, encodeParse } from '../protocol/frontend.js';
+import { COPY_DONE, EXECUTE_UNNAMED, SYNC, encodeBinaryBind, encodeDescribeStatement, encodeParse, encodeQuery } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
-import {
-  EXECUTE_UNNAMED,
-  SYNC,
-  serialize,
-  type BackendMessage,
-  type CommandCompleteMessage,
-  type ErrorMessage,
-  type ParameterDescriptionMessage,
-} from '../protocol/wire.js';
+import type { BackendMessage, CommandCompleteMessage, ErrorMessage, ParameterDescriptionMessage } from '../protocol/wire.js';
 import { describeStatement, encodeBatch, encodeCopyBatch, planBulkInsert, type InsertTarget } from './bulk-insert-plan.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag } from './result.js';
@@ -40,7 +32,6 @@ export interface EncodedBulkInsert {
   readonly batches: readonly { readonly body: Buffer; readonly from: number; readonly rows: number }[];
 }
 
-const COPY_DONE = serialize.copyDone();
 
 /**
  * Plan the batch statement for these column types and encode every batch. Throws UsageError (an unsupported column
@@ -63,7 +54,7 @@ export function encodeBulkInsert(
   }
   return {
     text: plan.text,
-    head: copy ? serialize.query(plan.text) : encodeParse('', plan.text, plan.paramTypes),
+    head: copy ? encodeQuery(plan.text) : encodeParse('', plan.text, plan.paramTypes),
     tail: copy ? [COPY_DONE] : [EXECUTE_UNNAMED, SYNC],
     batches,
   };
@@ -102,7 +93,7 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
 
   start(io: OperationIO): void {
     if (this.#encoded === undefined) {
-      io.send([encodeParse('', describeStatement(this.#init.target), []), serialize.describe({ type: 'S', name: '' }), SYNC]);
+      io.send([encodeParse('', describeStatement(this.#init.target), []), encodeDescribeStatement(''), SYNC]);
       return;
     }
     this.#phase = 'batches';

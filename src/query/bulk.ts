@@ -25,19 +25,9 @@ import {
   UsageError,
 } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
-import { encodeBind, encodeParse } from '../protocol/frontend.js';
+import { EXECUTE_UNNAMED, FLUSH, SYNC, encodeBind, encodeDescribeStatement, encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
-import {
-  EXECUTE_UNNAMED,
-  FLUSH,
-  SYNC,
-  serialize,
-  type BackendMessage,
-  type CommandCompleteMessage,
-  type ErrorMessage,
-  type ParameterDescriptionMessage,
-  type ReadyForQueryMessage,
-} from '../protocol/wire.js';
+import type { BackendMessage, CommandCompleteMessage, ErrorMessage, ParameterDescriptionMessage, ReadyForQueryMessage } from '../protocol/wire.js';
 import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkSettings } from './bulk-api.js';
 import { QueryOperation, wrongParameterCount } from './operation.js';
 import { parseCommandTag } from './result.js';
@@ -106,7 +96,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
   start(io: OperationIO): void {
     this.#io = io;
     this.#phase = 'describing';
-    io.send([encodeParse('', this.#init.text, []), serialize.describe({ type: 'S', name: '' }), FLUSH]);
+    io.send([encodeParse('', this.#init.text, []), encodeDescribeStatement(''), FLUSH]);
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {

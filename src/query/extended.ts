@@ -10,21 +10,19 @@ import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/r
 import type { DatabaseError } from '../errors.js';
 import { usesCopyProtocol } from '../sql/classify.js';
 import { countPlaceholders } from '../sql/scanner.js';
-import { encodeBind, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
-import { isStaleStatementError } from '../protocol/server-info.js';
-import type { OperationIO } from '../protocol/session.js';
 import {
   DESCRIBE_UNNAMED_PORTAL,
   EXECUTE_UNNAMED,
   FLUSH,
   SYNC,
-  serialize,
-  type BackendMessage,
-  type CommandCompleteMessage,
-  type DataRow,
-  type ParameterDescriptionMessage,
-  type RowDescriptionMessage,
-} from '../protocol/wire.js';
+  encodeBind,
+  encodeDescribeStatement,
+  encodeParse,
+  encodeUnnamedParse,
+} from '../protocol/frontend.js';
+import { isStaleStatementError } from '../protocol/server-info.js';
+import type { OperationIO } from '../protocol/session.js';
+import type { BackendMessage, CommandCompleteMessage, DataRow, ParameterDescriptionMessage, RowDescriptionMessage } from '../protocol/wire.js';
 import { closeStatementMessages, QueryOperation, RowCollector, wrongParameterCount, type ByteBudget } from './operation.js';
 import { fieldsFrom, parseCommandTag, RowShape, type CommandTag, type ShapeMemo } from './result.js';
 import { statementKey, type StatementCache, type StatementInfo } from './statement-cache.js';
@@ -206,7 +204,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
     if (this.#init.values.some(needsDescribe)) {
       this.#phase = 'describing';
       const parse = encodeParse(this.#name, this.#init.text, declared);
-      io.send([...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      io.send([...this.#closes(), parse, encodeDescribeStatement(this.#name), FLUSH]);
       return;
     }
     const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
@@ -215,7 +213,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       // Described only to choose the result formats: the parameters are encoded and declared as without it.
       this.#phase = 'describing';
       this.#encodedEarly = values;
-      io.send([...this.#closes(), encodeParse(this.#name, this.#init.text, types), serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      io.send([...this.#closes(), encodeParse(this.#name, this.#init.text, types), encodeDescribeStatement(this.#name), FLUSH]);
       return;
     }
     if (this.#name === '') {
@@ -223,7 +221,7 @@ export class ExtendedQuery extends QueryOperation<Result<unknown>> {
       return;
     }
     const parse = encodeParse(this.#name, this.#init.text, types);
-    io.send(this.#bind(values, [...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name })], this.executeMessages()));
+    io.send(this.#bind(values, [...this.#closes(), parse, encodeDescribeStatement(this.#name)], this.executeMessages()));
   }
 
   /** RowDescription or NoData: remember the statement and, when describing first, send Bind now. */

@@ -3,11 +3,11 @@
  * still talking (reported only at ReadyForQuery, so the connection is drained and stays usable), and row collection
  * under the `maxResultBytes` budget.
  */
+import { SYNC, encodeCloseStatement, encodeCopyFail } from '../protocol/frontend.js';
 import { DatabaseError, ProtocolError, ResultTooLargeError, UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
 import type { OperationIO, SessionOperation } from '../protocol/session.js';
 import type { BackendMessage, DataRow, ErrorMessage } from '../protocol/wire.js';
-import { SYNC, serialize } from '../protocol/wire.js';
 import type { RowShape } from './result.js';
 import type { RowMode } from '../types.js';
 
@@ -90,7 +90,7 @@ export abstract class QueryOperation<T> implements SessionOperation {
     switch (msg.name) {
       case 'copyInResponse':
         this.recordError(new UsageError(COPY_IN_REFUSAL));
-        io.send(resync ? [serialize.copyFail('COPY FROM STDIN is not supported by this client'), SYNC] : serialize.copyFail('COPY FROM STDIN is not supported by this client'));
+        io.send(resync ? [encodeCopyFail('COPY FROM STDIN is not supported by this client'), SYNC] : encodeCopyFail('COPY FROM STDIN is not supported by this client'));
         return true;
       case 'copyOutResponse':
         this.recordError(new UsageError(COPY_OUT_REFUSAL));
@@ -164,5 +164,5 @@ export function wrongParameterCount(expected: number, given: number, how: string
 
 /** Close messages for evicted cached statements, to send ahead of an operation's own messages. */
 export function closeStatementMessages(names: readonly string[]): Buffer[] {
-  return names.map((name) => serialize.close({ type: 'S', name }));
+  return names.map((name) => encodeCloseStatement(name));
 }

@@ -8,9 +8,10 @@
  * The operation stays the session's active one from the first Bind to the last ReadyForQuery, so queries issued on
  * the same connection meanwhile wait behind it.
  */
+import { CLOSE_UNNAMED_PORTAL, FLUSH, SYNC, encodeExecute } from '../protocol/frontend.js';
 import { ProtocolError } from '../errors.js';
 import type { OperationIO } from '../protocol/session.js';
-import { FLUSH, SYNC, serialize, type BackendMessage, type DataRow } from '../protocol/wire.js';
+import type { BackendMessage, DataRow } from '../protocol/wire.js';
 import { ExtendedQuery, type ExtendedQueryInit } from './extended.js';
 import type { Field, RowMode } from '../types.js';
 
@@ -40,7 +41,6 @@ export interface PortalConsumer {
  */
 type PortalState = 'queued' | 'fetching' | 'suspended' | 'syncing' | 'finished';
 
-const CLOSE_UNNAMED_PORTAL = serialize.close({ type: 'P', name: '' });
 
 /** Runs one statement through the unnamed portal, one bounded batch at a time, as its consumer pulls. */
 export class PortalOperation extends ExtendedQuery {
@@ -127,7 +127,7 @@ export class PortalOperation extends ExtendedQuery {
   protected override executeMessages(): readonly Buffer[] {
     this.#asked = this.#nextBatchRows();
     this.#overflowed = false;
-    return [serialize.execute({ portal: '', rows: this.#asked }), FLUSH];
+    return [encodeExecute(this.#asked), FLUSH];
   }
 
   override handle(msg: BackendMessage, io: OperationIO): boolean {

@@ -55,3 +55,12 @@ describe('import direction', () => {
     expect(violations).toEqual([]);
   });
 });
+
+describe('one encoder (docs/design.md "Layout and import direction")', () => {
+  it('only protocol/frontend.ts takes pg-protocol\'s serializer from protocol/wire.ts: frontend bytes are produced there', () => {
+    const users = sourceFiles(SRC)
+      .filter((f) => /import\s*\{[^}]*\bserialize\b[^}]*\}\s*from\s*'[^']*wire\.js'/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f));
+    expect(users).toEqual(['protocol/frontend.ts']);
+  });
+});
