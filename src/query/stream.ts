@@ -90,7 +90,7 @@ const NO_ROWS: unknown[] = [];
  *
  * The statement is sent at the first pull. From then until the stream ends, is closed, fails or times out idle, the
  * stream occupies its connection: other queries issued on the same client wait in order behind it. A pool's stream
- * borrows its connection at the first pull and gives it back at that point.
+ * borrows its connection at the first pull and gives it back once its portal has finished on the wire.
  */
 export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> {
   readonly #acquire: StreamAcquire;
