@@ -15,7 +15,7 @@ import { checkBulkInput, emptyBulkResult } from './bulk-api.js';
 import { BulkInsertOperation, encodeBulkInsert } from './bulk-insert.js';
 import { checkBulkInsertInput } from './bulk-insert-plan.js';
 import { BulkOperation } from './bulk.js';
-import { ExtendedQuery } from './extended.js';
+import { ExtendedQuery, type ExtendedQueryInit } from './extended.js';
 import type { QueryOperation } from './operation.js';
 import { PortalOperation } from './portal.js';
 import { CloseStatementOperation, PrepareOperation } from './prepared.js';
@@ -78,18 +78,7 @@ export function runQuery(target: RequestTarget, text: string, params: readonly u
   let op: ExtendedQuery;
   try {
     checkStatementCall(target, 'query', text, params, options);
-    op = new ExtendedQuery({
-      text,
-      values: params,
-      rowMode: options.rowMode ?? 'object',
-      registry: target.registry,
-      maxResultBytes: target.config.maxResultBytes,
-      paramTypes: options.paramTypes,
-      cache: options.prepare === false ? undefined : target.cache,
-      pipeline: mayPipeline(target, options),
-      shapes: target.shapes,
-      binaryResults: target.config.binaryResults,
-    });
+    op = new ExtendedQuery(extendedInit(target, text, params, options, undefined, mayPipeline(target, options)));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -103,18 +92,7 @@ export function runExecute(target: RequestTarget, info: StatementInfo, params: r
     target.checkUsable();
     if (!Array.isArray(params)) throw new UsageError('execute(params, options): params must be an array of values');
     checkCallOptions('execute', options);
-    op = new ExtendedQuery({
-      text: info.text,
-      values: params,
-      rowMode: options.rowMode ?? 'object',
-      registry: target.registry,
-      maxResultBytes: target.config.maxResultBytes,
-      paramTypes: undefined,
-      cache: undefined,
-      statement: info,
-      pipeline: mayPipeline(target, options),
-      binaryResults: target.config.binaryResults,
-    });
+    op = new ExtendedQuery(extendedInit(target, info.text, params, options, info, mayPipeline(target, options)));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -189,21 +167,9 @@ export function openStream(target: RequestTarget, text: string, params: readonly
   return {
     open: (consumer) => {
       target.checkUsable();
-      const portal = new PortalOperation(
-        {
-          text,
-          values: params,
-          rowMode: options.rowMode ?? 'object',
-          registry: target.registry,
-          maxResultBytes: 0,
-          paramTypes: options.paramTypes,
-          cache: options.prepare === false ? undefined : target.cache,
-          fetchSize: settings.fetchSize,
-          maxBatchBytes: settings.maxBatchBytes,
-          binaryResults: target.config.binaryResults,
-        },
-        consumer,
-      );
+      // Never pipelined (it holds the connection between batches); rows are bounded per batch, not by maxResultBytes.
+      const init = extendedInit(target, text, params, options, undefined, false);
+      const portal = new PortalOperation({ ...init, maxResultBytes: 0, fetchSize: settings.fetchSize, maxBatchBytes: settings.maxBatchBytes }, consumer);
       target.enqueue(portal);
       watchSchemaChange(target, portal.promise, text);
       op = portal;
@@ -290,6 +256,31 @@ function underDeadline<T>(target: RequestTarget, op: QueryOperation<T>, signal: 
       },
     );
   });
+}
+
+/** The settings of one extended query — query(), a prepared statement's execute(), stream() — assembled in one place. */
+function extendedInit(
+  target: RequestTarget,
+  text: string,
+  params: readonly unknown[],
+  options: Pick<QueryOptions, 'rowMode' | 'prepare' | 'paramTypes'>,
+  statement: StatementInfo | undefined,
+  pipeline: boolean,
+): ExtendedQueryInit {
+  return {
+    text,
+    values: params,
+    rowMode: options.rowMode ?? 'object',
+    registry: target.registry,
+    maxResultBytes: target.config.maxResultBytes,
+    // An explicitly prepared statement is described already: no declared types, no automatic cache.
+    paramTypes: statement === undefined ? options.paramTypes : undefined,
+    cache: statement !== undefined || options.prepare === false ? undefined : target.cache,
+    statement,
+    pipeline,
+    shapes: target.shapes,
+    binaryResults: target.config.binaryResults,
+  };
 }
 
 /** A query with a signal or deadline is never pipelined: its CancelRequest must hit it, not a neighbour. */
