@@ -12,7 +12,8 @@ import { arrowResultFormats, RecordBatchBuilder } from '../src/arrow/batch-build
 import { OID } from '../src/codecs/oids.js';
 import { TypeRegistry } from '../src/codecs/registry.js';
 import { DataRow } from '../src/protocol/wire.js';
-import { RowShape, type Field } from '../src/query/result.js';
+import { RowShape } from '../src/query/result.js';
+import type { Field } from '../src/types.js';
 import { summarize } from './stats.js';
 
 function arg(name: string, fallback: number): number {

@@ -7,9 +7,10 @@
  */
 import { TypeRegistry } from '../src/codecs/registry.js';
 import { OID } from '../src/codecs/oids.js';
-import { RowShape, type Field } from '../src/query/result.js';
+import { RowShape } from '../src/query/result.js';
 import { DataRow } from '../src/protocol/wire.js';
 import { summarize } from './stats.js';
+import type { Field } from '../src/types.js';
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));

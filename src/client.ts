@@ -3,85 +3,58 @@
  */
 import { inspect } from 'node:util';
 import { TypeRegistry } from './codecs/registry.js';
-import { resolveConfig, resolvePassword, type ConnectOptions, type HostPort, type Notice, type ResolvedConfig } from './config.js';
+import { resolveConfig, resolvePassword, type ResolvedConfig } from './config.js';
 import {
   AuthenticationError,
   ClientClosedError,
   ConnectionClosedError,
   ConnectionError,
   ConnectTimeoutError,
-  CrateDbError,
-  DatabaseError,
   ProtocolError,
-  QueryTimeoutError,
   UsageError,
 } from './errors.js';
-import { isQueryTraced, traceQuery } from './diagnostics.js';
-import { buildServerInfo, type ServerInfo } from './protocol/server-info.js';
+import { buildServerInfo } from './protocol/server-info.js';
 import { Session, type TransactionStatus } from './protocol/session.js';
 import { StartupOperation, type BackendKey } from './protocol/startup.js';
-import { TERMINATE, type NoticeMessage } from './protocol/wire.js';
-import { checkBulkInput, emptyBulkResult, linkBulkDeadline, type BulkResult, type ExecuteManyOptions } from './query/bulk-api.js';
-import { BulkOperation } from './query/bulk.js';
-import { BulkInsertOperation, encodeBulkInsert } from './query/bulk-insert.js';
-import { checkBulkInsertInput, type BulkInsertOptions, type BulkInsertResult } from './query/bulk-insert-plan.js';
-import { ExtendedQuery } from './query/extended.js';
-import type { QueryOperation } from './query/operation.js';
-import { PortalOperation } from './query/portal.js';
-import { streamSink } from './query/row-sink.js';
-import { resolveStreamSettings, RowStream, type StreamOptions } from './query/stream.js';
-import { CloseStatementOperation, PrepareOperation } from './query/prepared.js';
-import { checkTransactions, runSavepoint, runTransaction, type TransactionMode } from './query/transaction.js';
-import { isSchemaChange } from './sql/classify.js';
-import { buildTemplate } from './sql/template.js';
-import { ShapeMemo, type ArrayRows, type Field, type Result, type RowMode } from './query/result.js';
-import { SimpleQuery } from './query/simple.js';
+import { TERMINATE } from './protocol/frontend.js';
+import type { NoticeMessage } from './protocol/wire.js';
+import {
+  openStream,
+  runBulkInsert,
+  runCloseStatement,
+  runExecute,
+  runExecuteMany,
+  runPrepare,
+  runQuery,
+  runSimpleQuery,
+  type QueuedOperation,
+  type RequestTarget,
+} from './query/request.js';
+import { RowStream, type StreamChannel } from './query/stream.js';
+import { checkTransactions, runSavepoint, runTransaction } from './query/transaction.js';
+import { runTemplate } from './sql/template.js';
+import { ShapeMemo } from './query/result.js';
 import { SchemaEpoch, StatementCache, type StatementInfo } from './query/statement-cache.js';
 import { sendCancelRequest } from './transport/cancel.js';
 import { openTransport, type Transport } from './transport/connect.js';
-import { MAX_TIMER_MS } from './timers.js';
-
-/** Options for one query. Every per-call options object accepts `signal`. */
-export interface QueryOptions {
-  /** Abort the query: a queued query is dropped, a running one is cancelled on the server. Rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Cancel the query after this many milliseconds (rejects with QueryTimeoutError). Default: the client's `queryTimeoutMs`. */
-  timeoutMs?: number;
-  /** `'object'` (default) or `'array'` rows. */
-  rowMode?: RowMode;
-  /** `false` runs the unnamed statement instead of the automatic prepared-statement cache (for poolers like pgbouncer). */
-  prepare?: boolean;
-  /** Parameter type OIDs to declare in Parse (default: let the server infer; docs/cratedb-wire.md "Parameter type inference"). */
-  paramTypes?: readonly number[];
-}
-
-/** Options for simpleQuery(). */
-export interface SimpleQueryOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  rowMode?: RowMode;
-}
-
-/** Options for prepare(). */
-export interface PrepareOptions {
-  signal?: AbortSignal;
-  /** Parameter type OIDs to declare (default: inferred by the server). */
-  paramTypes?: readonly number[];
-}
-
-/** A named prepared statement from {@link Client.prepare}. */
-export interface PreparedStatement {
-  readonly text: string;
-  /** Parameter type OIDs the server described. */
-  readonly paramTypes: readonly number[];
-  /** Result columns ([] for statements that return no rows). */
-  readonly fields: readonly Field[];
-  /** Run the statement with `params`; with `rowMode: 'array'` the rows are arrays. */
-  execute<R extends unknown[] = unknown[]>(params: readonly unknown[] | undefined, options: Omit<QueryOptions, 'prepare' | 'paramTypes'> & ArrayRows): Promise<Result<R>>;
-  execute<R = Record<string, unknown>>(params?: readonly unknown[], options?: Omit<QueryOptions, 'prepare' | 'paramTypes'>): Promise<Result<R>>;
-  /** Close it on the server. Further execute() calls fail with a UsageError. */
-  close(): Promise<void>;
-}
+import type {
+  ArrayRows,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ConnectOptions,
+  ExecuteManyOptions,
+  HostPort,
+  Notice,
+  PrepareOptions,
+  PreparedStatement,
+  QueryOptions,
+  Result,
+  ServerInfo,
+  SimpleQueryOptions,
+  StreamOptions,
+  TransactionMode,
+} from './types.js';
 
 type ClientState = 'open' | 'closing' | 'closed';
 
@@ -127,6 +100,8 @@ export class Client implements AsyncDisposable {
   readonly #cancelled = new Set<{ readonly promise: Promise<unknown> }>();
   /** Messages written during this tick; sent as one socket write (several pipelined queries share a syscall). */
   #outgoing: Buffer[] = [];
+  /** The connection as the request path (query/request.ts) sees it. */
+  readonly #target: RequestTarget;
   readonly #flush = (): void => {
     const out = this.#outgoing;
     this.#outgoing = [];
@@ -163,6 +138,7 @@ export class Client implements AsyncDisposable {
       },
       config.maxMessageBytes,
     );
+    this.#target = this.#requestTarget();
     this.#closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.#session.receive(chunk));
     socket.on('error', (err) => this.#lost(err));
@@ -251,31 +227,7 @@ export class Client implements AsyncDisposable {
   query<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: QueryOptions & ArrayRows): Promise<Result<R>>;
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<Result<R>>;
   query<R>(text: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Result<R>> {
-    // Not an async function: one promise layer fewer per query. Bad input still rejects rather than throws.
-    let op: ExtendedQuery;
-    try {
-      this.#checkUsable();
-      checkText(text);
-      if (!Array.isArray(params)) throw new UsageError('query(text, params, options): params must be an array of values');
-      checkCallOptions('query', options);
-      this.#checkParameterCount(params.length);
-      this.#checkStatementLength(text);
-      op = new ExtendedQuery({
-        text,
-        values: params,
-        rowMode: options.rowMode ?? 'object',
-        registry: this.#types(),
-        maxResultBytes: this.#config.maxResultBytes,
-        paramTypes: options.paramTypes,
-        cache: options.prepare === false ? undefined : this.#cache,
-        pipeline: this.#mayPipeline(options),
-        shapes: this.#shapes,
-        binaryResults: this.#config.binaryResults,
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#run(op, options, text, params) as Promise<Result<R>>;
+    return runQuery(this.#target, text, params, options) as Promise<Result<R>>;
   }
 
   /**
@@ -284,13 +236,7 @@ export class Client implements AsyncDisposable {
    * lists as one array parameter. Runs like query(text, params) with default options.
    */
   sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
-    let statement: { text: string; params: unknown[] };
-    try {
-      statement = buildTemplate(strings, values);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.query<R>(statement.text, statement.params);
+    return runTemplate(strings, values, (text, params) => this.query<R>(text, params));
   }
 
   /**
@@ -299,28 +245,13 @@ export class Client implements AsyncDisposable {
    */
   simpleQuery<R extends unknown[] = unknown[]>(text: string, options: SimpleQueryOptions & ArrayRows): Promise<Result<R>[]>;
   simpleQuery<R = Record<string, unknown>>(text: string, options?: SimpleQueryOptions): Promise<Result<R>[]>;
-  async simpleQuery<R>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
-    this.#checkUsable();
-    checkText(text);
-    checkCallOptions('simpleQuery', options);
-    const op = new SimpleQuery({
-      text,
-      rowMode: options.rowMode ?? 'object',
-      registry: this.#types(),
-      maxResultBytes: this.#config.maxResultBytes,
-    });
-    return (await this.#run(op, options, text, undefined)) as Result<R>[];
+  simpleQuery<R>(text: string, options: SimpleQueryOptions = {}): Promise<Result<R>[]> {
+    return runSimpleQuery(this.#target, text, options) as Promise<Result<R>[]>;
   }
 
   /** Prepare a named statement explicitly. It stays on the server until `close()`. */
   async prepare(text: string, options: PrepareOptions = {}): Promise<PreparedStatement> {
-    this.#checkUsable();
-    checkText(text);
-    checkCallOptions('prepare', options);
-    this.#checkStatementLength(text);
-    const op = new PrepareOperation(`cw_p${++this.#statementCounter}`, text, options.paramTypes ?? [], this.#types());
-    const info = await this.#run(op, options, text, undefined);
-    return this.#preparedStatement(info);
+    return this.#preparedStatement(await runPrepare(this.#target, text, options));
   }
 
   /**
@@ -332,43 +263,16 @@ export class Client implements AsyncDisposable {
   stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
   stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
   stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
-    this.#checkUsable();
-    checkText(text);
-    if (!Array.isArray(params)) throw new UsageError('stream(text, params, options): params must be an array of values');
-    checkCallOptions('stream', options);
-    this.#checkParameterCount(params.length);
-    this.#checkStatementLength(text);
-    const settings = resolveStreamSettings(options);
-    return new RowStream<R>(
-      {
-        open: (consumer) => {
-          this.#checkUsable();
-          const op = new PortalOperation(
-            {
-              text,
-              values: params,
-              rowMode: options.rowMode ?? 'object',
-              registry: this.#types(),
-              maxResultBytes: 0,
-              paramTypes: options.paramTypes,
-              cache: options.prepare === false ? undefined : this.#cache,
-              fetchSize: settings.fetchSize,
-              maxBatchBytes: settings.maxBatchBytes,
-              binaryResults: this.#config.binaryResults,
-            },
-            streamSink(options, consumer),
-          );
-          this.#session.enqueue(op);
-          this.#watchSchemaChange(op.promise, text);
-          return op;
-        },
-        dequeue: (op) => this.#session.remove(op),
-        cancel: (op) => this.#cancelRunning(op),
-        decorate: (err) => decorate(err, text, params),
-      },
-      settings,
-      options.signal,
-    );
+    const channel = this.streamChannel(text, params, options);
+    return new RowStream<R>(() => channel, options);
+  }
+
+  /**
+   * @internal The connection side of a stream of `text` (what {@link RowStream} runs its portal on), for client.stream()
+   * and the pool's streams. Checks the call first: throws UsageError or ClientClosedError.
+   */
+  streamChannel(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): StreamChannel {
+    return openStream(this.#target, text, params, options);
   }
 
   /**
@@ -378,28 +282,8 @@ export class Client implements AsyncDisposable {
    * empty statement, uneven rows, or a statement that returns rows; with a BulkInterruptedError carrying the partial
    * result when the connection is lost mid-batch. On PostgreSQL a failing row rolls back its chunk.
    */
-  async executeMany(text: string, rows: readonly (readonly unknown[])[], options: ExecuteManyOptions = {}): Promise<BulkResult> {
-    this.#checkUsable();
-    checkText(text);
-    const settings = checkBulkInput(text, rows, options);
-    checkCallOptions('executeMany', options);
-    this.#checkParameterCount(rows[0]?.length ?? 0);
-    this.#checkStatementLength(text);
-    if (rows.length === 0) return emptyBulkResult();
-    const deadline = linkBulkDeadline(options.signal, options.timeoutMs ?? this.#config.queryTimeoutMs);
-    try {
-      const op = new BulkOperation({
-        ...settings,
-        text,
-        rows,
-        registry: this.#types(),
-        transactional: this.serverInfo.transactions,
-        signal: deadline.signal,
-      });
-      return await this.#run(op, deadline.signal === undefined ? { timeoutMs: 0 } : { signal: deadline.signal, timeoutMs: 0 }, text, undefined);
-    } finally {
-      deadline.dispose();
-    }
+  executeMany(text: string, rows: readonly (readonly unknown[])[], options: ExecuteManyOptions = {}): Promise<BulkResult> {
+    return runExecuteMany(this.#target, text, rows, options);
   }
 
   /**
@@ -411,22 +295,8 @@ export class Client implements AsyncDisposable {
    * (`columnTypes`). Rejects before sending any row for bad names, ragged rows, unknown columns, unsupported column
    * types or values of the wrong type. Resolves with counts only — for per-row outcomes use executeMany().
    */
-  async bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
-    this.#checkUsable();
-    checkCallOptions('bulkInsert', options);
-    const { target, batchSize } = checkBulkInsertInput(table, columns, rows, options);
-    if (rows.length === 0) return { inserted: 0, failed: 0, errors: [] };
-    const isCrate = this.serverInfo.isCrate;
-    const types = options.columnTypes;
-    const encoded = types === undefined ? undefined : encodeBulkInsert(target, types, rows, batchSize, isCrate);
-    const deadline = linkBulkDeadline(options.signal, options.timeoutMs ?? this.#config.queryTimeoutMs);
-    try {
-      const op = new BulkInsertOperation({ target, encoded, rows, batchSize, isCrate, signal: deadline.signal });
-      const text = encoded?.text ?? `bulkInsert into ${target.table}`;
-      return await this.#run(op, deadline.signal === undefined ? { timeoutMs: 0 } : { signal: deadline.signal, timeoutMs: 0 }, text, undefined);
-    } finally {
-      deadline.dispose();
-    }
+  bulkInsert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[], options: BulkInsertOptions = {}): Promise<BulkInsertResult> {
+    return runBulkInsert(this.#target, table, columns, rows, options);
   }
 
   /**
@@ -529,18 +399,6 @@ export class Client implements AsyncDisposable {
   }
 
   /**
-   * DDL empties the statement cache once it has run (whatever its outcome), here and on every connection of the same
-   * pool: a cached `SELECT *` would keep its old columns on CrateDB, and a cached statement whose table was dropped
-   * fails (docs/cratedb-wire.md "Statements and DDL"). Decided from the statement text, never from the command tag.
-   */
-  #watchSchemaChange(done: Promise<unknown>, text: string): void {
-    const cache = this.#cache;
-    if (cache === undefined || !isSchemaChange(text)) return;
-    const changed = (): void => cache.schemaChanged();
-    done.then(changed, changed);
-  }
-
-  /**
    * Forget every cached prepared statement (they are closed on the server with the next query), on this connection and,
    * for a pooled connection, on every connection of its pool. DDL run through cratewire does this by itself; call it
    * after another program changed the schema (on CrateDB a cached `SELECT *` keeps its old columns until then).
@@ -549,82 +407,39 @@ export class Client implements AsyncDisposable {
     this.#cache?.schemaChanged();
   }
 
-  /** A query with a signal or deadline is never pipelined: its CancelRequest must hit it, not a neighbour. */
-  #mayPipeline(options: { signal?: AbortSignal; timeoutMs?: number }): boolean {
-    return options.signal === undefined && !((options.timeoutMs ?? this.#config.queryTimeoutMs) > 0);
-  }
-
-  /** Queue `op`, wire up abort/timeout, and decorate its error with the query and the caller's stack. */
-  #run<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
-    // Per-query hot path: build the trace closures only when someone subscribed.
-    if (!isQueryTraced()) return this.#runTraced(op, options, text, params);
-    return traceQuery(
-      () => ({
-        text,
-        paramCount: params?.length ?? 0,
-        host: this.#host.host,
-        port: this.#host.port,
-        database: this.#config.database,
-        user: this.#config.user,
-      }),
-      () => this.#runTraced(op, options, text, params),
-    );
-  }
-
-  async #runTraced<T>(op: QueryOperation<T>, options: { signal?: AbortSignal; timeoutMs?: number }, text: string, params: readonly unknown[] | undefined): Promise<T> {
-    const signal = options.signal;
-    const timeoutMs = options.timeoutMs ?? this.#config.queryTimeoutMs;
-    if (signal?.aborted === true) throw signal.reason;
-    this.#session.enqueue(op);
-    this.#watchSchemaChange(op.promise, text);
-    try {
-      if (signal === undefined && !(timeoutMs > 0)) return await op.promise;
-      return await this.#withDeadline(op, signal, timeoutMs);
-    } catch (err) {
-      throw decorate(err, text, params);
-    }
-  }
-
-  #withDeadline<T>(op: QueryOperation<T>, signal: AbortSignal | undefined, timeoutMs: number): Promise<T> {
-    op.promise.catch(() => undefined);
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const abort = (reason: unknown): void => {
-        cleanup();
-        if (op.settled) return;
-        if (!this.#session.remove(op) && this.#session.isActive(op)) {
-          this.#cancelRunning(op);
-          this.#cancelled.add(op);
-          const settled = (): void => void this.#cancelled.delete(op);
-          op.promise.then(settled, settled);
-        }
-        reject(reason);
-      };
-      const onAbort = (): void => abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs > 0) timer = setTimeout(() => abort(new QueryTimeoutError(timeoutMs)), timeoutMs);
-      op.promise.then(
-        (value) => {
-          cleanup();
-          resolve(value);
-        },
-        (err: unknown) => {
-          cleanup();
-          reject(err);
-        },
-      );
-    });
+  #requestTarget(): RequestTarget {
+    const session = this.#session;
+    const client = this;
+    return {
+      config: this.#config,
+      host: this.#host,
+      get serverInfo() {
+        return client.#serverInfo;
+      },
+      get registry() {
+        return client.#registry as TypeRegistry;
+      },
+      cache: this.#cache,
+      shapes: this.#shapes,
+      checkUsable: () => this.#checkUsable(),
+      nextStatementName: () => `cw_p${++this.#statementCounter}`,
+      enqueue: (op) => session.enqueue(op),
+      remove: (op) => session.remove(op),
+      isActive: (op) => session.isActive(op),
+      cancel: (op) => {
+        this.#cancelRunning(op);
+        this.#cancelled.add(op);
+        const settled = (): void => void this.#cancelled.delete(op);
+        op.promise.then(settled, settled);
+      },
+    };
   }
 
   /**
    * CancelRequest on a fresh socket (TLS when this one is). Queued queries wait until the cancel socket has closed,
    * so a late cancel cannot hit them; if the server does not stop the query soon after, the connection is destroyed.
    */
-  #cancelRunning<T>(op: QueryOperation<T>): void {
+  #cancelRunning(op: QueuedOperation): void {
     this.#session.hold();
     const grace = setTimeout(() => {
       if (!op.settled) this.destroy(new ConnectionClosedError('The server did not stop a cancelled query; the connection was closed'));
@@ -654,30 +469,10 @@ export class Client implements AsyncDisposable {
   #preparedStatement(info: StatementInfo): PreparedStatement {
     let closed = false;
     // Not async, like query(): one promise layer fewer per execution; bad input still rejects.
-    const run = <R>(params: readonly unknown[] = [], options: Omit<QueryOptions, 'prepare' | 'paramTypes'> = {}): Promise<Result<R>> => {
-      let op: ExtendedQuery;
-      try {
-        if (closed) throw new UsageError('This prepared statement was closed; prepare it again');
-        this.#checkUsable();
-        if (!Array.isArray(params)) throw new UsageError('execute(params, options): params must be an array of values');
-        checkCallOptions('execute', options);
-        op = new ExtendedQuery({
-          text: info.text,
-          values: params,
-          rowMode: options.rowMode ?? 'object',
-          registry: this.#types(),
-          maxResultBytes: this.#config.maxResultBytes,
-          paramTypes: undefined,
-          cache: undefined,
-          statement: info,
-          pipeline: this.#mayPipeline(options),
-          binaryResults: this.#config.binaryResults,
-        });
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return this.#run(op, options, info.text, params) as Promise<Result<R>>;
-    };
+    const run = <R>(params: readonly unknown[] = [], options: Omit<QueryOptions, 'prepare' | 'paramTypes'> = {}): Promise<Result<R>> =>
+      closed
+        ? Promise.reject(new UsageError('This prepared statement was closed; prepare it again'))
+        : (runExecute(this.#target, info, params, options) as Promise<Result<R>>);
     return {
       text: info.text,
       paramTypes: info.paramTypes,
@@ -687,13 +482,9 @@ export class Client implements AsyncDisposable {
         if (closed) return;
         closed = true;
         if (this.#state !== 'open') return;
-        await this.#run(new CloseStatementOperation(info.name), {}, info.text, undefined);
+        await runCloseStatement(this.#target, info);
       },
     };
-  }
-
-  #types(): TypeRegistry {
-    return this.#registry as TypeRegistry;
   }
 
   #checkUsable(): void {
@@ -702,31 +493,6 @@ export class Client implements AsyncDisposable {
       throw failure instanceof ConnectionClosedError || failure instanceof ProtocolError
         ? new ClientClosedError(`The connection was lost (${failure.message}); create a new connection with connect()`, { cause: failure })
         : new ClientClosedError();
-    }
-  }
-
-  /**
-   * Bind carries the parameter count as a 16-bit integer: PostgreSQL reads it unsigned (65 535 at most), CrateDB
-   * signed (32 767). Beyond that the count would wrap and the server would misread the message, so fail before sending.
-   */
-  #checkParameterCount(count: number): void {
-    const info = this.#serverInfo;
-    const max = info?.maxParameters ?? 65_535;
-    if (count > max) {
-      throw new UsageError(
-        `Too many parameters: ${count}; ${info?.isCrate === true ? 'CrateDB' : 'PostgreSQL'} accepts at most ${max} per statement. ` +
-          'Pass a list as one array parameter (e.g. = ANY($1)), or split the statement',
-      );
-    }
-  }
-
-  /** CrateDB refuses Parse text longer than `statement_max_length` (docs/cratedb-wire.md "Size limits"); fail before sending. */
-  #checkStatementLength(text: string): void {
-    const max = this.#serverInfo?.statementMaxLength;
-    if (max !== undefined && text.length > max) {
-      throw new UsageError(
-        `The statement is ${text.length} characters long, more than CrateDB's statement_max_length (${max}); replace inline values with $n parameters or use executeMany()`,
-      );
     }
   }
 
@@ -765,47 +531,4 @@ export class Client implements AsyncDisposable {
       ),
     );
   }
-}
-
-const ROW_MODES: readonly unknown[] = ['object', 'array'];
-
-/**
- * The options every call shares, checked before anything is queued: a wrong one would otherwise be ignored silently
- * (a negative timeout, an unknown row mode) or fail half-way (a signal that is not an AbortSignal).
- */
-function checkCallOptions(method: string, options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    const hint = method === 'simpleQuery' && Array.isArray(options) ? '; simpleQuery() takes no parameters, use query(text, params) for $n parameters' : '';
-    throw new UsageError(`${method}(): options must be an object${hint}`);
-  }
-  const { signal, timeoutMs, rowMode } = options as { signal?: unknown; timeoutMs?: unknown; rowMode?: unknown };
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new UsageError(`${method}(): options.signal must be an AbortSignal (e.g. AbortSignal.timeout(ms))`);
-  }
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_TIMER_MS)) {
-    throw new UsageError(`${method}(): options.timeoutMs must be an integer from 0 (no timeout) to ${MAX_TIMER_MS}, got ${describeGiven(timeoutMs)}`);
-  }
-  if (rowMode !== undefined && !ROW_MODES.includes(rowMode)) {
-    throw new UsageError(`${method}(): options.rowMode must be 'object' or 'array', got ${String(rowMode)}`);
-  }
-}
-
-/** A value as the caller wrote it: a string stays quoted, so `'100'` is not mistaken for the number 100. */
-function describeGiven(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
-function checkText(text: unknown): asserts text is string {
-  if (typeof text !== 'string') throw new UsageError(`The SQL text must be a string, got ${typeof text}`);
-}
-
-/** Attach query text and parameters (non-enumerable) and the caller's async stack to a database error. */
-function decorate(err: unknown, text: string, params: readonly unknown[] | undefined): unknown {
-  if (err instanceof DatabaseError) {
-    if (err.query === undefined) err.attachQuery(text, params);
-    Error.captureStackTrace(err);
-  } else if (err instanceof CrateDbError && !(err instanceof ConnectionError)) {
-    Error.captureStackTrace(err);
-  }
-  return err;
 }

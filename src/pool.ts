@@ -4,28 +4,34 @@
  * except that on PostgreSQL, when every connection is busy, a read may join a connection already running other
  * pool.query() reads, pipelined (pool/lanes.ts).
  */
-import type { QueryOptions } from './client.js';
-import { resolveConfig, type ConnectOptions, type ResolvedConfig } from './config.js';
+import { resolveConfig, type ResolvedConfig } from './config.js';
 import { ConnectionClosedError, NodeUnavailableError, PoolClosedError, QueryTimeoutError, UsageError } from './errors.js';
 import { controlOf, type PoolConnection } from './pool/connection.js';
 import { PoolCore, type AcquireOptions, type EndOptions, type PoolStats } from './pool/core.js';
 import { resolvePoolOptions, splitPoolOptions, type PoolOptions, type ResolvedPoolOptions } from './pool/options.js';
 import { isShareable, QueryLanes } from './pool/lanes.js';
-import { PoolStream } from './pool/stream.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isShareableRead } from './sql/classify.js';
-import { buildTemplate } from './sql/template.js';
-import { runTransaction, type TransactionConnection, type TransactionMode } from './pool/transaction.js';
-import type { BulkResult, ExecuteManyOptions } from './query/bulk-api.js';
-import type { BulkInsertOptions, BulkInsertResult } from './query/bulk-insert-plan.js';
-import type { ArrayRows, Result } from './query/result.js';
-import type { StreamOptions } from './query/stream.js';
+import { runTemplate } from './sql/template.js';
+import { runTransaction, type TransactionConnection } from './pool/transaction.js';
+import { RowStream } from './query/stream.js';
+import type {
+  ArrayRows,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ConnectOptions,
+  ExecuteManyOptions,
+  QueryOptions,
+  Result,
+  StreamOptions,
+  TransactionMode,
+} from './types.js';
 
 export { PoolConnection } from './pool/connection.js';
 export type { AcquireOptions, EndOptions, PoolStats } from './pool/core.js';
 export type { PoolHostStats } from './pool/hosts.js';
-export type { ClientFactory, HostSelection, PoolableStream, PoolClient, PoolOptions } from './pool/options.js';
-export { PoolStream } from './pool/stream.js';
+export type { ClientFactory, HostSelection, PoolClient, PoolOptions } from './pool/options.js';
 export type { TransactionConnection } from './pool/transaction.js';
 
 /** Pauses before the second and third run of a read whose CrateDB node (or connection) was lost. */
@@ -165,9 +171,8 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Tagged-template query on a pooled connection; see Client.sql (`$n` parameters, `sql.id()` for identifiers). */
-  async sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
-    const statement = buildTemplate(strings, values);
-    return this.query<R>(statement.text, statement.params);
+  sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
+    return runTemplate(strings, values, (text, params) => this.query<R>(text, params));
   }
 
   /**
@@ -183,11 +188,19 @@ export class Pool implements AsyncDisposable {
    * Stream the rows of one statement on a pooled connection (see Client.stream). The connection is borrowed at the
    * first pull and released when the stream ends, fails, is closed or aborted, or is not read for `idleTimeoutMs`.
    */
-  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolStream<R>;
-  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolStream<R>;
-  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): PoolStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
+  stream<R>(text: string, params: readonly unknown[] = [], options: StreamOptions = {}): RowStream<R> {
     if (this.#core.ending) throw new PoolClosedError();
-    return new PoolStream<R>((signal) => this.acquire({ signal }), text, params, options);
+    return new RowStream<R>(async (signal) => {
+      const connection = await this.acquire({ signal });
+      try {
+        return { ...connection.streamChannel(text, params, options), release: () => connection.release() };
+      } catch (err) {
+        connection.release();
+        throw err;
+      }
+    }, options);
   }
 
   /** Run one write statement once per row on a pooled connection (see Client.executeMany); released even on error. */

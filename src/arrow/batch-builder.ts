@@ -6,7 +6,7 @@
  */
 import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, type DataType } from 'apache-arrow';
 import { ProtocolError } from '../errors.js';
-import type { Field } from '../query/result.js';
+import type { Field } from '../types.js';
 import type { ColumnBuilder } from './column.js';
 import { planColumns, type ColumnPlan } from './column-for.js';
 

@@ -8,7 +8,7 @@ import { Type, type DataType, type FixedSizeList, type List } from 'apache-arrow
 import { inetText, numericText, timetzText, uuidText } from '../codecs/binary-text.js';
 import { ARRAY_ELEMENT_OID, OID, nameOfType } from '../codecs/oids.js';
 import { ArrowTypeError } from '../errors.js';
-import type { Field } from '../query/result.js';
+import type { Field } from '../types.js';
 import type { ArrowOptions } from './batch-builder.js';
 import type { ColumnBuilder } from './column.js';
 import { DecimalColumn, MAX_DECIMAL_PRECISION } from './decimal-column.js';

@@ -22,9 +22,10 @@ import {
   readUint32,
 } from './binary-read.js';
 import { bitText, charText, dateText, inetText, intervalText, numericText, timeText, timetzText, uuidText } from './binary-text.js';
-import { decodeJson, type Int8Mode, type NumericMode } from './builtin.js';
+import { decodeJson } from './builtin.js';
 import { utf8, type RawDecoder } from './raw.js';
 import { DecodeError } from '../errors.js';
+import type { Int8Mode, NumericMode } from '../types.js';
 
 /** The largest |epoch ms| a JS Date can hold. */
 const MAX_DATE_MS = 8.64e15;

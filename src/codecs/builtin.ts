@@ -4,6 +4,7 @@
  * Every decoder gets the field as a string (pg-protocol decodes DataRow fields as UTF-8). Types not listed in
  * `builtinDecoders` (text, varchar, uuid, inet, interval, time, timetz, bit, money, ...) stay strings.
  */
+import type { Int8Mode, NumericMode } from '../types.js';
 import type { ArrayQuoting } from './array.js';
 import { OID } from './oids.js';
 import { parseTimestamp } from './timestamp.js';
@@ -11,12 +12,6 @@ import { DecodeError } from '../errors.js';
 
 /** Turns the text of one non-NULL field into its JS value. */
 export type Decoder = (text: string) => unknown;
-
-/** How int8 (bigint) values are returned: `number` (throws beyond ±(2^53-1)), `bigint`, or the decimal `string`. */
-export type Int8Mode = 'number' | 'bigint' | 'string';
-
-/** How numeric values are returned: the decimal `string` as sent (may be scientific on CrateDB) or a `number`. */
-export type NumericMode = 'string' | 'number';
 
 /** What a server does differently when it prints values; PostgreSQL's is the baseline. */
 export interface DecodeDialect {

@@ -9,8 +9,6 @@ import {
   decodeText,
   type DecodeDialect,
   type Decoder,
-  type Int8Mode,
-  type NumericMode,
 } from './builtin.js';
 import { CRATE_DECODING, CRATE_ENCODING } from './crate.js';
 import {
@@ -29,22 +27,12 @@ import { binaryArrayDecoder, binaryDecoders } from './binary.js';
 import { ARRAY_ELEMENT_OID, nameOfType } from './oids.js';
 import { rawDecoderFor, type RawDecoder } from './raw.js';
 import { ParameterError } from '../errors.js';
+import type { CustomType, Int8Mode, NumericMode } from '../types.js';
 
-export type { Decoder, Int8Mode, NumericMode } from './builtin.js';
+export type { Decoder } from './builtin.js';
 export type { EncodedParam } from './encode.js';
 export type { RawDecoder } from './raw.js';
 export { needsDescribe } from './encode.js';
-
-/** A user codec for one type OID. Either function may be left out to keep the built-in one. */
-export interface CustomType {
-  /** Text of a non-NULL field → value. Also applied to the elements of arrays of this type. */
-  decode?: (text: string) => unknown;
-  /**
-   * Object → text, for a parameter of this type (and inside its arrays). Strings, numbers, bigints and booleans are
-   * never passed to it: they have one text form on every path (README, "Parameters").
-   */
-  encode?: (value: unknown) => string;
-}
 
 /** What the registry's codecs depend on. */
 export interface RegistryOptions {

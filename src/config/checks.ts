@@ -1,8 +1,8 @@
 /** Value checks shared by every source: the options object, connection strings and PG* environment variables. */
 import { isIP } from 'node:net';
-import type { BinaryResultsMode, Int8Mode, NumericMode, SslMode } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { MAX_TIMER_MS } from '../timers.js';
+import type { BinaryResultsMode, Int8Mode, NumericMode, SslMode } from '../types.js';
 
 /** The accepted values of sslmode, int8, numeric and binaryResults. */
 export const SSL_MODES: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];

@@ -1,5 +1,5 @@
 /** A layer: the settings one source gave, each with the name the user spelled it with; and how layers combine. */
-import type { BinaryResultsMode, ConnectOptions, CustomType, Int8Mode, Notice, NumericMode, PasswordSource, SslMode } from '../config.js';
+import type { BinaryResultsMode, ConnectOptions, CustomType, Int8Mode, Notice, NumericMode, PasswordSource, SslMode } from '../types.js';
 
 /** In-memory TLS material as given in the options object. */
 export type SslMaterial = NonNullable<ConnectOptions['ssl']>;

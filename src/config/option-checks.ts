@@ -1,8 +1,8 @@
 /** Checks for values of the options object, which (unlike strings) may hold numbers, booleans, functions, objects. */
-import type { CustomType, PasswordSource } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { checkInt, checkText, describe, RANGES, type IntField } from './checks.js';
 import type { SslMaterial } from './layer.js';
+import type { CustomType, PasswordSource } from '../types.js';
 
 const MAX_OID = 4_294_967_295;
 

@@ -1,9 +1,10 @@
 /** TLS settings: the sslmode table and the certificate files it needs. */
 import { readFileSync } from 'node:fs';
-import type { SslConfig, SslMode } from '../config.js';
+import type { SslConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { describe } from './checks.js';
 import type { Entry, Layer } from './layer.js';
+import type { SslMode } from '../types.js';
 
 function readPem(entry: Entry<'sslrootcert' | 'sslcert' | 'sslkey'>): Buffer {
   try {

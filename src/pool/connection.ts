@@ -2,15 +2,23 @@
  * PoolConnection: a borrowed client, exclusive to its borrower until release(). Every call goes through here so the
  * pool can refuse use after release and note session changes for the reset (session-reset.ts).
  */
-import type { PreparedStatement, PrepareOptions, QueryOptions, SimpleQueryOptions } from '../client.js';
 import { UsageError } from '../errors.js';
-import { buildTemplate } from '../sql/template.js';
-import type { BulkResult, ExecuteManyOptions } from '../query/bulk-api.js';
-import type { BulkInsertOptions, BulkInsertResult } from '../query/bulk-insert-plan.js';
-import type { ArrayRows, Result } from '../query/result.js';
-import type { StreamOptions } from '../query/stream.js';
-import type { PoolableStream } from './options.js';
+import { runTemplate } from '../sql/template.js';
+import { RowStream, type StreamChannel } from '../query/stream.js';
 import type { Slot } from './slot.js';
+import type {
+  ArrayRows,
+  BulkInsertOptions,
+  BulkInsertResult,
+  BulkResult,
+  ExecuteManyOptions,
+  PrepareOptions,
+  PreparedStatement,
+  QueryOptions,
+  Result,
+  SimpleQueryOptions,
+  StreamOptions,
+} from '../types.js';
 
 /** What the pool can do to a connection it handed out; kept off the public class. */
 export interface ConnectionControl {
@@ -72,13 +80,7 @@ export class PoolConnection implements AsyncDisposable {
 
   /** See Client.sql. */
   sql<R = Record<string, unknown>>(strings: TemplateStringsArray, ...values: unknown[]): Promise<Result<R>> {
-    let statement: { text: string; params: unknown[] };
-    try {
-      statement = buildTemplate(strings, values);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.query<R>(statement.text, statement.params);
+    return runTemplate(strings, values, (text, params) => this.query<R>(text, params));
   }
 
   /** See Client.simpleQuery. */
@@ -113,12 +115,18 @@ export class PoolConnection implements AsyncDisposable {
   }
 
   /** See Client.stream. A stream still running at release makes the pool close the connection. */
-  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): PoolableStream<R>;
-  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R>;
-  stream<R>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R> {
+  stream<R extends unknown[] = unknown[]>(text: string, params: readonly unknown[] | undefined, options: StreamOptions & ArrayRows): RowStream<R>;
+  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
+  stream<R>(text: string, params?: readonly unknown[], options: StreamOptions = {}): RowStream<R> {
+    const channel = this.streamChannel(text, params, options);
+    return new RowStream<R>(() => channel, options);
+  }
+
+  /** @internal See Client.streamChannel; pool.stream() runs its streams on it. */
+  streamChannel(text: string, params?: readonly unknown[], options?: StreamOptions): StreamChannel {
     this.#check();
     this.#note(text);
-    return this.#slot.client.stream<R>(text, params, options);
+    return this.#slot.client.streamChannel(text, params, options);
   }
 
   /** See Client.executeMany. */

@@ -3,7 +3,7 @@
  * and the checks that decide whether a connection may be (re)used.
  */
 import { Client } from '../client.js';
-import { resolvePassword, type HostPort, type ResolvedConfig } from '../config.js';
+import { resolvePassword, type ResolvedConfig } from '../config.js';
 import type { PoolDestroyReason } from '../diagnostics.js';
 import { AuthenticationError, ConfigError, ConnectionError, PoolClosedError, UsageError } from '../errors.js';
 import type { SchemaEpoch } from '../query/statement-cache.js';
@@ -11,6 +11,7 @@ import { PoolConnection, type ConnectionControl } from './connection.js';
 import type { HostSelector } from './hosts.js';
 import type { ClientFactory, PoolClient, ResolvedPoolOptions } from './options.js';
 import { Slot } from './slot.js';
+import type { HostPort } from '../types.js';
 
 /** Lifetimes are drawn from [(1 − jitter)·maxLifetimeMs, maxLifetimeMs] so connections opened together age apart. */
 const LIFETIME_JITTER = 0.1;

@@ -4,8 +4,8 @@
  * (the CrateDB HTTP clients park a failing node for 30 s). `'ordered'` keeps libpq's order for
  * PostgreSQL primary/standby lists.
  */
-import type { HostPort } from '../config.js';
 import type { HostSelection } from './options.js';
+import type { HostPort } from '../types.js';
 
 const BACKOFF_FIRST_MS = 500;
 /** Short enough that a node back from a crash gets connections again well within 30 s under steady load. */

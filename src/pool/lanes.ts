@@ -5,10 +5,9 @@
  * never carries a transaction, a SET or a lock from one caller to the next (the failure of porsager/postgres #1204).
  * Never on CrateDB: its pipelining is unverified (docs/cratedb-wire.md "Pipelining").
  */
-import type { QueryOptions } from '../client.js';
-import type { Result } from '../query/result.js';
 import { isShareableRead } from '../sql/classify.js';
 import type { PoolConnection } from './connection.js';
+import type { QueryOptions, Result } from '../types.js';
 
 /** Whether pool.query may run `text` on a shared connection: a session-neutral read without a cancel to aim. */
 export function isShareable(text: string, options: QueryOptions | undefined): boolean {

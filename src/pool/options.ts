@@ -3,19 +3,17 @@
  * validates, refusing keys it does not know).
  */
 import type { Client } from '../client.js';
-import type { ConnectOptions, HostPort } from '../config.js';
 import { ConfigError } from '../errors.js';
-import type { RowStream, StreamOptions } from '../query/stream.js';
 import type { PoolConnection } from './connection.js';
 import { MAX_TIMER_MS } from '../timers.js';
-
-/** What the pool needs of a row stream (RowStream has it). */
-export type PoolableStream<R> = Pick<RowStream<R>, 'fields' | 'close' | 'toReadable' | typeof Symbol.asyncIterator>;
+import type { ConnectOptions, HostPort } from '../types.js';
 
 /** The part of a Client the pool uses; a {@link ClientFactory} may return any object with this shape. */
 export interface PoolClient
-  extends Pick<Client, 'closed' | 'busy' | 'serverInfo' | 'transactionStatus' | 'query' | 'simpleQuery' | 'prepare' | 'executeMany' | 'bulkInsert' | 'close' | 'destroy'> {
-  stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): PoolableStream<R>;
+  extends Pick<
+    Client,
+    'closed' | 'busy' | 'serverInfo' | 'transactionStatus' | 'query' | 'simpleQuery' | 'prepare' | 'streamChannel' | 'executeMany' | 'bulkInsert' | 'close' | 'destroy'
+  > {
   /**
    * When the only work left is queries being cancelled (their caller timed out or aborted), a promise that settles
    * once they have ended; otherwise undefined. Without it, a connection released busy is always closed.

@@ -1,8 +1,7 @@
 /** One pooled connection and the pool's bookkeeping about it. */
-import type { PreparedStatement } from '../client.js';
-import type { HostPort } from '../config.js';
 import type { PoolClient } from './options.js';
 import { SessionTracker } from './session-reset.js';
+import type { HostPort, PreparedStatement } from '../types.js';
 
 /** Where a slot is in its life: handed out, idle, or briefly owned by the pool (checking or resetting). */
 export type SlotState = 'setup' | 'idle' | 'leased' | 'checking' | 'resetting';

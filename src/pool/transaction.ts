@@ -1,8 +1,7 @@
 /** BEGIN … COMMIT around a callback on one pooled connection (PostgreSQL only; the rules are in query/transaction.ts). */
-import { checkTransactions, runTransaction as runOn, type TransactionMode } from '../query/transaction.js';
+import { checkTransactions, runTransaction as runOn } from '../query/transaction.js';
 import type { ConnectionControl, PoolConnection } from './connection.js';
-
-export type { TransactionMode } from '../query/transaction.js';
+import type { TransactionMode } from '../types.js';
 
 /** The connection given to a transaction() callback: the pool releases it, so it has no release(). */
 export type TransactionConnection = Omit<PoolConnection, 'release' | typeof Symbol.asyncDispose>;

@@ -1,9 +1,13 @@
 /**
- * Exact-size encoders for the frontend messages sent once or more per query (Parse, Bind). pg-protocol's serializer
- * writes through a growable buffer and allocates a fresh one after every message, and its Bind repeats a format
- * code per parameter; here each message is measured first and written into one allocation. Parameters are always
- * text (format code count 0 = all text); results are text unless the caller passes one format code per column.
+ * The one place frontend bytes are produced: every message the session sends, from StartupMessage to Terminate.
+ * Parse and Bind, sent once or more per query, are written here at their exact size: pg-protocol's serializer writes
+ * through a growable buffer and allocates a fresh one after every message, and its Bind repeats a format code per
+ * parameter; here each message is measured first and written into one allocation. Parameters are always text (format
+ * code count 0 = all text); results are text unless the caller passes one format code per column. The other messages
+ * are pg-protocol's serializer underneath (protocol/wire.ts, its only importer); the constant ones are built once.
+ * (SSLRequest and CancelRequest go out before or beside a session and are written by transport/.)
  */
+import { serialize } from './wire.js';
 
 import { putInt32, writeUtf8 } from '../bytes.js';
 
@@ -207,4 +211,64 @@ export class BindExecuteBatch {
     this.#b.copy(grown, 0, 0, this.#p);
     this.#b = grown;
   }
+}
+
+/** Sync: ends an extended-query cycle; the server answers ReadyForQuery. */
+export const SYNC = serialize.sync();
+/** Flush: the server sends what it has without ending the cycle (portal batches, describe-first). */
+export const FLUSH = serialize.flush();
+/** Terminate: the graceful end of a connection. */
+export const TERMINATE = serialize.end();
+/** Describe of the unnamed portal. */
+export const DESCRIBE_UNNAMED_PORTAL = serialize.describe({ type: 'P', name: '' });
+/** Execute of the unnamed portal for all rows. */
+export const EXECUTE_UNNAMED = serialize.execute();
+/** Close of the unnamed portal. */
+export const CLOSE_UNNAMED_PORTAL = serialize.close({ type: 'P', name: '' });
+/** CopyDone: the end of a COPY FROM STDIN data stream. */
+export const COPY_DONE = serialize.copyDone();
+
+/** Describe of statement `name` ('' = unnamed). */
+export function encodeDescribeStatement(name: string): Buffer {
+  return serialize.describe({ type: 'S', name });
+}
+
+/** Close of statement `name`. */
+export function encodeCloseStatement(name: string): Buffer {
+  return serialize.close({ type: 'S', name });
+}
+
+/** Execute of the unnamed portal for at most `rows` rows (0 = all). */
+export function encodeExecute(rows: number): Buffer {
+  return serialize.execute({ portal: '', rows });
+}
+
+/** Query: `text` on the simple-query protocol. */
+export function encodeQuery(text: string): Buffer {
+  return serialize.query(text);
+}
+
+/** CopyFail with `message`: refuses a COPY FROM STDIN. */
+export function encodeCopyFail(message: string): Buffer {
+  return serialize.copyFail(message);
+}
+
+/** StartupMessage (protocol 3.0) with its parameters. */
+export function encodeStartup(parameters: Record<string, string>): Buffer {
+  return serialize.startup(parameters);
+}
+
+/** PasswordMessage: a cleartext password or an MD5 response. */
+export function encodePassword(password: string): Buffer {
+  return serialize.password(password);
+}
+
+/** SASLInitialResponse for `mechanism` with the client-first message. */
+export function encodeSaslInitialResponse(mechanism: string, clientFirstMessage: string): Buffer {
+  return serialize.sendSASLInitialResponseMessage(mechanism, clientFirstMessage);
+}
+
+/** SASLResponse with the client-final message. */
+export function encodeSaslResponse(clientFinalMessage: string): Buffer {
+  return serialize.sendSCRAMClientFinalMessage(clientFinalMessage);
 }

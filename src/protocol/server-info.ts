@@ -2,36 +2,7 @@
  * What the server told us at startup, and the capability flags derived from it. CrateDB is detected by its
  * `crate_version` ParameterStatus (docs/cratedb-wire.md "Server parameters") — never by catalog queries at connect.
  */
-
-/** Facts about the connected server. */
-export interface ServerInfo {
-  /** True when the server is CrateDB (it sent `crate_version`). */
-  readonly isCrate: boolean;
-  /** CrateDB's version, e.g. `6.4.1`; undefined on PostgreSQL. */
-  readonly crateVersion: string | undefined;
-  /** The `server_version` ParameterStatus (CrateDB reports `14.0`). */
-  readonly serverVersion: string | undefined;
-  /** Every ParameterStatus value received, by name, as last reported. */
-  readonly parameters: Readonly<Record<string, string>>;
-  /** Backend process id from BackendKeyData (CrateDB: the session id). */
-  readonly processId: number;
-  /**
-   * Whether several Sync-terminated queries may be in flight on one connection. On for PostgreSQL; off for CrateDB
-   * until verified on a real server (docs/cratedb-wire.md "Pipelining").
-   */
-  readonly canPipeline: boolean;
-  /** CrateDB's limit on SQL text in Parse (docs/cratedb-wire.md "Size limits"); undefined on PostgreSQL. */
-  readonly statementMaxLength: number | undefined;
-  /**
-   * Whether the server has transactions. CrateDB has none: BEGIN/COMMIT are no-ops, ROLLBACK is a syntax error, and
-   * the ReadyForQuery status byte means nothing there (docs/cratedb-wire.md "Transactions").
-   */
-  readonly transactions: boolean;
-  /** Most parameters one statement may carry (CrateDB 32,767; PostgreSQL 65,535). */
-  readonly maxParameters: number;
-  /** Whether `?` is a placeholder besides `$n` (CrateDB). */
-  readonly questionMarkPlaceholders: boolean;
-}
+import type { ServerInfo } from '../types.js';
 
 /**
  * Whether `sqlstate` + `message` say that a cached statement must be prepared again and the query run once more

@@ -5,15 +5,9 @@
 import { AuthenticationError, ConnectionClosedError, ConnectionRejectedError, DatabaseError, ProtocolError } from '../errors.js';
 import { createScramClient, md5PasswordResponse, type ScramClient } from './auth.js';
 import { toDatabaseError } from './database-error.js';
+import { encodePassword, encodeSaslInitialResponse, encodeSaslResponse, encodeStartup } from './frontend.js';
 import type { OperationIO, SessionOperation } from './session.js';
-import {
-  serialize,
-  type AuthenticationMD5Password,
-  type BackendKeyDataMessage,
-  type BackendMessage,
-  type ErrorMessage,
-  type SaslMessage,
-} from './wire.js';
+import type { AuthenticationMD5Password, BackendKeyDataMessage, BackendMessage, ErrorMessage, SaslMessage } from './wire.js';
 
 /** What the startup exchange needs to know. */
 export interface StartupOptions {
@@ -73,7 +67,7 @@ export class StartupOperation implements SessionOperation {
   }
 
   start(io: OperationIO): void {
-    io.send(serialize.startup(buildStartupParameters(this.#options)));
+    io.send(encodeStartup(buildStartupParameters(this.#options)));
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {
@@ -100,21 +94,21 @@ export class StartupOperation implements SessionOperation {
     switch (msg.name) {
       case 'authenticationCleartextPassword':
         this.#refuseCleartextWithoutTls();
-        io.send(serialize.password(this.#requirePassword('a cleartext password')));
+        io.send(encodePassword(this.#requirePassword('a cleartext password')));
         return false;
       case 'authenticationMD5Password': {
         const salt = (msg as AuthenticationMD5Password).salt;
-        io.send(serialize.password(md5PasswordResponse(this.#options.user, this.#requirePassword('an MD5 password'), salt)));
+        io.send(encodePassword(md5PasswordResponse(this.#options.user, this.#requirePassword('an MD5 password'), salt)));
         return false;
       }
       case 'authenticationSASL': {
         const mechanisms = (msg as SaslMessage).mechanisms ?? [];
         this.#scram = createScramClient(this.#requirePassword('a SCRAM-SHA-256 password'), mechanisms);
-        io.send(serialize.sendSASLInitialResponseMessage(this.#scram.mechanism, this.#scram.clientFirstMessage()));
+        io.send(encodeSaslInitialResponse(this.#scram.mechanism, this.#scram.clientFirstMessage()));
         return false;
       }
       case 'authenticationSASLContinue':
-        io.send(serialize.sendSCRAMClientFinalMessage(this.#requireScram().clientFinalMessage((msg as SaslMessage).data ?? '')));
+        io.send(encodeSaslResponse(this.#requireScram().clientFinalMessage((msg as SaslMessage).data ?? '')));
         return false;
       case 'authenticationSASLFinal':
         this.#requireScram().verifyServerFinal((msg as SaslMessage).data ?? '');

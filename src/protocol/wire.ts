@@ -1,5 +1,6 @@
 /**
- * The only importer of `pg-protocol`: message framing and serialisation, narrowed to the types we use.
+ * The only importer of `pg-protocol`: message framing, narrowed to the types we use, and its serializer for
+ * protocol/frontend.ts (the one place frontend bytes are produced).
  *
  * `pg-protocol`'s Parser trusts every length it reads and reacts to unknown message types differently across
  * versions, so {@link MessageReader} checks each message header first (type byte known, length within
@@ -84,13 +85,6 @@ export class DataRow implements PgBackendMessage {
     return this.bytes.readInt16BE(this.start);
   }
 }
-
-/** Frontend messages with constant bytes, built once. */
-export const SYNC = serialize.sync();
-export const FLUSH = serialize.flush();
-export const TERMINATE = serialize.end();
-export const DESCRIBE_UNNAMED_PORTAL = serialize.describe({ type: 'P', name: '' });
-export const EXECUTE_UNNAMED = serialize.execute();
 
 /**
  * Frames backend bytes into messages in one pass: each header is validated as soon as its 5 bytes are in (type

@@ -1,57 +1,15 @@
 /**
- * executeMany()'s public surface: options, the per-row result, the error for a lost connection, input checks and the
- * deadline. The operation that speaks the protocol is in bulk.ts.
+ * executeMany()'s constants (the -2 and -3 counts), the error for a lost connection and the input checks (its options and
+ * result types are in types.ts). The operation that speaks the protocol is in bulk.ts; its deadline is the one of every call (request.ts).
  */
+import { ConnectionClosedError, ConnectionError, UsageError } from '../errors.js';
 import { usesCopyProtocol } from '../sql/classify.js';
-import { ConnectionClosedError, ConnectionError, QueryTimeoutError, UsageError, type DatabaseError, type ParameterError } from '../errors.js';
+import type { BulkResult, ExecuteManyOptions } from '../types.js';
 
 /** Count of a row whose statement succeeded but whose count the server does not know (CrateDB, docs/cratedb-wire.md "Bulk execution"). */
 export const BULK_UNKNOWN = -2;
 /** Count of a row that failed (CrateDB reports it with no message, docs/cratedb-wire.md "Bulk execution"; also used for our own failures). */
 export const BULK_FAILED = -3;
-
-/** Options for client.executeMany(). */
-export interface ExecuteManyOptions {
-  /** Rows per chunk (one Sync each). Default 1000. */
-  chunkRows?: number;
-  /** Byte budget of one chunk's Bind/Execute messages; a chunk always holds at least one row. Default 4 MiB. */
-  chunkBytes?: number;
-  /**
-   * After the batch, re-run one at a time (one Sync each) the rows that failed or were not applied, to obtain each
-   * row's DatabaseError: CrateDB reports a failed bulk item as `-3` with no message, and on PostgreSQL the other rows
-   * of a failing row's chunk were rolled back. `'failed-and-zero'` also re-runs rows that reported 0: on CrateDB an
-   * UPDATE/DELETE item whose evaluation failed at run time reports 0, not -3. A re-run applies the rows that succeed.
-   * Not done after an abort, a cancel, or when the caller's transaction was aborted. Default false.
-   */
-  retryFailedRows?: boolean | 'failed-and-zero';
-  /** Abort: a queued call is dropped; a running one is cancelled and sends no further chunk. Rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Cancel after this many milliseconds (QueryTimeoutError). Default: the client's `queryTimeoutMs`. */
-  timeoutMs?: number;
-}
-
-/** The outcome of executeMany(): every input row is accounted for. */
-export interface BulkResult {
-  /**
-   * One entry per input row: rows affected (≥ 0), {@link BULK_UNKNOWN} (-2) when the server did not know, or
-   * {@link BULK_FAILED} (-3) for rows in `failed`. Rows in `notApplied` report 0. On CrateDB a 0 from an UPDATE or
-   * DELETE may hide a run-time failure of that row (docs/cratedb-wire.md "Bulk execution"); see `retryFailedRows: 'failed-and-zero'`.
-   */
-  readonly rowCounts: number[];
-  /** Indices of rows that failed: `-3` from CrateDB, an ErrorResponse for that row, or a value that could not be encoded. */
-  readonly failed: number[];
-  /**
-   * Indices of rows that did not take effect without failing themselves: rolled back with their chunk on PostgreSQL
-   * (or with the caller's aborted transaction), not executed after an error, an abort or a cancel.
-   */
-  readonly notApplied: number[];
-  /**
-   * The error of each failed row the server (or the encoder) named: PostgreSQL's ErrorResponse, CrateDB's per-item
-   * ErrorResponses, a whole-chunk ErrorResponse (shared by the rows of that chunk), a ParameterError, or the error
-   * from a re-run. CrateDB's `-3` items have none unless re-run.
-   */
-  readonly errors: Map<number, DatabaseError | ParameterError>;
-}
 
 /**
  * The connection was lost during executeMany(). `result` covers every input row: rows of acknowledged chunks are
@@ -125,24 +83,4 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
 /** @internal The result for zero input rows (no round trip). */
 export function emptyBulkResult(): BulkResult {
   return { rowCounts: [], failed: [], notApplied: [], errors: new Map() };
-}
-
-/**
- * @internal One signal for the caller's `signal` and the timeout, so the operation itself can see that it must send no further
- * chunk (a CancelRequest landing between two chunks is ignored by the server).
- */
-export function linkBulkDeadline(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal | undefined; dispose(): void } {
-  if (!(timeoutMs > 0)) return { signal, dispose: () => undefined };
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  if (signal?.aborted === true) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
-  const timer = setTimeout(() => controller.abort(new QueryTimeoutError(timeoutMs)), timeoutMs);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-    },
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * bulkInsert()'s public surface and its plan: options and result, the table and column names, input checks, the
+ * bulkInsert()'s plan (its options and result types are in types.ts): the table and column names, input checks, the
  * statement for the column types, and the encoded batches. The operation that speaks the protocol is bulk-insert.ts.
  *
  * One statement per batch:
@@ -15,45 +15,9 @@
 import { columnEncoder, encodeColumnBatch, encodeCopyData, measureColumnBatch, RowEncodeFailure, writeColumnBatch, type ColumnEncoder } from '../codecs/binary-encode.js';
 import { encodeBinaryBind } from '../protocol/frontend.js';
 import { nameOfType } from '../codecs/oids.js';
-import { UsageError, type DatabaseError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { quoteIdentifier } from '../sql/quote.js';
-
-/** Options for bulkInsert(). */
-export interface BulkInsertOptions {
-  /** Rows per INSERT statement (one round trip each). Default 10,000. */
-  batchSize?: number;
-  /**
-   * The column type OIDs, in the order of `columns`, when the caller knows them; otherwise the server describes
-   * `INSERT INTO table (columns) VALUES (...)` once per call (one round trip, no data).
-   */
-  columnTypes?: readonly number[];
-  /** Abort: nothing more is sent; a batch in flight is cancelled. Rejects with `signal.reason`. */
-  signal?: AbortSignal;
-  /** Cancel after this many milliseconds (QueryTimeoutError). Default: the client's `queryTimeoutMs`. */
-  timeoutMs?: number;
-}
-
-/** A batch the server refused as a whole. */
-export interface BulkInsertBatchError {
-  /** Index of the batch's first row in `rows`. */
-  readonly firstRow: number;
-  /** Rows in the batch. */
-  readonly rows: number;
-  readonly error: DatabaseError;
-}
-
-/** The outcome of bulkInsert(): counts, not per-row outcomes (use executeMany() for those). */
-export interface BulkInsertResult {
-  /** Rows the server reports inserted. */
-  readonly inserted: number;
-  /**
-   * Rows that did not land: rows CrateDB skipped inside a batch (e.g. a duplicate primary key: the batch reports
-   * fewer rows than it had), and every row of a batch the server refused (see `errors`).
-   */
-  readonly failed: number;
-  /** One entry per refused batch; the other batches were still sent. */
-  readonly errors: readonly BulkInsertBatchError[];
-}
+import type { BulkInsertOptions } from '../types.js';
 
 /** Checked table and column names, quoted for SQL. */
 export interface InsertTarget {

@@ -13,20 +13,13 @@
  */
 import { UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
-import { encodeParse } from '../protocol/frontend.js';
+import { COPY_DONE, EXECUTE_UNNAMED, SYNC, encodeDescribeStatement, encodeParse, encodeQuery } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
-import {
-  EXECUTE_UNNAMED,
-  SYNC,
-  serialize,
-  type BackendMessage,
-  type CommandCompleteMessage,
-  type ErrorMessage,
-  type ParameterDescriptionMessage,
-} from '../protocol/wire.js';
-import { describeStatement, encodeBatchBind, encodeCopyBatch, planBulkInsert, type BulkInsertBatchError, type BulkInsertResult, type InsertTarget } from './bulk-insert-plan.js';
+import type { BackendMessage, CommandCompleteMessage, ErrorMessage, ParameterDescriptionMessage } from '../protocol/wire.js';
+import { describeStatement, encodeBatchBind, encodeCopyBatch, planBulkInsert, type InsertTarget } from './bulk-insert-plan.js';
 import { QueryOperation } from './operation.js';
 import { parseCommandTag } from './result.js';
+import type { BulkInsertBatchError, BulkInsertResult } from '../types.js';
 
 /** The encoded batches of one bulkInsert(): per batch `head`, its `body`, then `tail`. */
 export interface EncodedBulkInsert {
@@ -39,7 +32,6 @@ export interface EncodedBulkInsert {
   readonly batches: readonly { readonly body: Buffer; readonly from: number; readonly rows: number }[];
 }
 
-const COPY_DONE = serialize.copyDone();
 
 /**
  * Plan the batch statement for these column types and encode every batch. Throws UsageError (an unsupported column
@@ -62,7 +54,7 @@ export function encodeBulkInsert(
   }
   return {
     text: plan.text,
-    head: copy ? serialize.query(plan.text) : encodeParse('', plan.text, plan.paramTypes),
+    head: copy ? encodeQuery(plan.text) : encodeParse('', plan.text, plan.paramTypes),
     tail: copy ? [COPY_DONE] : [EXECUTE_UNNAMED, SYNC],
     batches,
   };
@@ -76,8 +68,6 @@ export interface BulkInsertInit {
   readonly rows: readonly (readonly unknown[])[];
   readonly batchSize: number;
   readonly isCrate: boolean;
-  /** Checked before each batch: once aborted, nothing more is sent. */
-  readonly signal: AbortSignal | undefined;
 }
 
 type Phase = 'describing' | 'batches';
@@ -103,7 +93,7 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
 
   start(io: OperationIO): void {
     if (this.#encoded === undefined) {
-      io.send([encodeParse('', describeStatement(this.#init.target), []), serialize.describe({ type: 'S', name: '' }), SYNC]);
+      io.send([encodeParse('', describeStatement(this.#init.target), []), encodeDescribeStatement(''), SYNC]);
       return;
     }
     this.#phase = 'batches';
@@ -172,7 +162,7 @@ export class BulkInsertOperation extends QueryOperation<BulkInsertResult> {
       this.#batchError = undefined;
     }
     const batches = (this.#encoded as EncodedBulkInsert).batches;
-    if (this.#next < batches.length && this.#init.signal?.aborted !== true) {
+    if (this.#next < batches.length && !this.abandoned) {
       this.#sendNext(io);
       return false;
     }

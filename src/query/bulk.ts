@@ -25,21 +25,13 @@ import {
   UsageError,
 } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
-import { BindExecuteBatch, encodeParse } from '../protocol/frontend.js';
+import { BindExecuteBatch, FLUSH, SYNC, encodeDescribeStatement, encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
-import {
-  FLUSH,
-  SYNC,
-  serialize,
-  type BackendMessage,
-  type CommandCompleteMessage,
-  type ErrorMessage,
-  type ParameterDescriptionMessage,
-  type ReadyForQueryMessage,
-} from '../protocol/wire.js';
-import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkResult, type BulkSettings } from './bulk-api.js';
+import type { BackendMessage, CommandCompleteMessage, ErrorMessage, ParameterDescriptionMessage, ReadyForQueryMessage } from '../protocol/wire.js';
+import { BULK_FAILED, BULK_UNKNOWN, BulkInterruptedError, type BulkSettings } from './bulk-api.js';
 import { QueryOperation, wrongParameterCount } from './operation.js';
 import { parseCommandTag } from './result.js';
+import type { BulkResult } from '../types.js';
 
 /** Everything one executeMany() needs. */
 export interface BulkInit extends BulkSettings {
@@ -52,8 +44,6 @@ export interface BulkInit extends BulkSettings {
    * (docs/cratedb-wire.md "Transactions").
    */
   readonly transactional: boolean;
-  /** Checked before each chunk: once aborted, nothing more is sent. */
-  readonly signal: AbortSignal | undefined;
 }
 
 const PENDING = 0;
@@ -108,7 +98,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
   start(io: OperationIO): void {
     this.#io = io;
     this.#phase = 'describing';
-    io.send([encodeParse('', this.#init.text, []), serialize.describe({ type: 'S', name: '' }), FLUSH]);
+    io.send([encodeParse('', this.#init.text, []), encodeDescribeStatement(''), FLUSH]);
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {
@@ -368,7 +358,7 @@ export class BulkOperation extends QueryOperation<BulkResult> {
 
   /** After a chunk or a re-run: send the next one, start the re-runs, or finish. Returns true when finished. */
   #continue(): boolean {
-    if (this.#init.signal?.aborted === true) this.#stopped = true;
+    if (this.abandoned) this.#stopped = true;
     if (!this.#stopped) {
       if (this.#phase === 'chunks') {
         if (this.#sendChunk()) return false;

@@ -4,11 +4,13 @@
  */
 import { usesCopyProtocol } from '../sql/classify.js';
 import type { OperationIO } from '../protocol/session.js';
-import { EXECUTE_UNNAMED, SYNC, type BackendMessage, type CommandCompleteMessage, type DataRow } from '../protocol/wire.js';
+import { EXECUTE_UNNAMED, SYNC } from '../protocol/frontend.js';
+import type { BackendMessage, CommandCompleteMessage, DataRow } from '../protocol/wire.js';
 import { QueryOperation } from './operation.js';
-import { parseCommandTag, type CommandTag, type Result } from './result.js';
+import { parseCommandTag, type CommandTag } from './result.js';
 import { CollectAll } from './row-sink.js';
 import { StatementStep, type ExtendedQueryInit } from './statement-step.js';
+import type { Result } from '../types.js';
 
 export type { ExtendedQueryInit } from './statement-step.js';
 

@@ -3,12 +3,13 @@
  * still talking (reported only at ReadyForQuery, so the connection is drained and stays usable), and row collection
  * under the `maxResultBytes` budget.
  */
+import { SYNC, encodeCloseStatement, encodeCopyFail } from '../protocol/frontend.js';
 import { DatabaseError, ProtocolError, ResultTooLargeError, UsageError } from '../errors.js';
 import { toDatabaseError } from '../protocol/database-error.js';
 import type { OperationIO, SessionOperation } from '../protocol/session.js';
 import type { BackendMessage, DataRow, ErrorMessage } from '../protocol/wire.js';
-import { SYNC, serialize } from '../protocol/wire.js';
-import type { RowMode, RowShape } from './result.js';
+import type { RowShape } from './result.js';
+import type { RowMode } from '../types.js';
 
 /** Why COPY FROM STDIN fails: the query paths have no way to feed it data. */
 export const COPY_IN_REFUSAL =
@@ -21,6 +22,8 @@ export abstract class QueryOperation<T> implements SessionOperation {
   readonly promise: Promise<T>;
   /** The first error of this operation; reported when ReadyForQuery arrives. */
   protected error: Error | undefined;
+  /** The caller gave up (abort or timeout): an operation that sends in steps sends no further step. */
+  protected abandoned = false;
   #resolve!: (value: T) => void;
   #reject!: (err: Error) => void;
   #settled = false;
@@ -38,6 +41,11 @@ export abstract class QueryOperation<T> implements SessionOperation {
   /** Whether the promise has settled. */
   get settled(): boolean {
     return this.#settled;
+  }
+
+  /** The caller gave up on this operation (query/request.ts): send nothing more; the promise settles as usual. */
+  abandon(): void {
+    this.abandoned = true;
   }
 
   fail(err: Error): void {
@@ -82,7 +90,7 @@ export abstract class QueryOperation<T> implements SessionOperation {
     switch (msg.name) {
       case 'copyInResponse':
         this.recordError(new UsageError(COPY_IN_REFUSAL));
-        io.send(resync ? [serialize.copyFail('COPY FROM STDIN is not supported by this client'), SYNC] : serialize.copyFail('COPY FROM STDIN is not supported by this client'));
+        io.send(resync ? [encodeCopyFail('COPY FROM STDIN is not supported by this client'), SYNC] : encodeCopyFail('COPY FROM STDIN is not supported by this client'));
         return true;
       case 'copyOutResponse':
         this.recordError(new UsageError(COPY_OUT_REFUSAL));
@@ -156,5 +164,5 @@ export function wrongParameterCount(expected: number, given: number, how: string
 
 /** Close messages for evicted cached statements, to send ahead of an operation's own messages. */
 export function closeStatementMessages(names: readonly string[]): Buffer[] {
-  return names.map((name) => serialize.close({ type: 'S', name }));
+  return names.map((name) => encodeCloseStatement(name));
 }

@@ -9,11 +9,13 @@
  * the same connection meanwhile wait behind it.
  */
 import type { OperationIO } from '../protocol/session.js';
-import { FLUSH, SYNC, serialize, type BackendMessage, type CommandCompleteMessage, type DataRow } from '../protocol/wire.js';
+import { CLOSE_UNNAMED_PORTAL, FLUSH, SYNC, encodeExecute } from '../protocol/frontend.js';
+import type { BackendMessage, CommandCompleteMessage, DataRow } from '../protocol/wire.js';
 import { QueryOperation } from './operation.js';
-import { parseCommandTag, type CommandTag, type Field } from './result.js';
+import { parseCommandTag, type CommandTag } from './result.js';
 import { addRow, DecodedBatches, isBatchSink, type BatchSink } from './row-sink.js';
 import { StatementStep, type ExtendedQueryInit } from './statement-step.js';
+import type { Field } from '../types.js';
 
 /** What a portal operation needs on top of a plain extended query. */
 export interface PortalInit extends ExtendedQueryInit {
@@ -40,8 +42,6 @@ export interface PortalConsumer {
  * `suspended`: PortalSuspended seen, waiting for fetch() or close(). `syncing`: Sync sent, waiting for ReadyForQuery.
  */
 type PortalState = 'queued' | 'fetching' | 'suspended' | 'syncing' | 'finished';
-
-const CLOSE_UNNAMED_PORTAL = serialize.close({ type: 'P', name: '' });
 
 /** Runs one statement through the unnamed portal, one bounded batch at a time, as its consumer pulls. */
 export class PortalOperation extends QueryOperation<CommandTag> {
@@ -169,7 +169,7 @@ export class PortalOperation extends QueryOperation<CommandTag> {
   #executeBatch(): readonly Buffer[] {
     this.#asked = this.#nextBatchRows();
     this.#overflowed = false;
-    return [serialize.execute({ portal: '', rows: this.#asked }), FLUSH];
+    return [encodeExecute(this.#asked), FLUSH];
   }
 
   #row(msg: DataRow): void {

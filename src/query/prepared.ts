@@ -3,15 +3,9 @@
  * They live outside the automatic cache until the caller closes them.
  */
 import type { TypeRegistry } from '../codecs/registry.js';
-import { encodeParse } from '../protocol/frontend.js';
+import { SYNC, encodeCloseStatement, encodeDescribeStatement, encodeParse } from '../protocol/frontend.js';
 import type { OperationIO } from '../protocol/session.js';
-import {
-  SYNC,
-  serialize,
-  type BackendMessage,
-  type ParameterDescriptionMessage,
-  type RowDescriptionMessage,
-} from '../protocol/wire.js';
+import type { BackendMessage, ParameterDescriptionMessage, RowDescriptionMessage } from '../protocol/wire.js';
 import { QueryOperation } from './operation.js';
 import { fieldsFrom, RowShape } from './result.js';
 import type { StatementInfo } from './statement-cache.js';
@@ -36,7 +30,7 @@ export class PrepareOperation extends QueryOperation<StatementInfo> {
   start(io: OperationIO): void {
     io.send([
       encodeParse(this.#name, this.#text, this.#paramTypes),
-      serialize.describe({ type: 'S', name: this.#name }),
+      encodeDescribeStatement(this.#name),
       SYNC,
     ]);
   }
@@ -73,7 +67,7 @@ export class CloseStatementOperation extends QueryOperation<void> {
   }
 
   start(io: OperationIO): void {
-    io.send([serialize.close({ type: 'S', name: this.#name }), SYNC]);
+    io.send([encodeCloseStatement(this.#name), SYNC]);
   }
 
   handle(msg: BackendMessage): boolean {

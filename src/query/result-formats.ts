@@ -9,12 +9,11 @@
  * interval 92 → 661, float4 46 → 592 (its exact text value needs a shortest-decimal search) — text. bytea stays
  * binary: its hex text doubles the bytes on the wire.
  */
-import type { BinaryResultsMode } from '../config.js';
 import { ARRAY_ELEMENT_OID, OID } from '../codecs/oids.js';
 import type { RawDecoder, TypeRegistry } from '../codecs/registry.js';
 import { DecodeError } from '../errors.js';
 import type { WireField } from '../protocol/wire.js';
-import type { Field } from './result.js';
+import type { BinaryResultsMode, Field } from '../types.js';
 
 /** Format codes for a result read entirely as text (Bind's format-code count 0). */
 export const TEXT_RESULTS: readonly number[] = Object.freeze([]);

@@ -1,57 +1,13 @@
 /**
- * Query results: the public Result and Field shapes, command-tag parsing, and the per-statement row shape
+ * Query results: building the public Result and Field shapes (types.ts), command-tag parsing, and the per-statement row shape
  * (decoders resolved once per RowDescription, docs/design.md "Benchmarks").
  */
-import type { BinaryResultsMode } from '../config.js';
 import type { RawDecoder, TypeRegistry } from '../codecs/registry.js';
 import { typeNameOf } from '../codecs/oids.js';
 import { DecodeError, ProtocolError } from '../errors.js';
 import type { DataRow, RowDescriptionMessage, WireField } from '../protocol/wire.js';
 import { chooseResultFormats, formatsOf, sameFormats, TEXT_RESULTS, unreadableBinary } from './result-formats.js';
-
-/** How rows are returned: objects keyed by column name (default) or arrays in column order. */
-export type RowMode = 'object' | 'array';
-
-/** Call options asking for array rows: the overloads of query(), stream() and the like then type rows as arrays. */
-export interface ArrayRows {
-  readonly rowMode: 'array';
-}
-
-/** One result column. */
-export interface Field {
-  readonly name: string;
-  /** OID of the column's table, or 0. */
-  readonly tableOid: number;
-  /** Column number within its table, or 0. */
-  readonly columnId: number;
-  /** OID of the column's type (CrateDB's mapping: docs/cratedb-wire.md "Types"). */
-  readonly typeOid: number;
-  /**
-   * The PostgreSQL name of `typeOid` (`int4`, `timestamptz`, `text[]`), or undefined for a type that is not built in
-   * (PostgreSQL enums, domains and other user-defined types; no catalog query is made). On CrateDB it is the name of
-   * the PostgreSQL type CrateDB reports, not CrateDB's own: `json` for OBJECT, `point` for GEO_POINT, `float4[]` for
-   * FLOAT_VECTOR, `varchar` for TEXT.
-   */
-  readonly typeName: string | undefined;
-  readonly typeSize: number;
-  readonly typeModifier: number;
-}
-
-/** The result of one statement. */
-export interface Result<R = Record<string, unknown>> {
-  readonly rows: R[];
-  readonly fields: readonly Field[];
-  /**
-   * Rows affected or returned: the last token of the command tag as a signed integer (CrateDB's bulk items report
-   * -2 for unknown and -3 for failed, docs/cratedb-wire.md "Bulk execution", "Command tags"), the number of rows when the tag has none, else null.
-   */
-  readonly rowCount: number | null;
-  /**
-   * The first word of the command tag, e.g. `SELECT`. CrateDB builds it from the SQL text up to the first space
-   * (docs/cratedb-wire.md "Command tags"), so it can be junk; do not branch on it.
-   */
-  readonly command: string;
-}
+import type { BinaryResultsMode, Field, RowMode } from '../types.js';
 
 /** Parsed CommandComplete tag. */
 export interface CommandTag {

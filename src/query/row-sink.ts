@@ -4,11 +4,11 @@
  * DataRow: {@link CollectAll} decodes every row into one Result (query()), {@link DecodedBatches} hands decoded rows
  * over batch by batch (stream()), and a raw {@link BatchSink} of its own (cratewire/arrow) reads the DataRow bytes.
  */
-import type { BinaryResultsMode } from '../config.js';
 import { ProtocolError } from '../errors.js';
 import type { DataRow } from '../protocol/wire.js';
 import { RowCollector, type ByteBudget } from './operation.js';
-import type { RowMode, RowShape } from './result.js';
+import type { RowShape } from './result.js';
+import type { BinaryResultsMode, RowMode } from '../types.js';
 
 /** Takes the rows of one statement and chooses the formats they arrive in. */
 export interface RowSink {

@@ -2,12 +2,13 @@
  * Simple Query: one `Q` message that may hold several `;`-separated statements, one Result per statement
  * (docs/cratedb-wire.md "Simple query"). It takes no parameters — SQL text and values are only kept apart on the extended path.
  */
+import { encodeQuery } from '../protocol/frontend.js';
 import type { TypeRegistry } from '../codecs/registry.js';
 import type { OperationIO } from '../protocol/session.js';
 import type { BackendMessage, CommandCompleteMessage, DataRow, RowDescriptionMessage } from '../protocol/wire.js';
-import { serialize } from '../protocol/wire.js';
 import { QueryOperation, RowCollector, type ByteBudget } from './operation.js';
-import { fieldsFrom, parseCommandTag, RowShape, type Result, type RowMode } from './result.js';
+import { fieldsFrom, parseCommandTag, RowShape } from './result.js';
+import type { Result, RowMode } from '../types.js';
 
 /** Options of one simple query. */
 export interface SimpleQueryInit {
@@ -33,7 +34,7 @@ export class SimpleQuery extends QueryOperation<Result<unknown>[]> {
   }
 
   start(io: OperationIO): void {
-    io.send(serialize.query(this.#init.text));
+    io.send(encodeQuery(this.#init.text));
   }
 
   handle(msg: BackendMessage, io: OperationIO): boolean {

@@ -10,18 +10,18 @@
  * and each value is encoded for its type. The sink may ask for the same to choose result formats. Otherwise
  * everything goes in one write.
  */
-import type { BinaryResultsMode } from '../config.js';
 import { needsDescribe, type EncodedParam, type TypeRegistry } from '../codecs/registry.js';
 import type { DatabaseError } from '../errors.js';
 import { countPlaceholders } from '../sql/scanner.js';
-import { encodeBind, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
+import { DESCRIBE_UNNAMED_PORTAL, FLUSH, SYNC, encodeBind, encodeDescribeStatement, encodeParse, encodeUnnamedParse } from '../protocol/frontend.js';
 import { isStaleStatementError } from '../protocol/server-info.js';
 import type { OperationIO } from '../protocol/session.js';
-import { DESCRIBE_UNNAMED_PORTAL, FLUSH, SYNC, serialize, type BackendMessage, type ParameterDescriptionMessage, type RowDescriptionMessage } from '../protocol/wire.js';
+import type { BackendMessage, ParameterDescriptionMessage, RowDescriptionMessage } from '../protocol/wire.js';
 import { closeStatementMessages, wrongParameterCount } from './operation.js';
-import { fieldsFrom, RowShape, type RowMode, type ShapeMemo } from './result.js';
+import { fieldsFrom, RowShape, type ShapeMemo } from './result.js';
 import type { RowSink } from './row-sink.js';
 import { statementKey, type StatementCache, type StatementInfo } from './statement-cache.js';
+import type { BinaryResultsMode, RowMode } from '../types.js';
 
 /** Everything one extended query needs. */
 export interface ExtendedQueryInit {
@@ -199,7 +199,7 @@ export class StatementStep {
     if (this.#init.values.some(needsDescribe)) {
       this.#phase = 'describing';
       const parse = encodeParse(this.#name, this.#init.text, declared);
-      io.send([...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      io.send([...this.#closes(), parse, encodeDescribeStatement(this.#name), FLUSH]);
       return;
     }
     const values = this.#init.values.map((v, i) => this.#init.registry.encode(v, declared[i] ?? 0, i));
@@ -208,7 +208,7 @@ export class StatementStep {
       // Described only to choose the result formats: the parameters are encoded and declared as without it.
       this.#phase = 'describing';
       this.#encodedEarly = values;
-      io.send([...this.#closes(), encodeParse(this.#name, this.#init.text, types), serialize.describe({ type: 'S', name: this.#name }), FLUSH]);
+      io.send([...this.#closes(), encodeParse(this.#name, this.#init.text, types), encodeDescribeStatement(this.#name), FLUSH]);
       return;
     }
     const after = this.#owner.afterBind();
@@ -217,7 +217,7 @@ export class StatementStep {
       return;
     }
     const parse = encodeParse(this.#name, this.#init.text, types);
-    io.send(this.#bind(values, [...this.#closes(), parse, serialize.describe({ type: 'S', name: this.#name })], after));
+    io.send(this.#bind(values, [...this.#closes(), parse, encodeDescribeStatement(this.#name)], after));
   }
 
   /** RowDescription or NoData: remember the statement and, when describing first, send Bind now. */

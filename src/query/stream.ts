@@ -1,40 +1,16 @@
 /**
- * The public row stream: an AsyncIterable (or a Node Readable) over a {@link PortalOperation}. Pull-driven: the next
+ * The public row stream: an AsyncIterable (or a Node Readable) over a portal (query/portal.ts). Pull-driven: the next
  * batch is requested only when the consumer has taken the last row of the current one, so at most one batch is
  * buffered (docs/cratedb-wire.md "Portals and maxRows"). Timers (the idle deadline) live here, not in the sans-IO operation.
+ * Where the portal runs is injected (an acquire hook and an optional release): the same class serves a client and a pool.
  */
 import { Readable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { IdleDeadline, idleTimeoutError } from './idle-deadline.js';
-import type { PortalConsumer, PortalOperation } from './portal.js';
-import type { Field, RowMode } from './result.js';
+import type { PortalConsumer } from './portal.js';
 import { closingIterator, ConsumeOnce, DONE } from './stream-iteration.js';
 import { MAX_TIMER_MS } from '../timers.js';
-
-/** Options for client.stream(). */
-export interface StreamOptions {
-  /** Rows per batch (the Execute row limit). Default 1000. */
-  fetchSize?: number;
-  /**
-   * Byte budget of one batch. After each batch, the next one asks for fewer rows when its largest row times
-   * `fetchSize` would exceed the budget (the first batch is sized by `fetchSize` alone). Default 8 MiB; 0 disables.
-   */
-  maxBatchBytes?: number;
-  /**
-   * When the consumer has not pulled a row for at least this long while the stream holds the connection, the portal
-   * is closed (freeing the connection) and the next pull fails with a UsageError (code `STREAM_IDLE_TIMEOUT`).
-   * Default 30 000; 0 disables (an abandoned stream then holds its connection until it is closed).
-   */
-  idleTimeoutMs?: number;
-  /** `'object'` (default) or `'array'` rows. */
-  rowMode?: RowMode;
-  /** Abort the stream: the portal is closed (a running batch is cancelled) and pulls reject with `signal.reason`. */
-  signal?: AbortSignal;
-  /** `false` runs the unnamed statement instead of the automatic prepared-statement cache. */
-  prepare?: boolean;
-  /** Parameter type OIDs to declare in Parse (default: let the server infer; docs/cratedb-wire.md "Parameter type inference"). */
-  paramTypes?: readonly number[];
-}
+import type { Field, StreamOptions } from '../types.js';
 
 /** Validated stream settings. */
 export interface StreamSettings {
@@ -66,43 +42,67 @@ function checkInt(name: string, value: number | undefined, fallback: number, min
   return value;
 }
 
-/** What a stream needs from its client. */
-export interface StreamHost {
-  /** Create the portal operation for `consumer` and queue it on the connection. May throw (client closed). */
-  open(consumer: PortalConsumer): PortalOperation;
-  /** Remove the operation if it has not started; false when it is running. */
-  dequeue(op: PortalOperation): boolean;
-  /** Ask the server to cancel the running operation (CancelRequest). */
-  cancel(op: PortalOperation): void;
+/** A portal as a stream reads it (query/portal.ts's PortalOperation is one; see there for each member). */
+export interface StreamPortal {
+  /** Settles at the portal's final ReadyForQuery (or when the connection fails). */
+  readonly promise: Promise<unknown>;
+  readonly fields: readonly Field[] | undefined;
+  fetch(): void;
+}
+
+/** The connection a stream runs its portal on, as the acquire hook hands it over (query/request.ts builds it). */
+export interface StreamChannel {
+  /** Create the portal for `consumer` and queue it on the connection. May throw (client closed, bad input). */
+  open(consumer: PortalConsumer): StreamPortal;
+  /**
+   * Free the connection of the opened portal: drop it while queued, otherwise close it, cancelling a batch the server
+   * is still running when `cancel` is set (an abort) or when the server ignored the row limit.
+   */
+  stop(cancel: boolean): void;
   /** Attach the query text and the caller's stack to an error. */
   decorate(err: unknown): unknown;
+  /**
+   * Give the connection back (pool.stream()): called once, when the portal has finished on the wire or could not be
+   * opened, so the next borrower never queues behind this stream. Absent when the caller owns the connection.
+   */
+  release?(): void;
 }
 
 /**
- * `new`: not pulled yet (nothing sent). `running`: the operation is queued or active. `ended`: every row has arrived
- * (some may still be buffered). `failed`: pulls reject with the stored error once the buffer is empty. `closed`:
- * closed by the consumer.
+ * The injected acquire hook, called at the first pull: the caller's own connection at once (client.stream(),
+ * connection.stream()), or one borrowed from a pool once it is free (pool.stream(); rejects with `signal.reason` on
+ * abort).
  */
-type StreamPhase = 'new' | 'running' | 'ended' | 'failed' | 'closed';
+export type StreamAcquire = (signal: AbortSignal | undefined) => StreamChannel | Promise<StreamChannel>;
+
+/**
+ * `new`: not pulled yet (nothing sent). `acquiring`: waiting for a connection. `running`: the portal is queued or
+ * active. `ended`: every row has arrived (some may still be buffered). `failed`: pulls reject with the stored error once
+ * the buffer is empty. `closed`: closed by the consumer.
+ */
+type StreamPhase = 'new' | 'acquiring' | 'running' | 'ended' | 'failed' | 'closed';
 
 const NO_ROWS: unknown[] = [];
 
 /**
- * Rows of one statement, pulled batch by batch. Iterate it once with `for await`, or call {@link toReadable} once.
+ * Rows of one statement, pulled batch by batch: the one row stream of client.stream(), connection.stream() and
+ * pool.stream(). Iterate it once with `for await`, or call {@link toReadable} once.
  *
  * The statement is sent at the first pull. From then until the stream ends, is closed, fails or times out idle, the
- * stream occupies its connection: other queries issued on the same client wait in order behind it.
+ * stream occupies its connection: other queries issued on the same client wait in order behind it. A pool's stream
+ * borrows its connection at the first pull and gives it back once its portal has finished on the wire.
  */
 export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> {
-  readonly #host: StreamHost;
-  readonly #settings: StreamSettings;
+  readonly #acquire: StreamAcquire;
+  readonly #idleTimeoutMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.#abort(this.#signal?.reason);
   readonly #consumer: PortalConsumer = { batch: (rows, more) => this.#batch(rows, more) };
   #phase: StreamPhase = 'new';
   readonly #consumed = new ConsumeOnce();
-  #op: PortalOperation | undefined;
-  /** Settles (never rejects) when the operation has finished on the wire. */
+  #channel: StreamChannel | undefined;
+  #op: StreamPortal | undefined;
+  /** Settles (never rejects) when the portal has finished on the wire and the connection was given back. */
   #finished: Promise<void> = Promise.resolve();
   #buffer: unknown[] = NO_ROWS;
   #pos = 0;
@@ -115,12 +115,15 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
   #wakeScheduled = false;
   readonly #idle: IdleDeadline;
 
-  /** @internal Created by client.stream(). */
-  constructor(host: StreamHost, settings: StreamSettings, signal: AbortSignal | undefined) {
-    this.#host = host;
-    this.#settings = settings;
-    this.#signal = signal;
-    this.#idle = new IdleDeadline(settings.idleTimeoutMs, () => this.#waiters.length > 0, () => this.#idleExpired());
+  /**
+   * @internal Created by client.stream(), connection.stream() and pool.stream(). Checks the stream options (UsageError);
+   * `acquire` is called at the first pull.
+   */
+  constructor(acquire: StreamAcquire, options: StreamOptions) {
+    this.#acquire = acquire;
+    this.#idleTimeoutMs = resolveStreamSettings(options).idleTimeoutMs;
+    this.#signal = options.signal;
+    this.#idle = new IdleDeadline(this.#idleTimeoutMs, () => this.#waiters.length > 0, () => this.#idleExpired());
   }
 
   /** The result columns, once the server has described them (after the first pull); undefined before. */
@@ -165,7 +168,7 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     if (phase === 'running') {
       this.#stopOperation(false);
       this.#scheduleWake();
-    }
+    } else if (phase === 'acquiring') this.#scheduleWake();
     await this.#finished;
   }
 
@@ -175,21 +178,49 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
       this.#fail(signal.reason);
       return;
     }
-    let op: PortalOperation;
+    let channel: StreamChannel | Promise<StreamChannel>;
     try {
-      op = this.#host.open(this.#consumer);
+      channel = this.#acquire(signal);
     } catch (err) {
       this.#fail(err);
       return;
     }
+    if (!(channel instanceof Promise)) {
+      this.#finished = this.#open(channel);
+      return;
+    }
+    this.#phase = 'acquiring';
+    this.#finished = channel.then(
+      (acquired) => {
+        if (this.#phase === 'acquiring') return this.#open(acquired);
+        acquired.release?.(); // closed while waiting for the connection
+        return undefined;
+      },
+      (err: unknown) => {
+        if (this.#phase === 'acquiring') this.#fail(err);
+      },
+    );
+  }
+
+  /** Queue the portal on the acquired connection; the promise settles once it has finished and the connection is given back. */
+  #open(channel: StreamChannel): Promise<void> {
+    let op: StreamPortal;
+    try {
+      op = channel.open(this.#consumer);
+    } catch (err) {
+      channel.release?.();
+      this.#fail(err);
+      return Promise.resolve();
+    }
+    this.#channel = channel;
     this.#op = op;
     this.#phase = 'running';
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
-    this.#finished = op.promise.then(
+    this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
+    this.#idle.arm();
+    return op.promise.then(
       () => this.#settled(false, undefined),
       (err: unknown) => this.#settled(true, err),
     );
-    this.#idle.arm();
   }
 
   #next(): Promise<IteratorResult<R, undefined>> {
@@ -293,9 +324,10 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     if (this.#phase === 'running') {
       if (failed) {
         this.#phase = 'failed';
-        this.#error = this.#host.decorate(err);
+        this.#error = this.#channel?.decorate(err) ?? err;
       } else this.#phase = 'ended';
     }
+    this.#channel?.release?.();
     this.#scheduleWake();
   }
 
@@ -315,19 +347,9 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     this.#stopOperation(true);
   }
 
-  /** Release the connection: drop a queued operation, or close the portal (cancelling a batch in flight if asked). */
+  /** Free the connection: drop a queued portal, or close it (cancelling a batch in flight if asked). */
   #stopOperation(cancel: boolean): void {
-    const op = this.#op;
-    if (op === undefined) return;
-    if (this.#host.dequeue(op)) {
-      op.fail(new UsageError('The stream was closed before its statement was sent'));
-      return;
-    }
-    // A server that ignores maxRows may still have the rest of a huge result to send: cancelling stops it at once
-    // (on a real CrateDB 6.4.3, break after 1,500 of 500,000 rows: the connection was free again after ~15 ms with a
-    // cancel, ~300 ms when the rest was read and dropped). A batch the server bounded itself is only read and dropped.
-    if ((cancel || op.overflowing) && op.fetching) this.#host.cancel(op);
-    op.close();
+    this.#channel?.stop(cancel);
   }
 
   /**
@@ -345,10 +367,11 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     });
   }
 
-  /** The idle deadline passed: close the portal to free the connection. */
+  /** The idle deadline passed: close the portal to free the connection (and give a borrowed one back). */
   #idleExpired(): void {
     if (this.#phase !== 'running') return;
-    this.#fail(idleTimeoutError(this.#settings.idleTimeoutMs, 'its portal was closed to free the connection'));
+    const freed = this.#channel?.release === undefined ? 'its portal was closed to free the connection' : 'it was closed and its connection returned to the pool';
+    this.#fail(idleTimeoutError(this.#idleTimeoutMs, freed));
     this.#stopOperation(false);
   }
 }

@@ -4,12 +4,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { TransactionStatus } from '../protocol/session.js';
-
-/** Options that shape the BEGIN statement. */
-export interface TransactionMode {
-  isolationLevel?: 'read committed' | 'repeatable read' | 'serializable';
-  readOnly?: boolean;
-}
+import type { TransactionMode } from '../types.js';
 
 /** What a transaction runs on: a client or a pooled connection. */
 export interface TransactionTarget {

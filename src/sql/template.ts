@@ -29,6 +29,20 @@ export const sql = Object.freeze({
   },
 });
 
+/**
+ * The one implementation of the `sql` tagged-template method (client, pool connection and pool): build the statement,
+ * then `run` it as query(text, params). A malformed call rejects rather than throws, like query().
+ */
+export function runTemplate<T>(strings: TemplateStringsArray, values: readonly unknown[], run: (text: string, params: unknown[]) => Promise<T>): Promise<T> {
+  let statement: { text: string; params: unknown[] };
+  try {
+    statement = buildTemplate(strings, values);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return run(statement.text, statement.params);
+}
+
 /** The statement text with `$1..$n` and its parameters, built from a tagged template call. */
 export function buildTemplate(strings: TemplateStringsArray, values: readonly unknown[]): { text: string; params: unknown[] } {
   if (!Array.isArray(strings) || !Array.isArray((strings as { raw?: unknown }).raw)) {

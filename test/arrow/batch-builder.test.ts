@@ -2,7 +2,7 @@ import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Stru
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { ArrowTypeError, DecodeError, ProtocolError } from '../../src/errors.js';
-import type { Field } from '../../src/query/result.js';
+import type { Field } from '../../src/types.js';
 import { plain } from './normalize.js';
 import {
   array,

@@ -9,7 +9,7 @@ import { Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Utf8,
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { typeNameOf } from '../../src/codecs/oids.js';
-import type { Field } from '../../src/query/result.js';
+import type { Field } from '../../src/types.js';
 import { plain } from './normalize.js';
 import { decodedRows, rowBytes } from './wire-values.js';
 

@@ -6,7 +6,8 @@ import { columnEncoder, encodeColumnBatch } from '../../src/codecs/binary-encode
 import { OID, typeNameOf } from '../../src/codecs/oids.js';
 import { TypeRegistry } from '../../src/codecs/registry.js';
 import { DataRow } from '../../src/protocol/wire.js';
-import { RowShape, type Field } from '../../src/query/result.js';
+import { RowShape } from '../../src/query/result.js';
+import type { Field } from '../../src/types.js';
 
 /** A result column of type `typeOid`. */
 export function field(name: string, typeOid: number, typeModifier = -1): Field {

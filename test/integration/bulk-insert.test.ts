@@ -1,17 +1,12 @@
 /** client.bulkInsert() on PostgreSQL: column batches through UNNEST with binary array parameters. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, createPool, DatabaseError, UsageError, type Client } from '../../src/index.js';
-import { getTestPg } from '../support/pg-env.js';
+import { describe, expect, it } from 'vitest';
+import { createPool, DatabaseError, UsageError, type Client } from '../../src/index.js';
+import { connectForFile, getTestPg } from '../support/pg-env.js';
 
 const pg = getTestPg();
 let client: Client;
 
-beforeAll(async () => {
-  client = await connect(pg.url('trust', { sslmode: 'disable' }));
-});
-afterAll(async () => {
-  await client?.close();
-});
+connectForFile(pg, (c) => void (client = c));
 
 async function table(name: string, columns: string): Promise<void> {
   await client.simpleQuery(`DROP TABLE IF EXISTS ${name}; CREATE TABLE ${name} (${columns})`);

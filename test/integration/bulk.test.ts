@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BulkInterruptedError,
   DatabaseError,
@@ -7,21 +7,16 @@ import {
   connect,
   type Client,
 } from '../../src/index.js';
-import { getTestPg } from '../support/pg-env.js';
+import { connectForFile, getTestPg } from '../support/pg-env.js';
 
 const pg = getTestPg();
 let client: Client;
 
 const INSERT = 'INSERT INTO bulk_items (id, name) VALUES ($1, $2)';
 
-beforeAll(async () => {
-  client = await connect(pg.url('trust', { sslmode: 'disable' }));
-});
+connectForFile(pg, (c) => void (client = c));
 beforeEach(async () => {
   await client.simpleQuery('DROP TABLE IF EXISTS bulk_items; CREATE TABLE bulk_items (id int PRIMARY KEY, name text)');
-});
-afterAll(async () => {
-  await client?.close();
 });
 
 const rowsOf = (n: number, from = 0): [number, string][] => Array.from({ length: n }, (_, i) => [from + i, `item ${from + i}`]);

@@ -2,19 +2,14 @@
  * A wrong number of parameters fails before anything is sent, saying "expected N, got M" — counted from the
  * placeholders before the statement is described, from ParameterDescription after (issue #12, bug 5).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError, connect, type Client } from '../../src/index.js';
-import { getTestPg } from '../support/pg-env.js';
+import { describe, expect, it } from 'vitest';
+import { UsageError, type Client } from '../../src/index.js';
+import { connectForFile, getTestPg } from '../support/pg-env.js';
 
 const pg = getTestPg();
 let client: Client;
 
-beforeAll(async () => {
-  client = await connect(pg.url('trust', { sslmode: 'disable' }));
-});
-afterAll(async () => {
-  await client?.close();
-});
+connectForFile(pg, (c) => void (client = c));
 
 /** Run `fn` inside a transaction: if anything reached the server and failed there, the transaction is aborted (E). */
 async function nothingSent(fn: () => Promise<unknown>): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ClientClosedError,
   ConnectionClosedError,
@@ -10,18 +10,15 @@ import {
   connect,
   type Client,
 } from '../../src/index.js';
-import { getTestPg } from '../support/pg-env.js';
+import { connectForFile, getTestPg } from '../support/pg-env.js';
 
 const pg = getTestPg();
 let client: Client;
 
-beforeAll(async () => {
-  client = await connect(pg.url('trust', { sslmode: 'disable' }));
+connectForFile(pg, async (c) => {
+  client = c;
   await client.simpleQuery('DROP TABLE IF EXISTS summits; CREATE TABLE summits (name text PRIMARY KEY, height int, country text)');
   await client.query("INSERT INTO summits VALUES ('Mont Blanc', 4808, 'FR'), ('Monte Rosa', 4634, 'CH'), ('Zugspitze', 2962, 'DE')");
-});
-afterAll(async () => {
-  await client?.close();
 });
 
 describe('query()', () => {

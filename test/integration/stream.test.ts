@@ -1,19 +1,14 @@
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionClosedError, DatabaseError, StreamConsumedError, UsageError, connect, type Client } from '../../src/index.js';
-import { getTestPg } from '../support/pg-env.js';
+import { connectForFile, getTestPg } from '../support/pg-env.js';
 
 const pg = getTestPg();
 let client: Client;
 
-beforeAll(async () => {
-  client = await connect(pg.url('trust', { sslmode: 'disable' }));
-});
-afterAll(async () => {
-  await client?.close();
-});
+connectForFile(pg, (c) => void (client = c));
 
 const SERIES = 'SELECT g AS n FROM generate_series(1, $1::int) g';
 

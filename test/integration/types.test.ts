@@ -1,16 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/index.js';
-import { getTestPg } from '../support/pg-env.js';
+import { connectForFile, getTestPg } from '../support/pg-env.js';
 
 const pg = getTestPg();
 let client: Client;
 
-beforeAll(async () => {
-  client = await connect(pg.url('trust', { sslmode: 'disable' }));
-});
-afterAll(async () => {
-  await client?.close();
-});
+connectForFile(pg, (c) => void (client = c));
 
 /** Each case: SQL expression → the JS value cratewire must produce (PostgreSQL text format). */
 const DECODE_CASES: [string, unknown][] = [

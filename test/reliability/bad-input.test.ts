@@ -4,12 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/client.js';
-import type { ConnectOptions } from '../../src/config.js';
 import { ClientClosedError, ConfigError, DatabaseError, ParameterError, PoolClosedError, UsageError } from '../../src/errors.js';
 import { createPool } from '../../src/pool.js';
 import { startFaultProxy, type FaultProxy, type ProxiedConnection } from '../support/fault-proxy.js';
 import { failOnStrayErrors, rejection, usePostgres } from './oracle.js';
 import { normalStartup, simpleResult, startScriptedServer } from './scripted-server.js';
+import type { ConnectOptions } from '../../src/types.js';
 
 failOnStrayErrors();
 const pg = usePostgres();

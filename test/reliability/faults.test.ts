@@ -7,7 +7,6 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../src/diagnostics.js';
 import { connect, type Client } from '../../src/client.js';
-import type { ConnectOptions } from '../../src/config.js';
 import {
   ClientClosedError,
   ConnectionClosedError,
@@ -19,6 +18,7 @@ import { createPool, type Pool } from '../../src/pool.js';
 import { BulkInterruptedError } from '../../src/query/bulk-api.js';
 import { closedPort, startFaultProxy, type Fault, type FaultProxy, type ProxiedConnection } from '../support/fault-proxy.js';
 import { failOnStrayErrors, rejection, settle, usePostgres } from './oracle.js';
+import type { ConnectOptions } from '../../src/types.js';
 
 failOnStrayErrors();
 const pg = usePostgres();

@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/client.js';
-import type { ConnectOptions } from '../../src/config.js';
 import { ClientClosedError, ConnectionClosedError, ConnectionRejectedError, DatabaseError, ProtocolError } from '../../src/errors.js';
 import { BulkInterruptedError } from '../../src/query/bulk-api.js';
 import { failOnStrayErrors, rejection, settle } from './oracle.js';
@@ -24,6 +23,7 @@ import {
   type Script,
   type ScriptedServer,
 } from './scripted-server.js';
+import type { ConnectOptions } from '../../src/types.js';
 
 failOnStrayErrors();
 

@@ -6,13 +6,14 @@ import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client.js';
-import { resolveConfig, type ConnectOptions } from '../../src/config.js';
+import { resolveConfig } from '../../src/config.js';
 import { CHANNELS } from '../../src/diagnostics.js';
 import { AuthenticationError, ConfigError, ConnectionError, ConnectTimeoutError, DatabaseError } from '../../src/errors.js';
 import { createPool } from '../../src/pool.js';
 import { closedPort, startFaultProxy } from '../support/fault-proxy.js';
 import { failOnStrayErrors, rejection, usePostgres } from './oracle.js';
 import { authentication, errorResponse, normalStartup, readyForQuery, simpleResult, startScriptedServer, type ScriptedServer } from './scripted-server.js';
+import type { ConnectOptions } from '../../src/types.js';
 
 failOnStrayErrors();
 const pg = usePostgres();

@@ -1,4 +1,5 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { connect, type Client } from '../../src/index.js';
 import { buildTestPgUrl, runTestPsql, type TestPgInfo, type TestPgUserKind } from './postgres.js';
 
 /** The shared test PostgreSQL as seen from a test file. */
@@ -27,4 +28,19 @@ export function getTestPg(): TestPg {
     url: (kind, query) => buildTestPgUrl(info, kind, query),
     psql: (sql) => runTestPsql(info, sql),
   };
+}
+
+/**
+ * One client for a test file: connected to the test PostgreSQL (trust, no TLS) before the file's tests, closed after
+ * them. `use` receives it first (keep it, create tables).
+ */
+export function connectForFile(pg: TestPg, use: (client: Client) => void | Promise<void>): void {
+  let client: Client | undefined;
+  beforeAll(async () => {
+    client = await connect(pg.url('trust', { sslmode: 'disable' }));
+    await use(client);
+  });
+  afterAll(async () => {
+    await client?.close();
+  });
 }

@@ -283,7 +283,7 @@ function harness(maxMessageBytes: number, r: Random): Harness {
   ops.push({ op: portal, promise: portal.promise, startup: false });
   const bulk = new BulkOperation({
     text: 'INSERT INTO t (n) VALUES ($1)', rows: [[1], [2]], registry: REGISTRY, chunkRows: 10, chunkBytes: 1 << 20, retry: false,
-    transactional: r() < 0.5, signal: undefined,
+    transactional: r() < 0.5,
   });
   ops.push({ op: bulk, promise: bulk.promise, startup: false });
   for (const { promise } of ops) promise.catch(() => undefined);

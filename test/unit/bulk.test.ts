@@ -27,7 +27,6 @@ function bulk(rows: unknown[][], options: Partial<BulkInit> = {}): BulkOperation
     chunkBytes: 1 << 20,
     retry: false,
     transactional: false,
-    signal: undefined,
     ...options,
   });
 }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveConfig, resolvePassword, type ConnectOptions, type ResolvedConfig } from '../../src/config.js';
+import { resolveConfig, resolvePassword, type ResolvedConfig } from '../../src/config.js';
 import { ConfigError, UsageError } from '../../src/errors.js';
+import type { ConnectOptions } from '../../src/types.js';
 
 const CANARY = 'canary-pw-8c1f';
 const NO_ENV: NodeJS.ProcessEnv = {};

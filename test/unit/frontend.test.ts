@@ -1,6 +1,26 @@
 import { serialize } from 'pg-protocol';
 import { describe, expect, it } from 'vitest';
-import { encodeBind, encodeParse, encodeUnnamedParse } from '../../src/protocol/frontend.js';
+import {
+  CLOSE_UNNAMED_PORTAL,
+  COPY_DONE,
+  DESCRIBE_UNNAMED_PORTAL,
+  EXECUTE_UNNAMED,
+  FLUSH,
+  SYNC,
+  TERMINATE,
+  encodeBind,
+  encodeCloseStatement,
+  encodeCopyFail,
+  encodeDescribeStatement,
+  encodeExecute,
+  encodeParse,
+  encodePassword,
+  encodeQuery,
+  encodeSaslInitialResponse,
+  encodeSaslResponse,
+  encodeStartup,
+  encodeUnnamedParse,
+} from '../../src/protocol/frontend.js';
 
 /** Reads a frontend message the way a server does: type, Int32 length counting itself, body. */
 class Reader {
@@ -148,5 +168,57 @@ describe('encodeUnnamedParse', () => {
     const a = encodeUnnamedParse(text, [0]);
     expect(a.equals(encodeParse('', text, [0]))).toBe(true);
     expect(encodeUnnamedParse(text, [0])).not.toBe(a);
+  });
+});
+
+describe('the other frontend messages (protocol/frontend.ts is the one place frontend bytes are produced)', () => {
+  /** A message read the way a server reads it: type byte, then a length that counts itself and the whole body. */
+  function message(b: Buffer, type: string): Reader {
+    const r = new Reader(b);
+    expect(r.type).toBe(type);
+    expect(r.declaredLength).toBe(b.length - 1);
+    return r;
+  }
+
+  it('constant messages: Sync, Flush, Terminate, CopyDone have no body', () => {
+    for (const [b, type] of [[SYNC, 'S'], [FLUSH, 'H'], [TERMINATE, 'X'], [COPY_DONE, 'c']] as const) expect(message(b, type).pos).toBe(b.length);
+  });
+
+  it('Describe and Close name a portal or a statement', () => {
+    const portal = message(DESCRIBE_UNNAMED_PORTAL, 'D');
+    expect([portal.bytes(1), portal.cstring()]).toEqual(['P', '']);
+    const statement = message(encodeDescribeStatement('cw_3'), 'D');
+    expect([statement.bytes(1), statement.cstring()]).toEqual(['S', 'cw_3']);
+    const close = message(encodeCloseStatement('cw_3'), 'C');
+    expect([close.bytes(1), close.cstring()]).toEqual(['S', 'cw_3']);
+    const closePortal = message(CLOSE_UNNAMED_PORTAL, 'C');
+    expect([closePortal.bytes(1), closePortal.cstring()]).toEqual(['P', '']);
+  });
+
+  it('Execute of the unnamed portal: all rows, or at most n', () => {
+    const all = message(EXECUTE_UNNAMED, 'E');
+    expect([all.cstring(), all.int32()]).toEqual(['', 0]);
+    const some = message(encodeExecute(250), 'E');
+    expect([some.cstring(), some.int32()]).toEqual(['', 250]);
+  });
+
+  it('Query, CopyFail and PasswordMessage carry one string', () => {
+    expect(message(encodeQuery('SELECT 1; SELECT 2'), 'Q').cstring()).toBe('SELECT 1; SELECT 2');
+    expect(message(encodeCopyFail('no COPY here'), 'f').cstring()).toBe('no COPY here');
+    expect(message(encodePassword('md5abc'), 'p').cstring()).toBe('md5abc');
+  });
+
+  it('StartupMessage: protocol 3.0, then name/value pairs (client_encoding UTF8 always) and a final zero', () => {
+    const b = encodeStartup({ user: 'crate', database: 'doc' });
+    expect(b.readInt32BE(0)).toBe(b.length);
+    expect(b.readInt32BE(4)).toBe(196_608);
+    expect(b.toString('utf8', 8)).toBe('user\0crate\0database\0doc\0client_encoding\0UTF8\0\0');
+  });
+
+  it('SASLInitialResponse names the mechanism and carries the client-first message; SASLResponse the client-final one', () => {
+    const initial = message(encodeSaslInitialResponse('SCRAM-SHA-256', 'n,,n=,r=abc'), 'p');
+    expect(initial.cstring()).toBe('SCRAM-SHA-256');
+    expect(initial.bytes(initial.int32())).toBe('n,,n=,r=abc');
+    expect(message(encodeSaslResponse('c=biws,r=abc,p=xyz'), 'p').bytes(18)).toBe('c=biws,r=abc,p=xyz');
   });
 });

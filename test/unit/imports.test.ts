@@ -28,6 +28,7 @@ const files = sourceFiles(SRC).map((f) => ({ path: relative(SRC, f), imports: im
 const RULES: [RegExp, RegExp, string][] = [
   [/^errors\.ts$/, /^(?!node:)[^/]*\.ts$|\//, 'errors.ts imports nothing else from src/'],
   [/^timers\.ts$/, /./, 'timers.ts imports nothing'],
+  [/^types\.ts$/, /^(?!errors\.ts$)/, 'types.ts, the one module of public types, imports nothing but error types'],
   [/^pool/, /^(protocol|codecs|transport)\//, 'the pool sees clients and result types, never the protocol, codecs or sockets'],
   [/^protocol\//, /^(query|codecs|transport|sql)\/|^(client|pool|index|config)\.ts$/, 'protocol/ is below query/ and knows no codecs or sockets'],
   [/^codecs\//, /^(protocol|query|transport|sql)\/|^(client|pool|index)\.ts$/, 'codecs/ are leaves'],
@@ -54,5 +55,14 @@ describe('import direction', () => {
       .filter((f) => filePattern.test(f.path))
       .flatMap((f) => f.imports.filter((i) => forbidden.test(i)).map((i) => `${f.path} → ${i}`));
     expect(violations).toEqual([]);
+  });
+});
+
+describe('one encoder (docs/design.md "Layout and import direction")', () => {
+  it('only protocol/frontend.ts takes pg-protocol\'s serializer from protocol/wire.ts: frontend bytes are produced there', () => {
+    const users = sourceFiles(SRC)
+      .filter((f) => /import\s*\{[^}]*\bserialize\b[^}]*\}\s*from\s*'[^']*wire\.js'/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(SRC, f));
+    expect(users).toEqual(['protocol/frontend.ts']);
   });
 });

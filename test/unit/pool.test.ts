@@ -1,8 +1,6 @@
 import { buildServerInfo } from '../../src/protocol/server-info.js';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PreparedStatement } from '../../src/client.js';
 import {
   CHANNELS,
   ClientClosedError,
@@ -19,15 +17,15 @@ import {
   type BulkResult,
   type ClientFactory,
   type Pool,
-  type PoolableStream,
   type PoolClient,
   type PoolDestroyEvent,
   type PoolOptions,
   type Result,
 } from '../../src/index.js';
 import { parseStartupSettings, SessionTracker } from '../../src/pool/session-reset.js';
-import type { ServerInfo } from '../../src/protocol/server-info.js';
 import type { TransactionStatus } from '../../src/protocol/session.js';
+import type { StreamChannel } from '../../src/query/stream.js';
+import type { PreparedStatement, ServerInfo } from '../../src/types.js';
 
 /** A stand-in for Client: records SQL, answers on the next microtask, and follows BEGIN/COMMIT/ROLLBACK. */
 class FakeClient implements PoolClient {
@@ -79,28 +77,38 @@ class FakeClient implements PoolClient {
     };
   }
 
-  /** `STREAM n` yields n rows `{ i }`; the client is busy until the stream ends or is closed. */
-  stream<R = Record<string, unknown>>(text: string): PoolableStream<R> {
-    this.sent.push(text);
-    this.#running++;
+  /** `STREAM n` yields n rows `{ i }`, one per batch; the client is busy until the stream ends or is closed. */
+  streamChannel(text: string): StreamChannel {
     const total = Number(text.split(' ')[1] ?? 0);
-    let next = 0;
-    let open = true;
-    const finish = (): IteratorReturnResult<undefined> => {
-      if (open) this.#running--;
-      open = false;
-      return { done: true, value: undefined };
+    let stop = (): void => undefined;
+    return {
+      open: (consumer) => {
+        this.sent.push(text);
+        this.#running++;
+        let next = 0;
+        let open = true;
+        let finished!: () => void;
+        const promise = new Promise<void>((resolve) => (finished = resolve));
+        const finish = (): void => {
+          if (open) this.#running--;
+          open = false;
+          finished();
+        };
+        // Like PostgreSQL's portal at an exact multiple of the fetch size: the end is known only at the next fetch.
+        const deliver = (): void => {
+          if (!open) return;
+          if (next >= total) return finish();
+          consumer.batch([{ i: next++ }], true);
+        };
+        // Rows come in with the socket's next read, never inside the call that asked for them.
+        const fetch = (): void => void setImmediate(deliver);
+        fetch();
+        stop = finish;
+        return { promise, fields: [], fetch };
+      },
+      stop: () => stop(),
+      decorate: (err) => err,
     };
-    const stream: PoolableStream<R> = {
-      fields: [],
-      close: async () => void finish(),
-      toReadable: () => Readable.from(stream),
-      [Symbol.asyncIterator]: () => ({
-        next: async () => (open && next < total ? { done: false, value: { i: next++ } as R } : finish()),
-        return: async () => finish(),
-      }),
-    };
-    return stream;
   }
 
   async executeMany(text: string, rows: readonly (readonly unknown[])[]): Promise<BulkResult> {
@@ -543,6 +551,32 @@ describe('pool.stream and pool.executeMany', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
     await expect(iterator.next()).rejects.toMatchObject({ code: 'STREAM_IDLE_TIMEOUT' });
+  });
+
+  it('a stream closed while it waits for a connection gives that connection back as soon as it arrives', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const iterator = pool.stream('STREAM 3')[Symbol.asyncIterator]();
+    const pull = iterator.next();
+    const closed = (iterator.return as () => Promise<IteratorResult<unknown>>)();
+    held.release();
+    await closed;
+    expect(await pull).toEqual({ done: true, value: undefined });
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
+  });
+
+  it('an abort while the stream waits for a connection rejects the pull with signal.reason', async () => {
+    const { pool } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const controller = new AbortController();
+    const pull = pool.stream('STREAM 3', [], { signal: controller.signal })[Symbol.asyncIterator]().next();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(pull).rejects.toBe(reason);
+    held.release();
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
   });
 
   it('executeMany borrows and releases a connection', async () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TypeRegistry } from '../../src/codecs/registry.js';
 import { DatabaseError, StreamConsumedError } from '../../src/errors.js';
 import { PortalOperation, type PortalConsumer } from '../../src/query/portal.js';
-import { RowStream, type StreamHost } from '../../src/query/stream.js';
+import { RowStream, type StreamChannel } from '../../src/query/stream.js';
 import * as be from '../crate/fake/backend.js';
 import { recordingSession, type RecordingSession } from '../support/recording-session.js';
 
@@ -128,17 +128,19 @@ describe('PortalOperation', () => {
 
 /** A RowStream over the harness session, as client.stream() wires it. */
 function streamOn(h: ReturnType<typeof harness>, fetchSize: number): RowStream<{ n: number }> {
-  const host: StreamHost = {
+  let op: PortalOperation | undefined;
+  const channel: StreamChannel = {
     open: (consumer) => {
-      const op = portal(fetchSize, consumer);
+      op = portal(fetchSize, consumer);
       h.session.enqueue(op);
       return op;
     },
-    dequeue: (op) => h.session.remove(op),
-    cancel: () => undefined,
+    stop: () => {
+      if (op !== undefined && !h.session.remove(op)) op.close();
+    },
     decorate: (err) => err,
   };
-  return new RowStream(host, { fetchSize, maxBatchBytes: 0, idleTimeoutMs: 0 }, undefined);
+  return new RowStream(() => channel, { fetchSize, maxBatchBytes: 0, idleTimeoutMs: 0 });
 }
 
 describe('RowStream over a portal', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OID } from '../../src/codecs/oids.js';
 import { TypeRegistry } from '../../src/codecs/registry.js';
 import { chooseResultFormats, TEXT_RESULTS } from '../../src/query/result-formats.js';
-import type { Field } from '../../src/query/result.js';
+import type { Field } from '../../src/types.js';
 
 const field = (typeOid: number): Field => ({ name: `c${typeOid}`, tableOid: 0, columnId: 0, typeOid, typeName: undefined, typeSize: -1, typeModifier: -1 });
 const pg = new TypeRegistry({ int8: 'number', numeric: 'string', isCrate: false });

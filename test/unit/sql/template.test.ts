@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { buildTemplate, sql } from '../../../src/sql/template.js';
+import { buildTemplate, runTemplate, sql } from '../../../src/sql/template.js';
 
 const build = (strings: TemplateStringsArray, ...values: unknown[]): { text: string; params: unknown[] } => buildTemplate(strings, values);
 
@@ -30,5 +30,27 @@ describe('buildTemplate', () => {
 
   it('sql.id() refuses a malformed name at once', () => {
     expect(() => sql.id('a..b')).toThrow(UsageError);
+  });
+});
+
+describe('runTemplate (the one sql`` method of client, pool connection and pool)', () => {
+  it('runs the built statement with its parameters', async () => {
+    const id = 7;
+    const tag = (strings: TemplateStringsArray, ...values: unknown[]): Promise<{ text: string; params: unknown[] }> =>
+      runTemplate(strings, values, async (text, params) => ({ text, params }));
+    const ran = await tag`SELECT * FROM t WHERE id = ${id}`;
+    expect(ran).toEqual({ text: 'SELECT * FROM t WHERE id = $1', params: [7] });
+  });
+
+  it('a malformed call rejects (never throws) and runs nothing', async () => {
+    let ran = false;
+    let result: Promise<void> | undefined;
+    expect(() => {
+      result = runTemplate('SELECT 1' as unknown as TemplateStringsArray, [], async () => {
+        ran = true;
+      });
+    }).not.toThrow();
+    await expect(result).rejects.toThrow(/tagged template/);
+    expect(ran).toBe(false);
   });
 });
