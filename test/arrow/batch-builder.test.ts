@@ -1,4 +1,23 @@
-import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Table, tableFromIPC, tableToIPC, Utf8, type RecordBatch } from 'apache-arrow';
+import {
+  Bool,
+  DateDay,
+  Decimal,
+  Field as ArrowField,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  List,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  TimestampMicrosecond,
+  Uint64,
+  Utf8,
+  type RecordBatch,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { ArrowTypeError, DecodeError, ProtocolError } from '../../src/errors.js';
@@ -242,6 +261,78 @@ describe('json, OBJECT and numeric', () => {
     const batch = build(fields, [[array(OID.JSON, [2], [text('{"x":1}'), null])]], { schema });
     const list = batch.getChildAt(0)?.get(0) as { toArray(): unknown[] } | null;
     expect(list?.toArray().map((v) => (v === null ? null : (v as { toJSON(): unknown }).toJSON()))).toEqual([{ x: 1 }, null]);
+  });
+
+  it('a Struct with Int64, Uint64, Decimal, Timestamp, Date and nested children gets each JSON number in the form its child stores', () => {
+    const inner = new Struct([new ArrowField('big', new Int64()), new ArrowField('ids', new List(new ArrowField('item', new Int64())))]);
+    const schema = {
+      o: new Struct([
+        new ArrowField('id', new Int64()),
+        new ArrowField('u', new Uint64()),
+        new ArrowField('price', new Decimal(2, 10, 128)),
+        new ArrowField('at', new TimestampMicrosecond('UTC')),
+        new ArrowField('day', new DateDay()),
+        new ArrowField('inner', inner),
+        new ArrowField('name', new Utf8()),
+      ]),
+    };
+    const rows = [
+      [text('{"id":0,"u":7,"price":12.5,"at":1704164645123,"day":"2024-01-02","inner":{"big":-1,"ids":[0,1,null]},"name":"x"}')],
+      [null],
+      [text('{"id":null,"at":"2024-01-02T03:04:05.123","inner":null,"name":{"nested":[1,2]}}')],
+      [text('{}')],
+    ];
+    const batch = build([field('o', OID.JSON)], rows, { schema });
+    const values = [...(batch.getChildAt(0) ?? [])].map((v) => (v === null ? null : (v as { toJSON(): Record<string, unknown> }).toJSON()));
+    expect(values[0]).toMatchObject({ id: 0n, u: 7n, at: 1704164645123, name: 'x' });
+    expect(String(values[0]?.['price'])).toBe('1250');
+    expect(new Date(values[0]?.['day'] as number).toISOString()).toBe('2024-01-02T00:00:00.000Z');
+    expect(plain((values[0]?.['inner'] as { toJSON(): Record<string, unknown> }).toJSON()['ids'])).toEqual([0n, 1n, null]);
+    expect((values[0]?.['inner'] as { toJSON(): Record<string, unknown> }).toJSON()['big']).toBe(-1n);
+    expect(values[1]).toBeNull();
+    expect(values[2]).toMatchObject({ id: null, u: null, at: Date.UTC(2024, 0, 2, 3, 4, 5, 123), inner: null, name: '{"nested":[1,2]}' });
+    expect(Object.values(values[3] ?? {})).toEqual([null, null, null, null, null, null, null]);
+    const micros = batch.getChildAt(0)?.data[0]?.children[3]?.values as BigInt64Array;
+    expect(micros[0]).toBe(1_704_164_645_123_000n);
+  });
+
+  it('JSON numbers beyond 2^53 stay exact in Int64 and Decimal children and in JSON text; a float child gets the nearest double', () => {
+    const schema = {
+      o: new Struct([
+        new ArrowField('id', new Int64()),
+        new ArrowField('price', new Decimal(3, 30, 128)),
+        new ArrowField('f', new Float64()),
+        new ArrowField('rest', new Utf8()),
+      ]),
+    };
+    const json = '{"id":9007199254740993,"price":123456789012345678.901,"f":9007199254740993,"rest":{"x":[18446744073709551615, 0.1]}}';
+    const batch = build([field('o', OID.JSON)], [[text(json)], [text('{"id":-9223372036854775808,"price":"-1.5","f":1.5}')]], { schema });
+    const [first, second] = [...(batch.getChildAt(0) ?? [])].map((v) => (v as { toJSON(): Record<string, unknown> }).toJSON());
+    expect(JSON.parse(json).id).toBe(9007199254740992);
+    expect(first?.['id']).toBe(9007199254740993n);
+    expect(first?.['f']).toBe(9007199254740992);
+    expect(String(first?.['price'])).toBe('123456789012345678901');
+    expect(first?.['rest']).toBe('{"x":[18446744073709551615,0.1]}');
+    expect(second?.['id']).toBe(-(2n ** 63n));
+    expect(String(second?.['price'])).toBe('-1500');
+    const list = { l: new List(new ArrowField('item', new Int64())) };
+    expect(column(build([field('l', OID.JSON)], [[text('[12345678901234567890123, 1]')]], { schema: { l: new Utf8() } }), 0)).toEqual(['[12345678901234567890123, 1]']);
+    expect(() => build([field('l', OID.JSON)], [[text('[1, 9223372036854775808]')]], { schema: list })).toThrow(
+      'Column "l": row 1 does not fit List<Int64>: at [1]: 9223372036854775808 is beyond Int64',
+    );
+  });
+
+  it('a JSON value of the wrong kind names the column, the row and where in the value it is', () => {
+    const schema = { o: new Struct([new ArrowField('id', new Int64()), new ArrowField('n', new Int32()), new ArrowField('b', new Bool())]) };
+    const fields = [field('o', OID.JSON)];
+    expect(() => build(fields, [[text('{"id":1}')], [text('{"id":1.5}')]], { schema })).toThrow(
+      'Column "o": row 2 does not fit Struct<{id:Int64, n:Int32, b:Bool}>: at .id: expected an integer for Int64, got 1.5',
+    );
+    expect(() => build(fields, [[text('{"n":2147483648}')]], { schema })).toThrow('at .n: 2147483648 is beyond Int32');
+    expect(() => build(fields, [[text('{"b":"yes"}')]], { schema })).toThrow('at .b: "yes" does not fit Bool');
+    expect(() => build(fields, [[text('[1]')]], { schema })).toThrow(DecodeError);
+    const vectors = { v: new FixedSizeList(2, new ArrowField('item', new Float64())) };
+    expect(() => build([field('v', OID.JSON)], [[text('[1, 2, 3]')]], { schema: vectors })).toThrow('an array of 3 elements, but FixedSizeList[2]<Float64> holds 2');
   });
 
   it('numeric(p, s) → Decimal128 from the type modifier, exact; unconstrained numeric and numeric: text → Utf8', () => {

@@ -4,7 +4,7 @@
  * and float_vector (float4[] without a length) told apart by the caller's schema; batches, a mid-stream error, early
  * break, pool and client.
  */
-import { Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Table, Utf8, type RecordBatch } from 'apache-arrow';
+import { Field as ArrowField, FixedSizeList, Float32, Int32, Int64, List, Struct, Table, Utf8, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryArrow, streamArrow } from '../../src/arrow/index.js';
 import { createPool, DatabaseError, connect, type Client, type Pool } from '../../src/index.js';
@@ -116,6 +116,14 @@ describe('queryArrow / streamArrow on CrateDB', () => {
       const v = row[fields.indexOf('v')] as number[] | null;
       expect(plain(vectors?.get(r))).toEqual(v === null ? null : v.map((x) => Math.fround(x)));
     });
+  });
+
+  it("an OBJECT's integer keys (bigint in a dynamic OBJECT) as Int64 children of a Struct", async () => {
+    const expected = await client.query<{ o: { k: number; name: string } | null }>(`SELECT o FROM ${table} ORDER BY id`);
+    const schema = { o: new Struct([new ArrowField('k', new Int64(), true), new ArrowField('name', new Utf8(), true)]) };
+    const typed = await queryArrow(client, `SELECT o FROM ${table} ORDER BY id`, [], { schema });
+    const got = [...(typed.getChild('o') ?? [])].map((v) => (v === null ? null : (v as { toJSON(): Record<string, unknown> }).toJSON()));
+    expect(got).toEqual(expected.rows.map(({ o }) => (o === null ? null : { k: BigInt(o.k), name: o.name })));
   });
 
   it('batches of fetchSize rows (CrateDB may end a portal with CommandComplete at an exact multiple)', async () => {

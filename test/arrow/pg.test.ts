@@ -7,12 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Field as ArrowField, FixedSizeList, Float32, Int64, List, tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int64, List, Struct, tableFromIPC, TimestampMillisecond, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArrowTypeError, queryArrow, streamArrow, writeArrowIpc } from '../../src/arrow/index.js';
 import { createPool, DatabaseError, DecodeError, QueryTimeoutError, connect, type Client, type Pool } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
 import { expectSameValues } from './compare.js';
+import { plain } from './normalize.js';
 
 const pg = getTestPg();
 const OPTIONS = { int8: 'bigint', numeric: 'string' } as const;
@@ -95,6 +96,31 @@ describe('queryArrow / streamArrow on PostgreSQL', () => {
     const table = await queryArrow(client, sql, [], { schema: { m: nested }, numeric: 'text' });
     expect(String(table.schema.fields[1]?.type)).toBe('Utf8');
     expectSameValues(table, expected);
+  });
+
+  it('json as a Struct with Int64, Decimal and Timestamp children: exact beyond 2^53, the values client.query() gives', async () => {
+    const sql = `SELECT CASE WHEN g = 4 THEN NULL ELSE json_build_object('id', g::int8 * 3002399751580331, 'price', (g / 8.0)::numeric(10, 3),
+      'at', timestamptz '2024-01-02 03:04:05.123+00' + g * interval '1 day', 'tags', json_build_array(g, NULL)) END AS o
+      FROM generate_series(1, 5) g ORDER BY g`;
+    const schema = {
+      o: new Struct([
+        new ArrowField('id', new Int64()),
+        new ArrowField('price', new Decimal(3, 10, 128)),
+        new ArrowField('at', new TimestampMillisecond('UTC')),
+        new ArrowField('tags', new List(new ArrowField('item', new Int64()))),
+      ]),
+    };
+    const table = await queryArrow(client, sql, [], { schema });
+    const expected = (await client.query<{ o: { price: number; at: string } | null }>(sql)).rows.map((r) => r.o);
+    const got = [...(table.getChild('o') ?? [])].map((v) => (v === null ? null : (v as { toJSON(): Record<string, unknown> }).toJSON()));
+    expect(got.map((o) => o?.['id'] ?? null)).toEqual([3002399751580331n, 6004799503160662n, 9007199254740993n, null, 15011998757901655n]);
+    got.forEach((o, r) => {
+      const e = expected[r];
+      if (e === null || e === undefined) return expect(o).toBeNull();
+      expect(Number(String(o?.['price'])) / 1000).toBe(e.price);
+      expect(o?.['at']).toBe(Date.parse(e.at));
+      expect(plain(o?.['tags'])).toEqual([BigInt(r + 1), null]);
+    });
   });
 
   it('an empty result: a Table of the statement schema and no rows; streamArrow yields no batch', async () => {
