@@ -1,4 +1,5 @@
 import {
+  Binary,
   Bool,
   DateDay,
   Decimal,
@@ -14,6 +15,7 @@ import {
   tableFromIPC,
   tableToIPC,
   TimestampMicrosecond,
+  TimestampNanosecond,
   Uint64,
   Utf8,
   type RecordBatch,
@@ -355,12 +357,60 @@ describe('json, OBJECT and numeric', () => {
 });
 
 describe('types without a mapping, and wrong schemas', () => {
-  it('reads any other type as the server text into Utf8 (uuid, inet, an enum OID)', () => {
-    const fields = [field('u', OID.UUID), field('ip', OID.INET), field('mood', 16_384)];
-    expect(arrowResultFormats(fields, {})).toEqual([0, 0, 0]);
-    const batch = build(fields, [[text('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), text('10.0.0.1/8'), text('happy')]]);
-    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8', 'Utf8']);
-    expect(column(batch, 2)).toEqual(['happy']);
+  it('reads the text-mapped types of docs/arrow.md as the server text into Utf8', () => {
+    const fields = [field('u', OID.UUID), field('ip', OID.INET), field('tz', OID.TIMETZ), field('bits', OID.BIT), field('nul', OID.UNKNOWN), field('jb', OID.JSONB)];
+    expect(arrowResultFormats(fields, {})).toEqual([0, 0, 0, 0, 0, 0]);
+    const batch = build(fields, [[text('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), text('10.0.0.1/8'), text('12:00:00+02'), text('0101'), null, text('{"a": 1}')]]);
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8', 'Utf8', 'Utf8', 'Utf8', 'Utf8']);
+    expect(column(batch, 3)).toEqual(['0101']);
+    const bits = Buffer.concat([int4(4), Buffer.from([0x50])]);
+    expect(column(build([field('ba', OID.BIT_ARRAY)], [[array(OID.BIT, [2], [bits, null])]]), 0)).toEqual([['0101', null]]);
+  });
+
+  it('a type without a mapping is an ArrowTypeError naming the column, its type and OID, and the ways out', () => {
+    const call = (oid: number) => (): unknown => arrowResultFormats([field('id', OID.INT4), field('c', oid)], {});
+    expect(call(OID.MONEY)).toThrow(ArrowTypeError);
+    expect(call(OID.MONEY)).toThrow(
+      'Column "c": type money (OID 790) has no Arrow mapping (docs/arrow.md "Type mapping"); pass schema: { "c": new Utf8() } for the server\'s text, or cast the column in SQL (e.g. ::text)',
+    );
+    expect(call(OID.TSVECTOR)).toThrow('Column "c": type tsvector (OID 3614) has no Arrow mapping');
+    expect(call(OID.MONEY_ARRAY)).toThrow('Column "c": type money[] (OID 791) has no Arrow mapping');
+    expect(call(16_384)).toThrow('Column "c": type OID 16384 (not built in: an enum, composite, range or extension type) has no Arrow mapping');
+    expect(() => new RecordBatchBuilder([field('x', OID.XML)], [0], {})).toThrow('Column "x": type xml (OID 142) has no Arrow mapping');
+    const overridden = build([field('c', OID.MONEY), field('mood', 16_384)], [[text('$1.50'), text('happy')]], { schema: { c: new Utf8(), mood: new Utf8() } });
+    expect([column(overridden, 0), column(overridden, 1)]).toEqual([['$1.50'], ['happy']]);
+  });
+
+  it('a schema type JSON values cannot be built into is an ArrowTypeError before any row', () => {
+    const fields = [field('o', OID.JSON), field('objs', OID.JSON_ARRAY)];
+    const nanos = { o: new Struct([new ArrowField('at', new TimestampNanosecond())]) };
+    expect(() => arrowResultFormats(fields, { schema: nanos })).toThrow(
+      'Column "o": cannot build Struct<{at:Timestamp<NANOSECOND>}> from JSON values: Timestamp<NANOSECOND> (use MICROSECOND or MILLISECOND) is not built from JSON',
+    );
+    const binary = { objs: new List(new ArrowField('item', new Struct([new ArrowField('raw', new Binary())]))) };
+    expect(() => arrowResultFormats(fields, { schema: binary })).toThrow(/^Column "objs": cannot build Struct<\{raw:Binary\}> from JSON values: Binary is not built/);
+  });
+
+  it('"char" (18): Int8 from the one signed byte CrateDB sends for its byte type, Utf8 of the character on PostgreSQL', () => {
+    const fields = [field('b', OID.CHAR), field('bs', OID.CHAR_ARRAY)];
+    const byte = (v: number): Buffer => Buffer.from([v & 0xff]);
+    const rows = [[byte(-128), array(OID.CHAR, [3], [byte(1), byte(-2), null], 3)], [byte(127), null], [null, array(OID.CHAR, [0], [], 0)]];
+    const crate = { isCrate: true };
+    expect(arrowResultFormats(fields, {}, crate)).toEqual([1, 1]);
+    const builder = new RecordBatchBuilder(fields, [1, 1], {}, crate);
+    for (const r of rows.map(rowBytes)) builder.appendRow(r, 0, r.length);
+    const batch = builder.flush();
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Int8', 'List<Int8>']);
+    expect(column(batch, 0)).toEqual([-128, 127, null]);
+    expect(column(batch, 1)).toEqual([[1, -2, null], null, []]);
+    expect(() => new RecordBatchBuilder(fields, [0, 1], {}, crate)).toThrow(ProtocolError);
+    // PostgreSQL: the top-level column in text (as client.query() gives it), elements formatted the same way.
+    expect(arrowResultFormats(fields, {})).toEqual([0, 1]);
+    const pgRows = [[text('a'), array(OID.CHAR, [2], [byte(0x61), byte(0x81)])], [text('\\201'), null]];
+    const pg = build(fields, pgRows);
+    expect(pg.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'List<Utf8>']);
+    expect([column(pg, 0), column(pg, 1)]).toEqual([['a', '\\201'], [['a', '\\201'], null]]);
+    expect(decodedRows(fields, [0, 1], pgRows.map(rowBytes)).map((r) => r[1])).toEqual([['a', '\\201'], null]);
   });
 
   it('Utf8 in schema reads any column as the server text', () => {

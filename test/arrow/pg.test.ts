@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int64, List, Struct, tableFromIPC, TimestampMillisecond, type RecordBatch } from 'apache-arrow';
+import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int64, List, Struct, tableFromIPC, TimestampMillisecond, Utf8, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArrowTypeError, queryArrow, streamArrow, writeArrowIpc } from '../../src/arrow/index.js';
 import { createPool, DatabaseError, DecodeError, QueryTimeoutError, connect, type Client, type Pool } from '../../src/index.js';
@@ -166,6 +166,31 @@ describe('queryArrow / streamArrow on PostgreSQL', () => {
     expect((err as Error).message).toContain('"n"');
     await expectUsable(client);
     await expect(queryArrow(client, 'SELECT 1', [], { numeric: 'float' as never })).rejects.toThrow(/numeric must be 'decimal' or 'text'/);
+  });
+
+  it('a type without a mapping (money, tsvector, xml) is an ArrowTypeError naming it before anything runs; new Utf8() in schema reads it as text', async () => {
+    const sql = `SELECT g AS id, (g * 1.5)::money AS m, to_tsvector('simple', 'row ' || g) AS tv, xmlelement(name r, g) AS x FROM generate_series(1, 3) g`;
+    const err = await queryArrow(client, sql).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArrowTypeError);
+    expect((err as ArrowTypeError).column).toBe('m');
+    expect((err as Error).message).toBe(
+      'Column "m": type money (OID 790) has no Arrow mapping (docs/arrow.md "Type mapping"); pass schema: { "m": new Utf8() } for the server\'s text, or cast the column in SQL (e.g. ::text)',
+    );
+    await expect(queryArrow(pool, sql, [], { schema: { m: new Utf8() } })).rejects.toThrow('Column "tv": type tsvector (OID 3614) has no Arrow mapping');
+    expect(pool.stats.busy).toBe(0);
+    await expectUsable(client);
+    const table = await queryArrow(client, sql, [], { schema: { m: new Utf8(), tv: new Utf8(), x: new Utf8() } });
+    expectSameValues(table, await client.query<unknown[]>(sql, [], { rowMode: 'array' }));
+    expect(table.getChild('x')?.get(2)).toBe('<r>3</r>');
+  });
+
+  it('"char" is Utf8 of the character, as client.query() gives it; bit and timetz are Utf8 text', async () => {
+    const sql = `SELECT chr(96 + g)::"char" AS c, ARRAY[chr(96 + g)::"char", NULL] AS cs, (g::bit(4)) AS bits, ARRAY[g::bit(3)] AS ba,
+      '12:00:00+02'::timetz AS tz FROM generate_series(1, 3) g`;
+    const table = await queryArrow(client, sql);
+    expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['c:Utf8', 'cs:List<Utf8>', 'bits:Utf8', 'ba:List<Utf8>', 'tz:Utf8']);
+    expectSameValues(table, await client.query<unknown[]>(sql, [], { rowMode: 'array' }));
+    expect([...(table.getChild('c') ?? [])]).toEqual(['a', 'b', 'c']);
   });
 
   it('a value that does not fit the schema type fails the query with a DecodeError naming the column; the client stays usable', async () => {
