@@ -3,6 +3,7 @@ import {
   Bool,
   DateDay,
   Decimal,
+  DurationMillisecond,
   Field as ArrowField,
   FixedSizeList,
   Float32,
@@ -10,12 +11,15 @@ import {
   Int32,
   Int64,
   List,
+  Map_,
   Struct,
   Table,
   tableFromIPC,
   tableToIPC,
+  TimeMicrosecond,
   TimestampMicrosecond,
   TimestampNanosecond,
+  TimestampSecond,
   Uint64,
   Utf8,
   type RecordBatch,
@@ -322,6 +326,21 @@ describe('json, OBJECT and numeric', () => {
     expect(() => build([field('l', OID.JSON)], [[text('[1, 9223372036854775808]')]], { schema: list })).toThrow(
       'Column "l": row 1 does not fit List<Int64>: at [1]: 9223372036854775808 is beyond Int64',
     );
+  });
+
+  it('Map<Utf8, Int64>, Time64, Duration and Timestamp(SECOND) children from JSON', () => {
+    const schema = {
+      o: new Struct([
+        new ArrowField('counts', new Map_(new ArrowField('entries', new Struct<{ key: Utf8; value: Int64 }>([new ArrowField('key', new Utf8(), false), new ArrowField('value', new Int64())])))),
+        new ArrowField('t', new TimeMicrosecond()),
+        new ArrowField('d', new DurationMillisecond()),
+        new ArrowField('s', new TimestampSecond()),
+      ]),
+    };
+    const batch = build([field('o', OID.JSON)], [[text('{"counts":{"a":1,"b":null},"t":45296000001,"d":-5,"s":1704164645999}')]], { schema });
+    const o = (batch.getChildAt(0)?.get(0) as { toJSON(): Record<string, unknown> }).toJSON();
+    expect((o['counts'] as { toJSON(): unknown }).toJSON()).toEqual({ a: 1n, b: null });
+    expect([o['t'], o['d'], o['s']]).toEqual([45_296_000_001n, -5n, 1704164645000]);
   });
 
   it('a JSON value of the wrong kind names the column, the row and where in the value it is', () => {
