@@ -8,7 +8,7 @@ import { Field as ArrowField, makeData, RecordBatch, Schema, Struct, type DataTy
 import { ProtocolError } from '../errors.js';
 import type { Field } from '../types.js';
 import type { ColumnBuilder } from './column.js';
-import { planColumns, type ColumnPlan } from './column-for.js';
+import { planColumns, POSTGRES, type ArrowServer, type ColumnPlan } from './column-for.js';
 
 /** Per-query Arrow options. */
 export interface ArrowOptions {
@@ -27,11 +27,12 @@ export interface ArrowOptions {
 }
 
 /**
- * The result format code per column (1 binary, 0 text) to Bind with for these columns. Throws ArrowTypeError naming
- * the column when `schema` gives a type the column cannot be built as.
+ * The result format code per column (1 binary, 0 text) to Bind with for these columns on `server` (default
+ * PostgreSQL). Throws ArrowTypeError naming the column when its type has no Arrow mapping, or `schema` gives a type
+ * the column cannot be built as.
  */
-export function arrowResultFormats(fields: readonly Field[], options: ArrowOptions): readonly number[] {
-  return planColumns(fields, options).map((plan) => plan.format);
+export function arrowResultFormats(fields: readonly Field[], options: ArrowOptions, server: ArrowServer = POSTGRES): readonly number[] {
+  return planColumns(fields, options, server).map((plan) => plan.format);
 }
 
 /** Builds Arrow columns straight from DataRow bytes: typed arrays, offset buffers and validity bits, no per-value JS objects. */
@@ -42,12 +43,12 @@ export class RecordBatchBuilder {
   #length = 0;
 
   /**
-   * `formats` are the result formats the rows come in (as bound: {@link arrowResultFormats}, or [] for all text). A
-   * column in a format other than the planned one is an ArrowTypeError.
+   * `formats` are the result formats the rows come in (as bound: {@link arrowResultFormats}, or [] for all text) from
+   * `server` (default PostgreSQL). A column in a format other than the planned one is a ProtocolError.
    */
-  constructor(fields: readonly Field[], formats: readonly number[], options: ArrowOptions) {
+  constructor(fields: readonly Field[], formats: readonly number[], options: ArrowOptions, server: ArrowServer = POSTGRES) {
     this.#fields = fields;
-    const plans = planColumns(fields, options);
+    const plans = planColumns(fields, options, server);
     this.#columns = fields.map((f, i) => {
       const plan = plans[i] as ColumnPlan;
       const format = formats[i] ?? 0;

@@ -7,8 +7,33 @@ import { Decimal, makeData, type Data } from 'apache-arrow';
 import { badValue, ValidityColumn } from './column.js';
 
 const NUMERIC_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+/** More integer digits than any Decimal (Decimal256: 76) holds: refused before the digits are built. */
+const MAX_DIGITS = 80;
 /** Decimal128's largest precision. */
 export const MAX_DECIMAL_PRECISION = 38;
+
+/**
+ * Decimal text (`-12.340`, `1E+3`, `.5`) as the integer of its value × 10^scale, exactly: undefined when the text is
+ * not a decimal number (`NaN`, `Infinity`), null when it does not fit: non-zero digits beyond `scale` fraction digits, or
+ * more than 80 digits in all.
+ */
+export function scaledDecimal(text: string, scale: number): bigint | null | undefined {
+  const m = NUMERIC_TEXT.exec(text);
+  if (m === null || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
+  const fraction = m[3] ?? '';
+  const shift = scale + Number(m[4] ?? 0) - fraction.length;
+  let digits = `${m[2] ?? ''}${fraction}`.replace(/^0+/, '');
+  if (digits === '') return 0n;
+  if (digits.length + shift > MAX_DIGITS) return null;
+  if (shift >= 0) {
+    digits += '0'.repeat(shift);
+  } else {
+    if (/[^0]/.test(digits.slice(digits.length + shift))) return null;
+    digits = digits.slice(0, digits.length + shift);
+  }
+  const v = BigInt(digits === '' ? '0' : digits);
+  return m[1] === '-' ? -v : v;
+}
 
 /** A numeric column with a declared precision and scale as Decimal128. */
 export class DecimalColumn extends ValidityColumn {
@@ -24,23 +49,9 @@ export class DecimalColumn extends ValidityColumn {
 
   append(b: Buffer, p: number, len: number): void {
     const text = b.toString('latin1', p, p + len);
-    const m = NUMERIC_TEXT.exec(text);
-    if (m === null || (m[2] === '' && (m[3] ?? '') === '')) {
-      throw badValue(this.column, `row ${this.rowNumber()} holds ${text}, which Decimal128 cannot hold; pass numeric: 'text'`);
-    }
-    const fraction = m[3] ?? '';
-    const shift = this.type.scale + Number(m[4] ?? 0) - fraction.length;
-    let digits = `${m[2] ?? ''}${fraction}`;
-    if (shift >= 0) {
-      digits += '0'.repeat(shift);
-    } else {
-      const dropped = digits.slice(digits.length + shift);
-      if (/[^0]/.test(dropped)) throw this.#tooPrecise(text);
-      digits = digits.slice(0, digits.length + shift);
-    }
-    let v = BigInt(digits === '' ? '0' : digits);
-    if (v >= this.#limit) throw this.#tooPrecise(text);
-    if (m[1] === '-') v = -v;
+    let v = scaledDecimal(text, this.type.scale);
+    if (v === undefined) throw badValue(this.column, `row ${this.rowNumber()} holds ${text}, which Decimal128 cannot hold; pass numeric: 'text'`);
+    if (v === null || v >= this.#limit || -v >= this.#limit) throw this.#tooPrecise(text);
     const q = this.v.length * 4;
     this.#ensure(q + 4);
     for (let k = 0; k < 4; k++, v >>= 32n) this.#words[q + k] = Number(v & 0xffff_ffffn);

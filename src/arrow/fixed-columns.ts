@@ -1,7 +1,7 @@
 /**
- * Fixed-width Arrow columns from binary fields: int2/int4/int8 → Int16/Int32/Int64, float4/float8 →
- * Float32/Float64, timestamp(tz) → Timestamp(MICROSECOND), time → Time64(MICROSECOND), date → DateDay, interval →
- * Interval(MONTH_DAY_NANO), bool → Bool. Values go byte by byte from the big-endian wire into a host-order byte
+ * Fixed-width Arrow columns from binary fields: CrateDB's byte → Int8, int2/int4/int8 → Int16/Int32/Int64,
+ * float4/float8 → Float32/Float64, timestamp(tz) → Timestamp(MICROSECOND), time → Time64(MICROSECOND), date →
+ * DateDay, interval → Interval(MONTH_DAY_NANO), bool → Bool. Values go byte by byte from the big-endian wire into a host-order byte
  * buffer that becomes the Arrow data buffer: no numbers boxed, no BigInt per int8 or timestamp. Each type has its own
  * `append` so that its copy loop is inlined (docs/arrow.md "Type mapping").
  */
@@ -10,6 +10,7 @@ import {
   DateDay,
   Float32,
   Float64,
+  Int8,
   Int16,
   Int32,
   Int64,
@@ -87,6 +88,16 @@ abstract class FixedColumn extends ValidityColumn {
     this.settle(length);
     const data = this.#view(this.store.take(length), length);
     return makeData({ type: this.type, length, nullCount, nullBitmap, data } as Parameters<typeof makeData>[0]);
+  }
+}
+
+/** 1-byte integers: CrateDB's `byte` (`"char"`, 18, before 6.5.0), one signed byte in binary. */
+class ByteColumn extends FixedColumn {
+  append(b: Buffer, p: number, len: number): void {
+    if (len !== 1) throw this.wrongLength(len);
+    const q = this.store.reserve(this.v.length);
+    this.store.data[q] = b[p] as number;
+    this.v.valid();
   }
 }
 
@@ -253,12 +264,15 @@ export class BoolColumn extends ValidityColumn {
   }
 }
 
+const int8View: View = (buffer, length) => new Int8Array(buffer, 0, length);
 const int16View: View = (buffer, length) => new Int16Array(buffer, 0, length);
 const int32View: View = (buffer, length) => new Int32Array(buffer, 0, length);
 const int64View: View = (buffer, length) => new BigInt64Array(buffer, 0, length);
 const float32View: View = (buffer, length) => new Float32Array(buffer, 0, length);
 const float64View: View = (buffer, length) => new Float64Array(buffer, 0, length);
 
+/** CrateDB's byte (`"char"` before 6.5.0) → Int8. */
+export const int8Column = (column: string): ValidityColumn => new ByteColumn(column, new Int8(), 1, int8View);
 /** int2 → Int16. */
 export const int16Column = (column: string): ValidityColumn => new Swap2Column(column, new Int16(), 2, int16View);
 /** int4 → Int32. */

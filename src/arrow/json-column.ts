@@ -1,11 +1,13 @@
 /**
  * A json / jsonb / CrateDB OBJECT, geo_shape or nested-array column (all OID 114 on CrateDB) built as the Arrow type
  * the caller gave in `schema` — a Struct for an OBJECT, nested Lists for a nested array: each value's JSON text is
- * parsed and appended through apache-arrow's own builder for that type. One parse and one JS value per row: the cost
- * of a typed view of JSON; without a schema such columns stay Utf8 JSON text (text-columns.ts) and cost no parse.
+ * parsed, shaped for that type (json-values.ts: BigInts for Int64, words for Decimal, exact long numbers) and appended
+ * through apache-arrow's own builder for it. One parse and one JS value per row: the cost of a typed view of JSON;
+ * without a schema such columns stay Utf8 JSON text (text-columns.ts) and cost no parse.
  */
 import { makeBuilder, type Builder, type Data, type DataType } from 'apache-arrow';
 import { badValue, type ColumnBuilder } from './column.js';
+import { JsonMismatch, parseJson, toArrowValue } from './json-values.js';
 
 /** JSON text parsed into the Arrow type `type`. */
 export class JsonColumn implements ColumnBuilder {
@@ -31,15 +33,17 @@ export class JsonColumn implements ColumnBuilder {
   append(b: Buffer, p: number, len: number): void {
     let value: unknown;
     try {
-      value = JSON.parse(b.toString('utf8', p, p + len));
+      value = parseJson(b.toString('utf8', p, p + len));
     } catch (err) {
       throw badValue(this.#column, `row ${this.#rows + this.length + 1} is not JSON: ${(err as Error).message}`);
     }
     try {
-      this.#builder.append(value);
+      value = toArrowValue(this.type, value, '');
     } catch (err) {
-      throw badValue(this.#column, `row ${this.#rows + this.length + 1} does not fit ${String(this.type)}: ${(err as Error).message}`);
+      if (!(err instanceof JsonMismatch)) throw err;
+      throw badValue(this.#column, `row ${this.#rows + this.length + 1} does not fit ${String(this.type)}: ${err.message}`);
     }
+    this.#builder.append(value);
   }
 
   appendNull(): void {

@@ -32,14 +32,17 @@ export class ArrowSink implements BatchSink {
     return true;
   }
 
-  /** Throws ArrowTypeError for a column it cannot build; nothing is executed then. */
+  /**
+   * Throws ArrowTypeError for a column it cannot build; nothing is executed then. The shape's registry says which
+   * server the statement runs on (`isCrate`), which decides the mapping of `"char"`.
+   */
   bindShape(described: RowShape): RowShape {
-    return new RowShape(described.fields, described.registry, arrowResultFormats(described.fields, this.#options));
+    return new RowShape(described.fields, described.registry, arrowResultFormats(described.fields, this.#options, described.registry));
   }
 
   begin(shape: RowShape | undefined): void {
     this.#failed = false;
-    this.#builder = shape === undefined ? undefined : new RecordBatchBuilder(shape.fields, shape.formats, this.#options);
+    this.#builder = shape === undefined ? undefined : new RecordBatchBuilder(shape.fields, shape.formats, this.#options, shape.registry);
   }
 
   add(row: DataRow): void {

@@ -1,4 +1,29 @@
-import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Table, tableFromIPC, tableToIPC, Utf8, type RecordBatch } from 'apache-arrow';
+import {
+  Binary,
+  Bool,
+  DateDay,
+  Decimal,
+  DurationMillisecond,
+  Field as ArrowField,
+  FixedSizeList,
+  Float32,
+  Float64,
+  Int32,
+  Int64,
+  List,
+  Map_,
+  Struct,
+  Table,
+  tableFromIPC,
+  tableToIPC,
+  TimeMicrosecond,
+  TimestampMicrosecond,
+  TimestampNanosecond,
+  TimestampSecond,
+  Uint64,
+  Utf8,
+  type RecordBatch,
+} from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { ArrowTypeError, DecodeError, ProtocolError } from '../../src/errors.js';
@@ -244,6 +269,93 @@ describe('json, OBJECT and numeric', () => {
     expect(list?.toArray().map((v) => (v === null ? null : (v as { toJSON(): unknown }).toJSON()))).toEqual([{ x: 1 }, null]);
   });
 
+  it('a Struct with Int64, Uint64, Decimal, Timestamp, Date and nested children gets each JSON number in the form its child stores', () => {
+    const inner = new Struct([new ArrowField('big', new Int64()), new ArrowField('ids', new List(new ArrowField('item', new Int64())))]);
+    const schema = {
+      o: new Struct([
+        new ArrowField('id', new Int64()),
+        new ArrowField('u', new Uint64()),
+        new ArrowField('price', new Decimal(2, 10, 128)),
+        new ArrowField('at', new TimestampMicrosecond('UTC')),
+        new ArrowField('day', new DateDay()),
+        new ArrowField('inner', inner),
+        new ArrowField('name', new Utf8()),
+      ]),
+    };
+    const rows = [
+      [text('{"id":0,"u":7,"price":12.5,"at":1704164645123,"day":"2024-01-02","inner":{"big":-1,"ids":[0,1,null]},"name":"x"}')],
+      [null],
+      [text('{"id":null,"at":"2024-01-02T03:04:05.123","inner":null,"name":{"nested":[1,2]}}')],
+      [text('{}')],
+    ];
+    const batch = build([field('o', OID.JSON)], rows, { schema });
+    const values = [...(batch.getChildAt(0) ?? [])].map((v) => (v === null ? null : (v as { toJSON(): Record<string, unknown> }).toJSON()));
+    expect(values[0]).toMatchObject({ id: 0n, u: 7n, at: 1704164645123, name: 'x' });
+    expect(String(values[0]?.['price'])).toBe('1250');
+    expect(new Date(values[0]?.['day'] as number).toISOString()).toBe('2024-01-02T00:00:00.000Z');
+    expect(plain((values[0]?.['inner'] as { toJSON(): Record<string, unknown> }).toJSON()['ids'])).toEqual([0n, 1n, null]);
+    expect((values[0]?.['inner'] as { toJSON(): Record<string, unknown> }).toJSON()['big']).toBe(-1n);
+    expect(values[1]).toBeNull();
+    expect(values[2]).toMatchObject({ id: null, u: null, at: Date.UTC(2024, 0, 2, 3, 4, 5, 123), inner: null, name: '{"nested":[1,2]}' });
+    expect(Object.values(values[3] ?? {})).toEqual([null, null, null, null, null, null, null]);
+    const micros = batch.getChildAt(0)?.data[0]?.children[3]?.values as BigInt64Array;
+    expect(micros[0]).toBe(1_704_164_645_123_000n);
+  });
+
+  it('JSON numbers beyond 2^53 stay exact in Int64 and Decimal children and in JSON text; a float child gets the nearest double', () => {
+    const schema = {
+      o: new Struct([
+        new ArrowField('id', new Int64()),
+        new ArrowField('price', new Decimal(3, 30, 128)),
+        new ArrowField('f', new Float64()),
+        new ArrowField('rest', new Utf8()),
+      ]),
+    };
+    const json = '{"id":9007199254740993,"price":123456789012345678.901,"f":9007199254740993,"rest":{"x":[18446744073709551615, 0.1]}}';
+    const batch = build([field('o', OID.JSON)], [[text(json)], [text('{"id":-9223372036854775808,"price":"-1.5","f":1.5}')]], { schema });
+    const [first, second] = [...(batch.getChildAt(0) ?? [])].map((v) => (v as { toJSON(): Record<string, unknown> }).toJSON());
+    expect(JSON.parse(json).id).toBe(9007199254740992);
+    expect(first?.['id']).toBe(9007199254740993n);
+    expect(first?.['f']).toBe(9007199254740992);
+    expect(String(first?.['price'])).toBe('123456789012345678901');
+    expect(first?.['rest']).toBe('{"x":[18446744073709551615,0.1]}');
+    expect(second?.['id']).toBe(-(2n ** 63n));
+    expect(String(second?.['price'])).toBe('-1500');
+    const list = { l: new List(new ArrowField('item', new Int64())) };
+    expect(column(build([field('l', OID.JSON)], [[text('[12345678901234567890123, 1]')]], { schema: { l: new Utf8() } }), 0)).toEqual(['[12345678901234567890123, 1]']);
+    expect(() => build([field('l', OID.JSON)], [[text('[1, 9223372036854775808]')]], { schema: list })).toThrow(
+      'Column "l": row 1 does not fit List<Int64>: at [1]: 9223372036854775808 is beyond Int64',
+    );
+  });
+
+  it('Map<Utf8, Int64>, Time64, Duration and Timestamp(SECOND) children from JSON', () => {
+    const schema = {
+      o: new Struct([
+        new ArrowField('counts', new Map_(new ArrowField('entries', new Struct<{ key: Utf8; value: Int64 }>([new ArrowField('key', new Utf8(), false), new ArrowField('value', new Int64())])))),
+        new ArrowField('t', new TimeMicrosecond()),
+        new ArrowField('d', new DurationMillisecond()),
+        new ArrowField('s', new TimestampSecond()),
+      ]),
+    };
+    const batch = build([field('o', OID.JSON)], [[text('{"counts":{"a":1,"b":null},"t":45296000001,"d":-5,"s":1704164645999}')]], { schema });
+    const o = (batch.getChildAt(0)?.get(0) as { toJSON(): Record<string, unknown> }).toJSON();
+    expect((o['counts'] as { toJSON(): unknown }).toJSON()).toEqual({ a: 1n, b: null });
+    expect([o['t'], o['d'], o['s']]).toEqual([45_296_000_001n, -5n, 1704164645000]);
+  });
+
+  it('a JSON value of the wrong kind names the column, the row and where in the value it is', () => {
+    const schema = { o: new Struct([new ArrowField('id', new Int64()), new ArrowField('n', new Int32()), new ArrowField('b', new Bool())]) };
+    const fields = [field('o', OID.JSON)];
+    expect(() => build(fields, [[text('{"id":1}')], [text('{"id":1.5}')]], { schema })).toThrow(
+      'Column "o": row 2 does not fit Struct<{id:Int64, n:Int32, b:Bool}>: at .id: expected an integer for Int64, got 1.5',
+    );
+    expect(() => build(fields, [[text('{"n":2147483648}')]], { schema })).toThrow('at .n: 2147483648 is beyond Int32');
+    expect(() => build(fields, [[text('{"b":"yes"}')]], { schema })).toThrow('at .b: "yes" does not fit Bool');
+    expect(() => build(fields, [[text('[1]')]], { schema })).toThrow(DecodeError);
+    const vectors = { v: new FixedSizeList(2, new ArrowField('item', new Float64())) };
+    expect(() => build([field('v', OID.JSON)], [[text('[1, 2, 3]')]], { schema: vectors })).toThrow('an array of 3 elements, but FixedSizeList[2]<Float64> holds 2');
+  });
+
   it('numeric(p, s) → Decimal128 from the type modifier, exact; unconstrained numeric and numeric: text → Utf8', () => {
     const typmod = ((12 << 16) | 3) + 4;
     const fields = [field('n', OID.NUMERIC, typmod), field('free', OID.NUMERIC)];
@@ -264,12 +376,60 @@ describe('json, OBJECT and numeric', () => {
 });
 
 describe('types without a mapping, and wrong schemas', () => {
-  it('reads any other type as the server text into Utf8 (uuid, inet, an enum OID)', () => {
-    const fields = [field('u', OID.UUID), field('ip', OID.INET), field('mood', 16_384)];
-    expect(arrowResultFormats(fields, {})).toEqual([0, 0, 0]);
-    const batch = build(fields, [[text('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), text('10.0.0.1/8'), text('happy')]]);
-    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8', 'Utf8']);
-    expect(column(batch, 2)).toEqual(['happy']);
+  it('reads the text-mapped types of docs/arrow.md as the server text into Utf8', () => {
+    const fields = [field('u', OID.UUID), field('ip', OID.INET), field('tz', OID.TIMETZ), field('bits', OID.BIT), field('nul', OID.UNKNOWN), field('jb', OID.JSONB)];
+    expect(arrowResultFormats(fields, {})).toEqual([0, 0, 0, 0, 0, 0]);
+    const batch = build(fields, [[text('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), text('10.0.0.1/8'), text('12:00:00+02'), text('0101'), null, text('{"a": 1}')]]);
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'Utf8', 'Utf8', 'Utf8', 'Utf8', 'Utf8']);
+    expect(column(batch, 3)).toEqual(['0101']);
+    const bits = Buffer.concat([int4(4), Buffer.from([0x50])]);
+    expect(column(build([field('ba', OID.BIT_ARRAY)], [[array(OID.BIT, [2], [bits, null])]]), 0)).toEqual([['0101', null]]);
+  });
+
+  it('a type without a mapping is an ArrowTypeError naming the column, its type and OID, and the ways out', () => {
+    const call = (oid: number) => (): unknown => arrowResultFormats([field('id', OID.INT4), field('c', oid)], {});
+    expect(call(OID.MONEY)).toThrow(ArrowTypeError);
+    expect(call(OID.MONEY)).toThrow(
+      'Column "c": type money (OID 790) has no Arrow mapping (docs/arrow.md "Type mapping"); pass schema: { "c": new Utf8() } for the server\'s text, or cast the column in SQL (e.g. ::text)',
+    );
+    expect(call(OID.TSVECTOR)).toThrow('Column "c": type tsvector (OID 3614) has no Arrow mapping');
+    expect(call(OID.MONEY_ARRAY)).toThrow('Column "c": type money[] (OID 791) has no Arrow mapping');
+    expect(call(16_384)).toThrow('Column "c": type OID 16384 (not built in: an enum, composite, range or extension type) has no Arrow mapping');
+    expect(() => new RecordBatchBuilder([field('x', OID.XML)], [0], {})).toThrow('Column "x": type xml (OID 142) has no Arrow mapping');
+    const overridden = build([field('c', OID.MONEY), field('mood', 16_384)], [[text('$1.50'), text('happy')]], { schema: { c: new Utf8(), mood: new Utf8() } });
+    expect([column(overridden, 0), column(overridden, 1)]).toEqual([['$1.50'], ['happy']]);
+  });
+
+  it('a schema type JSON values cannot be built into is an ArrowTypeError before any row', () => {
+    const fields = [field('o', OID.JSON), field('objs', OID.JSON_ARRAY)];
+    const nanos = { o: new Struct([new ArrowField('at', new TimestampNanosecond())]) };
+    expect(() => arrowResultFormats(fields, { schema: nanos })).toThrow(
+      'Column "o": cannot build Struct<{at:Timestamp<NANOSECOND>}> from JSON values: Timestamp<NANOSECOND> (use MICROSECOND or MILLISECOND) is not built from JSON',
+    );
+    const binary = { objs: new List(new ArrowField('item', new Struct([new ArrowField('raw', new Binary())]))) };
+    expect(() => arrowResultFormats(fields, { schema: binary })).toThrow(/^Column "objs": cannot build Struct<\{raw:Binary\}> from JSON values: Binary is not built/);
+  });
+
+  it('"char" (18): Int8 from the one signed byte CrateDB sends for its byte type, Utf8 of the character on PostgreSQL', () => {
+    const fields = [field('b', OID.CHAR), field('bs', OID.CHAR_ARRAY)];
+    const byte = (v: number): Buffer => Buffer.from([v & 0xff]);
+    const rows = [[byte(-128), array(OID.CHAR, [3], [byte(1), byte(-2), null], 3)], [byte(127), null], [null, array(OID.CHAR, [0], [], 0)]];
+    const crate = { isCrate: true };
+    expect(arrowResultFormats(fields, {}, crate)).toEqual([1, 1]);
+    const builder = new RecordBatchBuilder(fields, [1, 1], {}, crate);
+    for (const r of rows.map(rowBytes)) builder.appendRow(r, 0, r.length);
+    const batch = builder.flush();
+    expect(batch.schema.fields.map((f) => String(f.type))).toEqual(['Int8', 'List<Int8>']);
+    expect(column(batch, 0)).toEqual([-128, 127, null]);
+    expect(column(batch, 1)).toEqual([[1, -2, null], null, []]);
+    expect(() => new RecordBatchBuilder(fields, [0, 1], {}, crate)).toThrow(ProtocolError);
+    // PostgreSQL: the top-level column in text (as client.query() gives it), elements formatted the same way.
+    expect(arrowResultFormats(fields, {})).toEqual([0, 1]);
+    const pgRows = [[text('a'), array(OID.CHAR, [2], [byte(0x61), byte(0x81)])], [text('\\201'), null]];
+    const pg = build(fields, pgRows);
+    expect(pg.schema.fields.map((f) => String(f.type))).toEqual(['Utf8', 'List<Utf8>']);
+    expect([column(pg, 0), column(pg, 1)]).toEqual([['a', '\\201'], [['a', '\\201'], null]]);
+    expect(decodedRows(fields, [0, 1], pgRows.map(rowBytes)).map((r) => r[1])).toEqual([['a', '\\201'], null]);
   });
 
   it('Utf8 in schema reads any column as the server text', () => {

@@ -4,7 +4,7 @@
  * and float_vector (float4[] without a length) told apart by the caller's schema; batches, a mid-stream error, early
  * break, pool and client.
  */
-import { Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Table, Utf8, type RecordBatch } from 'apache-arrow';
+import { Field as ArrowField, FixedSizeList, Float32, Int32, Int64, List, Struct, Table, Utf8, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryArrow, streamArrow } from '../../src/arrow/index.js';
 import { createPool, DatabaseError, connect, type Client, type Pool } from '../../src/index.js';
@@ -118,6 +118,32 @@ describe('queryArrow / streamArrow on CrateDB', () => {
     });
   });
 
+  it("an OBJECT's integer keys (bigint in a dynamic OBJECT) as Int64 children of a Struct", async () => {
+    const expected = await client.query<{ o: { k: number; name: string } | null }>(`SELECT o FROM ${table} ORDER BY id`);
+    const schema = { o: new Struct([new ArrowField('k', new Int64(), true), new ArrowField('name', new Utf8(), true)]) };
+    const typed = await queryArrow(client, `SELECT o FROM ${table} ORDER BY id`, [], { schema });
+    const got = [...(typed.getChild('o') ?? [])].map((v) => (v === null ? null : (v as { toJSON(): Record<string, unknown> }).toJSON()));
+    expect(got).toEqual(expected.rows.map(({ o }) => (o === null ? null : { k: BigInt(o.k), name: o.name })));
+  });
+
+  it("byte (\"char\", OID 18, before 6.5.0) and array(byte) are Int8 and List<Int8>, the values client.query() gives", async () => {
+    const bytes = `cw_arrow_bytes_${process.pid}`;
+    await client.simpleQuery(`CREATE TABLE ${bytes} (id INTEGER, b BYTE, bs ARRAY(BYTE))`);
+    try {
+      await client.simpleQuery(`INSERT INTO ${bytes} (id, b, bs) VALUES (1, -128, [1, -2, NULL]), (2, 127, NULL), (3, NULL, [])`);
+      await client.simpleQuery(`REFRESH TABLE ${bytes}`);
+      const sql = `SELECT b, bs FROM ${bytes} ORDER BY id`;
+      const expected = await client.query<unknown[]>(sql, [], { rowMode: 'array' });
+      const got = await queryArrow(client, sql);
+      const oid = expected.fields[0]?.typeOid;
+      expect(got.schema.fields.map((f) => String(f.type))).toEqual(oid === 18 ? ['Int8', 'List<Int8>'] : ['Int16', 'List<Int16>']);
+      expectSameValues(got, expected);
+      expect([...(got.getChild('b') ?? [])]).toEqual([-128, 127, null]);
+    } finally {
+      await client.simpleQuery(`DROP TABLE IF EXISTS ${bytes}`);
+    }
+  });
+
   it('batches of fetchSize rows (CrateDB may end a portal with CommandComplete at an exact multiple)', async () => {
     const expected = await client.query<unknown[]>(select, [], { rowMode: 'array' });
     for (const fetchSize of [7, 10, 30]) {
@@ -151,11 +177,12 @@ describe('queryArrow / streamArrow on CrateDB', () => {
 });
 
 describe.skipIf(REAL_CRATE)('every column of the fake doc.types_demo', () => {
-  // OID 114 and the types without an Arrow mapping arrive as text; the ones compared here decode to the same values.
+  // OID 114 arrives as JSON text; the columns compared here decode to the same values (byte_col: "char" 18 → Int8).
   const columns = [
     'bool_col', 'smallint_col', 'int_col', 'bigint_col', 'real_col', 'double_col', 'text_col', 'char_col', 'ip_col',
     'timestamptz_col', 'timestamp_col', 'date_col', 'object_col', 'json_col', 'geo_shape_col', 'geo_point_col',
     'float_vector_col', 'uuid_col', 'int_array_col', 'text_array_col', 'nested_array_col', 'empty_array_col', 'bool_array_col',
+    'byte_col',
   ];
 
   it('equal client.query() value by value', async () => {

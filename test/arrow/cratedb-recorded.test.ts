@@ -5,7 +5,7 @@
  * where it asks for text — and every column is compared with what client.query() (the text decoders) gives.
  */
 import { readFileSync } from 'node:fs';
-import { Field as ArrowField, FixedSizeList, Float32, Int32, List, Struct, Utf8, type RecordBatch } from 'apache-arrow';
+import { Field as ArrowField, FixedSizeList, Float32, Int32, Int64, List, Struct, Utf8, type RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { arrowResultFormats, RecordBatchBuilder, type ArrowOptions } from '../../src/arrow/batch-builder.js';
 import { typeNameOf } from '../../src/codecs/oids.js';
@@ -105,6 +105,14 @@ describe('Arrow columns from a real CrateDB 6.4.3 row of every type', () => {
   it("reads the interval '1 day 3 hours' exactly", () => {
     expect(expected('iv')).toBe('1 day 03:00:00');
     expect([...(batch.getChild('iv')?.data[0]?.values as Int32Array)]).toEqual([0, 1, (10_800_000_000_000 % 2 ** 32) | 0, Math.floor(10_800_000_000_000 / 2 ** 32)]);
+  });
+
+  it("builds CrateDB's OBJECT with Int64 children (its dynamic integers are bigint)", () => {
+    const ints = new List(new ArrowField('item', new Int64()));
+    const typed = batchOf({ schema: { obj: new Struct([new ArrowField('a', new Int64()), new ArrowField('b', ints)]), nested: new List(new ArrowField('item', ints)) } });
+    const obj = (typed.getChild('obj')?.get(0) as { toJSON(): Record<string, unknown> }).toJSON();
+    expect([obj['a'], plain(obj['b'])]).toEqual([1n, [1n, 2n]]);
+    expect(plain(typed.getChild('nested')?.get(0))).toEqual([[1n, 2n], [3n]]);
   });
 
   it('tells OBJECT, nested arrays, array(object) and float_vector apart by the schema', () => {

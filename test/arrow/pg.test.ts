@@ -7,12 +7,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { Field as ArrowField, FixedSizeList, Float32, Int64, List, tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { Decimal, Field as ArrowField, FixedSizeList, Float32, Int64, List, Struct, tableFromIPC, TimestampMillisecond, Utf8, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArrowTypeError, queryArrow, streamArrow, writeArrowIpc } from '../../src/arrow/index.js';
 import { createPool, DatabaseError, DecodeError, QueryTimeoutError, connect, type Client, type Pool } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
 import { expectSameValues } from './compare.js';
+import { plain } from './normalize.js';
 
 const pg = getTestPg();
 const OPTIONS = { int8: 'bigint', numeric: 'string' } as const;
@@ -97,6 +98,31 @@ describe('queryArrow / streamArrow on PostgreSQL', () => {
     expectSameValues(table, expected);
   });
 
+  it('json as a Struct with Int64, Decimal and Timestamp children: exact beyond 2^53, the values client.query() gives', async () => {
+    const sql = `SELECT CASE WHEN g = 4 THEN NULL ELSE json_build_object('id', g::int8 * 3002399751580331, 'price', (g / 8.0)::numeric(10, 3),
+      'at', timestamptz '2024-01-02 03:04:05.123+00' + g * interval '1 day', 'tags', json_build_array(g, NULL)) END AS o
+      FROM generate_series(1, 5) g ORDER BY g`;
+    const schema = {
+      o: new Struct([
+        new ArrowField('id', new Int64()),
+        new ArrowField('price', new Decimal(3, 10, 128)),
+        new ArrowField('at', new TimestampMillisecond('UTC')),
+        new ArrowField('tags', new List(new ArrowField('item', new Int64()))),
+      ]),
+    };
+    const table = await queryArrow(client, sql, [], { schema });
+    const expected = (await client.query<{ o: { price: number; at: string } | null }>(sql)).rows.map((r) => r.o);
+    const got = [...(table.getChild('o') ?? [])].map((v) => (v === null ? null : (v as { toJSON(): Record<string, unknown> }).toJSON()));
+    expect(got.map((o) => o?.['id'] ?? null)).toEqual([3002399751580331n, 6004799503160662n, 9007199254740993n, null, 15011998757901655n]);
+    got.forEach((o, r) => {
+      const e = expected[r];
+      if (e === null || e === undefined) return expect(o).toBeNull();
+      expect(Number(String(o?.['price'])) / 1000).toBe(e.price);
+      expect(o?.['at']).toBe(Date.parse(e.at));
+      expect(plain(o?.['tags'])).toEqual([BigInt(r + 1), null]);
+    });
+  });
+
   it('an empty result: a Table of the statement schema and no rows; streamArrow yields no batch', async () => {
     const table = await queryArrow(client, 'SELECT g AS n, g::text AS s FROM generate_series(1, 0) g');
     expect(table.numRows).toBe(0);
@@ -140,6 +166,31 @@ describe('queryArrow / streamArrow on PostgreSQL', () => {
     expect((err as Error).message).toContain('"n"');
     await expectUsable(client);
     await expect(queryArrow(client, 'SELECT 1', [], { numeric: 'float' as never })).rejects.toThrow(/numeric must be 'decimal' or 'text'/);
+  });
+
+  it('a type without a mapping (money, tsvector, xml) is an ArrowTypeError naming it before anything runs; new Utf8() in schema reads it as text', async () => {
+    const sql = `SELECT g AS id, (g * 1.5)::money AS m, to_tsvector('simple', 'row ' || g) AS tv, xmlelement(name r, g) AS x FROM generate_series(1, 3) g`;
+    const err = await queryArrow(client, sql).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ArrowTypeError);
+    expect((err as ArrowTypeError).column).toBe('m');
+    expect((err as Error).message).toBe(
+      'Column "m": type money (OID 790) has no Arrow mapping (docs/arrow.md "Type mapping"); pass schema: { "m": new Utf8() } for the server\'s text, or cast the column in SQL (e.g. ::text)',
+    );
+    await expect(queryArrow(pool, sql, [], { schema: { m: new Utf8() } })).rejects.toThrow('Column "tv": type tsvector (OID 3614) has no Arrow mapping');
+    expect(pool.stats.busy).toBe(0);
+    await expectUsable(client);
+    const table = await queryArrow(client, sql, [], { schema: { m: new Utf8(), tv: new Utf8(), x: new Utf8() } });
+    expectSameValues(table, await client.query<unknown[]>(sql, [], { rowMode: 'array' }));
+    expect(table.getChild('x')?.get(2)).toBe('<r>3</r>');
+  });
+
+  it('"char" is Utf8 of the character, as client.query() gives it; bit and timetz are Utf8 text', async () => {
+    const sql = `SELECT chr(96 + g)::"char" AS c, ARRAY[chr(96 + g)::"char", NULL] AS cs, (g::bit(4)) AS bits, ARRAY[g::bit(3)] AS ba,
+      '12:00:00+02'::timetz AS tz FROM generate_series(1, 3) g`;
+    const table = await queryArrow(client, sql);
+    expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['c:Utf8', 'cs:List<Utf8>', 'bits:Utf8', 'ba:List<Utf8>', 'tz:Utf8']);
+    expectSameValues(table, await client.query<unknown[]>(sql, [], { rowMode: 'array' }));
+    expect([...(table.getChild('c') ?? [])]).toEqual(['a', 'b', 'c']);
   });
 
   it('a value that does not fit the schema type fails the query with a DecodeError naming the column; the client stays usable', async () => {
