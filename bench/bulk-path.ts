@@ -7,9 +7,9 @@
  * built with tsc like bench/build-cratewire.ts) are measured in alternating rounds in one process.
  */
 import { buildCratewire } from './build-cratewire.js';
-import { summarize } from './stats.js';
 import { bindFormatsAt, CRATEDB_PARAMETERS, MemoryServerSocket, startupReply, withMemoryServer } from './support/memory-server.js';
 import { option, rootsOption } from './support/options.js';
+import { alternateRounds, type RowRun } from './support/rounds.js';
 import { bindComplete, commandComplete, noData, parameterDescription, parseComplete, readyForQuery } from '../test/crate/fake/backend.js';
 
 const ROWS = option('rows', 100_000);
@@ -66,7 +66,8 @@ class InsertServerSocket extends MemoryServerSocket {
   }
 }
 
-type Run = () => Promise<void>;
+/** Inserts the ROWS rows, checks the result and resolves with their number. */
+type Run = () => Promise<number>;
 
 async function open(root: string): Promise<[Run, Run]> {
   const cratewire = (await import(await buildCratewire(root))) as typeof import('../src/index.js');
@@ -75,24 +76,18 @@ async function open(root: string): Promise<[Run, Run]> {
   const executeMany: Run = async () => {
     const result = await client.executeMany(SQL, rows, { chunkRows: 1_000 });
     if (result.rowCounts.length !== ROWS || result.failed.length > 0) throw new Error('executeMany: wrong result');
+    return ROWS;
   };
   const bulkInsert: Run = async () => {
     const result = await client.bulkInsert('bench_ingest', COLUMNS, rows, { batchSize: 10_000 });
     if (result.inserted !== ROWS) throw new Error(`bulkInsert: inserted ${result.inserted}`);
+    return ROWS;
   };
   return [executeMany, bulkInsert];
 }
 
-async function cpuPerRow(run: Run): Promise<number> {
-  (globalThis as { gc?: () => void }).gc?.();
-  const cpu = process.cpuUsage();
-  await run();
-  const used = process.cpuUsage(cpu);
-  return ((used.user + used.system) * 1000) / ROWS;
-}
-
 async function main(): Promise<void> {
-  const runs: [string, Run][] = [];
+  const runs: RowRun[] = [];
   await withMemoryServer(
     () => new InsertServerSocket(),
     async () => {
@@ -102,16 +97,7 @@ async function main(): Promise<void> {
       }
     },
   );
-  const samples = new Map<string, number[]>(runs.map(([name]) => [name, []]));
-  for (const [, run] of runs) await run();
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, run] of runs) samples.get(name)?.push(await cpuPerRow(run));
-  }
-  process.stdout.write(`${ROWS} rows (int, text, double, timestamptz), ${ROUNDS} rounds, CPU ns per row:\n`);
-  for (const [name] of runs) {
-    const s = summarize(samples.get(name) ?? []);
-    process.stdout.write(`${name.padEnd(48)} median ${s.median.toFixed(0)} (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})\n`);
-  }
+  await alternateRounds(runs, ROUNDS, `${ROWS} rows (int, text, double, timestamptz), ${ROUNDS} rounds, CPU ns per row:`, 48);
   process.exit(0);
 }
 

@@ -8,9 +8,9 @@
  * `node --expose-gc --import tsx` to collect each round's garbage between rounds, outside the timed part.
  */
 import { buildCratewire } from './build-cratewire.js';
-import { summarize } from './stats.js';
 import { bindFormatsAt, CRATEDB_PARAMETERS, MemoryServerSocket, startupReply, withMemoryServer } from './support/memory-server.js';
 import { option, rootsOption } from './support/options.js';
+import { alternateRounds, type RowRun } from './support/rounds.js';
 import {
   bindComplete, commandComplete, dataRow, parameterDescription, parseComplete, readyForQuery, rowDescription,
 } from '../test/crate/fake/backend.js';
@@ -175,17 +175,8 @@ function openBare(): ReadFn {
     });
 }
 
-async function cpuPerRow(read: ReadFn): Promise<number> {
-  // The previous round's rows are garbage now: collect them outside the timed part (with --expose-gc).
-  (globalThis as { gc?: () => void }).gc?.();
-  const cpu = process.cpuUsage();
-  const rows = await read();
-  const used = process.cpuUsage(cpu);
-  return ((used.user + used.system) * 1000) / rows;
-}
-
 async function main(): Promise<void> {
-  const drivers: [string, ReadFn][] = [];
+  const drivers: RowRun[] = [];
   await withMemoryServer(
     () => new RowsServerSocket(),
     async () => {
@@ -193,16 +184,7 @@ async function main(): Promise<void> {
     },
   );
   drivers.push(['bare framing', openBare()]);
-  const samples = new Map<string, number[]>(drivers.map(([name]) => [name, []]));
-  for (const [, read] of drivers) await read();
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const [name, read] of drivers) samples.get(name)?.push(await cpuPerRow(read));
-  }
-  process.stdout.write(`${ROWS} rows (int4, varchar, float8, timestamptz) read whole, ${ROUNDS} rounds, CPU ns per row:\n`);
-  for (const [name] of drivers) {
-    const s = summarize(samples.get(name) ?? []);
-    process.stdout.write(`${name.padEnd(40)} median ${s.median.toFixed(0)} (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})\n`);
-  }
+  await alternateRounds(drivers, ROUNDS, `${ROWS} rows (int4, varchar, float8, timestamptz) read whole, ${ROUNDS} rounds, CPU ns per row:`, 40);
   process.exit(0);
 }
 
