@@ -103,12 +103,12 @@ class RowsServerSocket extends MemoryServerSocket {
     }
   }
 
-  /** One chunk per turn of the event loop, as a socket delivers them. */
+  /** Spreads the chunks over turns of the event loop, 16 a turn, as a socket delivers them. */
   protected override deliver(out: Buffer[]): void {
     setImmediate(() => this.#deliver(out, 0));
   }
 
-  /** Pushes 16 chunks from `from` on, the rest on the next turn. */
+  /** Pushes 16 chunks from `from` on and leaves the rest to the next turn. */
   #deliver(chunks: readonly Buffer[], from: number): void {
     for (let i = from; i < chunks.length; i++) {
       this.push(chunks[i]);
