@@ -7,87 +7,47 @@
  * what cratewire adds per query. Server and kernel noise do not enter, so small hot-path changes show up here when
  * `npm run bench` cannot resolve them. cratewire is measured from its tsc build (bench/build-cratewire.ts).
  */
-import { syncBuiltinESMExports } from 'node:module';
-import net from 'node:net';
-import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildCratewire } from './build-cratewire.js';
-import { cstring, floorRequest, frame } from './drivers/wire-floor.js';
+import { floorRequest, frame } from './drivers/wire-floor.js';
 import { summarize } from './stats.js';
+import { bindFormatsAt, MemoryServerSocket, startupReply, withMemoryServer } from './support/memory-server.js';
+import { option } from './support/options.js';
+import { bindComplete, commandComplete, parseComplete, readyForQuery, rowDescription } from '../test/crate/fake/backend.js';
 
-const parameterStatus = (k: string, v: string): Buffer => frame('S', Buffer.concat([cstring(k), cstring(v)]));
-const READY = frame('Z', Buffer.from('I'));
-const STARTUP_REPLY = Buffer.concat([
-  frame('R', Buffer.alloc(4)),
-  parameterStatus('server_version', '18.4'),
-  parameterStatus('client_encoding', 'UTF8'),
-  parameterStatus('DateStyle', 'ISO, MDY'),
-  parameterStatus('integer_datetimes', 'on'),
-  parameterStatus('standard_conforming_strings', 'on'),
-  frame('K', Buffer.alloc(8)),
-  READY,
-]);
-const ROW_DESCRIPTION = (() => {
-  const field = Buffer.alloc(18);
-  field.writeInt32BE(23, 6);
-  field.writeInt16BE(4, 10);
-  field.writeInt32BE(-1, 12);
-  return frame('T', Buffer.concat([Buffer.from([0, 1]), cstring('v'), field]));
-})();
-const BEFORE_ROW = Buffer.concat([frame('1', Buffer.alloc(0)), frame('2', Buffer.alloc(0)), ROW_DESCRIPTION]);
-const AFTER_ROW = Buffer.concat([frame('C', cstring('SELECT 1')), READY]);
+const STARTUP_REPLY = startupReply({
+  server_version: '18.4',
+  client_encoding: 'UTF8',
+  DateStyle: 'ISO, MDY',
+  integer_datetimes: 'on',
+  standard_conforming_strings: 'on',
+});
+const ROW_DESCRIPTION = rowDescription([{ name: 'v', tableOid: 0, attnum: 0, typeOid: 23, typlen: 4, typmod: -1, format: 0 }]);
+const BEFORE_ROW = Buffer.concat([parseComplete(), bindComplete(), ROW_DESCRIPTION]);
+const AFTER_ROW = Buffer.concat([commandComplete('SELECT 1'), readyForQuery('I')]);
 const SQL = 'SELECT $1::int AS v';
 
 /** An in-memory PostgreSQL that answers the startup and every extended-query Sync, echoing the one text parameter. */
-class CannedServerSocket extends Duplex {
-  #started = false;
-  #pending = Buffer.alloc(0);
+class CannedServerSocket extends MemoryServerSocket {
   #parameter = Buffer.alloc(0);
 
-  setNoDelay(): this {
-    return this;
+  constructor() {
+    super(STARTUP_REPLY);
   }
 
-  setKeepAlive(): this {
-    return this;
-  }
-
-  override _read(): void {}
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    const b = this.#pending.length > 0 ? Buffer.concat([this.#pending, chunk]) : chunk;
-    const replies: Buffer[] = [];
-    let at = 0;
-    if (!this.#started) {
-      at = b.readInt32BE(0);
-      this.#started = true;
-      replies.push(STARTUP_REPLY);
+  protected override answer(type: number, b: Buffer, at: number, out: Buffer[]): void {
+    if (type === 0x42 /* Bind: portal, statement, format codes, values */) {
+      let p = bindFormatsAt(b, at);
+      p += 2 + 2 * b.readInt16BE(p) + 2;
+      const valueLength = b.readInt32BE(p);
+      this.#parameter = Buffer.from(b.subarray(p + 4, p + 4 + valueLength));
+    } else if (type === 0x53 /* Sync */) {
+      // By hand, not with the fake's dataRow(): its extra allocations per query would change the harness cost this bench subtracts.
+      const row = Buffer.alloc(6);
+      row.writeInt16BE(1, 0);
+      row.writeInt32BE(this.#parameter.length, 2);
+      out.push(BEFORE_ROW, frame('D', Buffer.concat([row, this.#parameter])), AFTER_ROW);
     }
-    while (b.length - at >= 5) {
-      const length = b.readInt32BE(at + 1);
-      if (b.length - at < length + 1) break;
-      const type = b[at];
-      if (type === 0x42 /* Bind: portal, statement, format codes, values */) {
-        let p = b.indexOf(0, at + 5) + 1;
-        p = b.indexOf(0, p) + 1;
-        p += 2 + 2 * b.readInt16BE(p) + 2;
-        const valueLength = b.readInt32BE(p);
-        this.#parameter = Buffer.from(b.subarray(p + 4, p + 4 + valueLength));
-      } else if (type === 0x53 /* Sync */) {
-        const row = Buffer.alloc(6);
-        row.writeInt16BE(1, 0);
-        row.writeInt32BE(this.#parameter.length, 2);
-        replies.push(BEFORE_ROW, frame('D', Buffer.concat([row, this.#parameter])), AFTER_ROW);
-      }
-      at += length + 1;
-    }
-    this.#pending = Buffer.from(b.subarray(at));
-    if (replies.length > 0) {
-      const data = Buffer.concat(replies);
-      // Like a socket: the reply arrives on a later turn of the event loop.
-      setImmediate(() => this.push(data));
-    }
-    callback();
   }
 }
 
@@ -132,29 +92,13 @@ async function round(query: QueryFn, queries: number): Promise<number> {
   return (used.user + used.system) / queries;
 }
 
-function option(name: string, fallback: number): number {
-  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
-  const value = arg === undefined ? fallback : Number(arg.slice(name.length + 3));
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
-
 async function main(): Promise<void> {
   const queries = option('queries', 100_000);
   const rounds = option('rounds', 7);
-  const original = net.connect;
-  (net as { connect: unknown }).connect = (): Duplex => {
-    const socket = new CannedServerSocket();
-    setImmediate(() => socket.emit('connect'));
-    return socket;
-  };
-  syncBuiltinESMExports();
   const drivers: [string, QueryFn][] = [
-    ['cratewire', await openCratewire()],
+    ['cratewire', await withMemoryServer(() => new CannedServerSocket(), openCratewire)],
     ['bare', await openBare()],
   ];
-  (net as { connect: unknown }).connect = original;
-  syncBuiltinESMExports();
   const samples = new Map<string, number[]>(drivers.map(([name]) => [name, []]));
   for (const [, query] of drivers) await round(query, Math.min(queries, 20_000));
   for (let r = 0; r < rounds; r++) {
