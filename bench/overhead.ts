@@ -1,18 +1,18 @@
 /**
- * `npx tsx bench/overhead.ts [--queries=N] [--rounds=R]`: cratewire's own cost per `SELECT $1::int` query, with no
+ * `npx tsx bench/overhead.ts [--queries=N] [--rounds=R] [--root=DIR …]`: cratewire's own cost per `SELECT $1::int` query, with no
  * server and no socket. `net.connect` is replaced by an in-memory duplex that answers each Sync at once with canned
  * PostgreSQL replies (ParseComplete, BindComplete, RowDescription, DataRow echoing the parameter, CommandComplete,
  * ReadyForQuery), so the figure is the driver's JavaScript plus a constant harness cost. The same loop on a bare
  * client (constant request bytes, one value read back) measures that harness cost in the same run; the difference is
  * what cratewire adds per query. Server and kernel noise do not enter, so small hot-path changes show up here when
- * `npm run bench` cannot resolve them. cratewire is measured from its tsc build (bench/build-cratewire.ts).
+ * `npm run bench` cannot resolve them. cratewire is measured from its tsc build (bench/build-cratewire.ts); several
+ * `--root`s (source trees, e.g. a worktree of the previous commit) are measured in alternating rounds in one process.
  */
-import { fileURLToPath } from 'node:url';
 import { buildCratewire } from './build-cratewire.js';
 import { floorRequest, frame } from './drivers/wire-floor.js';
 import { summarize } from './stats.js';
 import { bindFormatsAt, MemoryServerSocket, startupReply, withMemoryServer } from './support/memory-server.js';
-import { option } from './support/options.js';
+import { option, rootsOption } from './support/options.js';
 import { bindComplete, commandComplete, parseComplete, readyForQuery, rowDescription } from '../test/crate/fake/backend.js';
 
 const STARTUP_REPLY = startupReply({
@@ -53,8 +53,7 @@ class CannedServerSocket extends MemoryServerSocket {
 
 type QueryFn = (n: number) => Promise<number>;
 
-async function openCratewire(): Promise<QueryFn> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
+async function openCratewire(root: string): Promise<QueryFn> {
   const cratewire = (await import(await buildCratewire(root))) as typeof import('../src/index.js');
   const client = await cratewire.connect('postgres://bench@127.0.0.1:5432/bench?sslmode=disable');
   return async (n) => (await client.query<{ v: number }>(SQL, [n], { prepare: false })).rows[0]?.v ?? Number.NaN;
@@ -95,21 +94,26 @@ async function round(query: QueryFn, queries: number): Promise<number> {
 async function main(): Promise<void> {
   const queries = option('queries', 100_000);
   const rounds = option('rounds', 7);
-  const drivers: [string, QueryFn][] = [
-    ['cratewire', await withMemoryServer(() => new CannedServerSocket(), openCratewire)],
-    ['bare', await openBare()],
-  ];
+  const roots = rootsOption();
+  const drivers: [string, QueryFn][] = [];
+  for (const root of roots) {
+    drivers.push([roots.length === 1 ? 'cratewire' : root, await withMemoryServer(() => new CannedServerSocket(), () => openCratewire(root))]);
+  }
+  drivers.push(['bare', await openBare()]);
   const samples = new Map<string, number[]>(drivers.map(([name]) => [name, []]));
   for (const [, query] of drivers) await round(query, Math.min(queries, 20_000));
   for (let r = 0; r < rounds; r++) {
     for (const [name, query] of drivers) samples.get(name)?.push(await round(query, queries));
   }
   const median = (name: string): number => summarize(samples.get(name) ?? []).median;
+  const width = Math.max(...drivers.map(([name]) => name.length));
   for (const [name] of drivers) {
     const s = summarize(samples.get(name) ?? []);
-    process.stdout.write(`${name.padEnd(10)} ${s.median.toFixed(2)} µs CPU/query (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})\n`);
+    process.stdout.write(`${name.padEnd(width)} ${s.median.toFixed(2)} µs CPU/query (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})\n`);
   }
-  process.stdout.write(`cratewire adds ${(median('cratewire') - median('bare')).toFixed(2)} µs per query over the bare client (${queries} queries × ${rounds} rounds)\n`);
+  for (const [name] of drivers.slice(0, -1)) {
+    process.stdout.write(`${name} adds ${(median(name) - median('bare')).toFixed(2)} µs per query over the bare client (${queries} queries × ${rounds} rounds)\n`);
+  }
   process.exit(0);
 }
 
