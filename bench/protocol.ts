@@ -15,8 +15,8 @@ export const DRIVERS: readonly DriverName[] = ['cratewire', 'pg', 'postgres.js',
 
 /** The workloads each floor runs (the other drivers run every workload). */
 export const FLOOR_WORKLOADS: Readonly<Partial<Record<DriverName, readonly WorkloadId[]>>> = {
-  'wire-floor': ['1', '1b', '2', '4', '5', '6', '6b'],
-  'wire-floor-binary': ['4', '5'],
+  'wire-floor': ['1', '1b', '2', '4', '5', '6', '6b', '7'],
+  'wire-floor-binary': ['4', '5', '7'],
 };
 
 /** Drivers that speak HTTP `/_sql` and so need CrateDB. */

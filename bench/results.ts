@@ -132,6 +132,7 @@ const CRATE_TARGETS: readonly RatioTarget[] = [
   { workload: '6b', peer: 'http', min: 1, description: 'bulkInsert column batches' },
   { workload: '6b', peer: 'wire-floor', min: 0.9, description: 'bulkInsert column batches' },
   { workload: '7', peer: 'http', min: 1, description: 'json and array columns' },
+  { workload: '7', peer: 'wire-floor', min: 0.9, description: 'json and array columns' },
 ];
 
 const STREAM_RSS_LIMIT_MB = 150;

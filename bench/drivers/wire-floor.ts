@@ -3,9 +3,9 @@
  * built from constant bytes around the parameter and written at once, and no parsing beyond framing the replies.
  * - 1, 1b, 2: Parse, Bind, Describe portal, Execute, Sync on the unnamed statement (1, 1b, as cratewire and pg send
  *   them), or Bind, Execute, Sync of a statement parsed once (2); the first value of the DataRow is checked.
- * - 4, 5: Parse, Bind (text results, or binary for every column as `wire-floor-binary`), Execute, Sync of the range
- *   select; DataRows are counted, not decoded (the stream floor reads the same way: the server's and the kernel's
- *   cost of the rows).
+ * - 4, 5, 7: Parse, Bind (text results, or binary for every column as `wire-floor-binary`), Execute, Sync of the
+ *   range select (7: of the json/array rows); DataRows are counted, not decoded (the stream floor reads the same way:
+ *   the server's and the kernel's cost of the rows).
  * - 6: per chunk of INSERT_CHUNK rows one Parse, N × (Bind, Execute) with text parameters (the timestamp as ISO text,
  *   as cratewire's executeMany sends it), Sync — all bytes built before the clock.
  * - 6b: per batch of INSERT_CHUNK rows what cratewire's bulkInsert sends, its bytes built before the clock with
@@ -19,7 +19,7 @@ import { connect, type Socket } from 'node:net';
 import { encodeBulkInsert } from '../../src/query/bulk-insert.js';
 import { plainRow } from '../data.js';
 import type { WorkerConfig } from '../protocol.js';
-import { INSERT_CHUNK, INSERT_COLUMNS, SQL_INSERT, SQL_INT, SQL_POINT, SQL_RANGE } from '../workloads.js';
+import { INSERT_CHUNK, INSERT_COLUMNS, SQL_DOCS, SQL_INSERT, SQL_INT, SQL_POINT, SQL_RANGE } from '../workloads.js';
 import { checkInt, insertJob, sequentialJob, startClock, Unavailable, type Job } from './job.js';
 
 /** One protocol message: type byte, Int32 length (counting itself), body. */
@@ -218,11 +218,11 @@ function batchJob(conn: FloorConnection, build: (n: number) => Buffer[], close: 
   }, close);
 }
 
-/** Workloads 4 and 5: the rows of the range select, counted. */
-function readJob(conn: FloorConnection, binary: boolean, close: () => Promise<void>): Job {
+/** Workloads 4, 5 and 7: the rows of `sql` (a range select up to its one parameter), counted. */
+function readJob(conn: FloorConnection, sql: string, binary: boolean, close: () => Promise<void>): Job {
   return {
     async run(units) {
-      const request = readRequest(SQL_RANGE, binary, String(units));
+      const request = readRequest(sql, binary, String(units));
       const stop = startClock();
       const done = conn.next();
       conn.socket.write(request);
@@ -257,13 +257,14 @@ export async function openJob(config: WorkerConfig): Promise<Job> {
   switch (config.workload) {
     case '4':
     case '5':
-      return readJob(conn, binary, close);
+      return readJob(conn, SQL_RANGE, binary, close);
+    case '7':
+      return readJob(conn, SQL_DOCS, binary, close);
     case '6':
       return batchJob(conn, perRowChunks, close);
     case '6b':
       return batchJob(conn, (n) => unnestBatches(n, isCrate), close);
     case '3':
-    case '7':
       throw new Unavailable('no floor for this workload');
     default:
   }

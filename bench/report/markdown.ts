@@ -29,7 +29,7 @@ ${ratios.rows.length > 0 ? renderMarkdown(ratios.header, ratios.rows) : '_No rat
 
 ![ratios](latest.svg)
 
-## Targets (issue 5)
+## Targets
 
 ${renderMarkdown(TARGET_HEADER, targetRows(report))}
 
@@ -71,7 +71,7 @@ ${renderMarkdown(RESULT_HEADER, resultRows(report))}
   speed and the machine's noise than throughput does; the system part includes the kernel's loopback TCP work.
 - *wire-floor* and *wire-floor-binary* are not drivers: a raw socket writing the messages a driver must send from
   precomputed bytes and only framing the replies (\`bench/drivers/wire-floor.ts\`): the point selects (1, 1b, 2), the
-  reads (4, 5; text results, and binary results for *wire-floor-binary*), the per-row Bind/Execute bulk (6) and the
+  reads (4, 5, 7; text results, and binary results for *wire-floor-binary*), the per-row Bind/Execute bulk (6) and the
   UNNEST column batches (6b). Its throughput is the most any client could reach in the same run; a driver's distance
   to it is everything the driver does.
 ${m.notes.map((n) => `- ${n}`).join('\n')}
