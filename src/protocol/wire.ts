@@ -59,6 +59,7 @@ for (const c of '123ACDEGHIKNRSTZcdnst') KNOWN_TYPES[c.charCodeAt(0)] = 1;
 type HandlePacket = (offset: number, code: number, length: number, bytes: Buffer) => BackendMessage;
 
 const DATA_ROW_CODE = 0x44;
+const ROW_DESCRIPTION_CODE = 0x54;
 
 /**
  * A DataRow left in the receive buffer: `bytes[start, end)` is its body (Int16 column count, then per column an
@@ -102,6 +103,12 @@ export class MessageReader {
   #pendingLength = 0;
   /** The one DataRow handed on for every row: valid only during the callback, as its bytes are. */
   readonly #row = new DataRow(0, Buffer.alloc(0), 0, 0);
+  /**
+   * The last RowDescription: a copy of its body and the message decoded from it. An unnamed statement run again
+   * (`prepare: false`) is described again on every run; the same bytes give the same message, which is handed on
+   * again instead of decoding the names and attributes of every column anew. Consumers only read it.
+   */
+  #description: { readonly body: Buffer; readonly msg: BackendMessage } | undefined;
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes;
@@ -148,7 +155,21 @@ export class MessageReader {
       return;
     }
     checkMessageBody(code, b, bodyStart, next);
+    if (code === ROW_DESCRIPTION_CODE) {
+      onMessage(this.#rowDescription(b, start, next));
+      return;
+    }
     onMessage(this.#decode(bodyStart, code, next - start - 1, b));
+  }
+
+  /** The RowDescription `b[start, next)`: the last one's message when its body is the same bytes. */
+  #rowDescription(b: Buffer, start: number, next: number): BackendMessage {
+    const bodyStart = start + 5;
+    const last = this.#description;
+    if (last !== undefined && last.body.length === next - bodyStart && b.compare(last.body, 0, last.body.length, bodyStart, next) === 0) return last.msg;
+    const msg = this.#decode(bodyStart, ROW_DESCRIPTION_CODE, next - start - 1, b);
+    this.#description = { body: Buffer.from(b.subarray(bodyStart, next)), msg };
+    return msg;
   }
 
   /** Start assembling the incomplete message `chunk[from, end)`. */

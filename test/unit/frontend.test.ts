@@ -119,6 +119,14 @@ describe('encodeBind', () => {
     expect(b.subarray(bind.end)).toEqual(sync);
   });
 
+  it('writes long, mixed and non-ASCII values and statement names byte for byte, each in its own length', () => {
+    const values = ['a'.repeat(100), `${'b'.repeat(70)}é`, 'abcé', 'é', '\u{1F600}', 'x'.repeat(64), 'lone \uD800'];
+    const b = encodeBind('stmt_ü', values, [], [], [1]);
+    const bind = readBind(b);
+    expect(bind).toMatchObject({ statement: 'stmt_ü', values: values.map((v) => Buffer.from(v).toString()), resultFormats: [1], end: b.length });
+    expect(b.readInt32BE(1)).toBe(b.length - 1);
+  });
+
   it('binds no parameters', () => {
     const b = encodeBind('', []);
     expect(readBind(b)).toMatchObject({ statement: '', values: [], end: b.length });

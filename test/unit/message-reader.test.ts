@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/errors.js';
-import { DataRow, MessageReader, type BackendMessage } from '../../src/protocol/wire.js';
+import { DataRow, MessageReader, type BackendMessage, type RowDescriptionMessage } from '../../src/protocol/wire.js';
 import { FUZZ_BASE_INPUT } from '../support/session-fuzzer.js';
 
 /** What a message says, copied out while it is valid (a DataRow's bytes only live during the callback). */
@@ -38,6 +38,22 @@ function dataRow(values: (string | null)[]): Buffer {
   const body = Buffer.concat([Buffer.from([0, values.length]), ...parts]);
   const header = Buffer.alloc(5);
   header[0] = 0x44;
+  header.writeInt32BE(body.length + 4, 1);
+  return Buffer.concat([header, body]);
+}
+
+/** A RowDescription of text columns `names` (type OID 25, no table), as the server sends it. */
+function rowDescription(names: readonly string[]): Buffer {
+  const fields = names.map((name) => {
+    const attributes = Buffer.alloc(18);
+    attributes.writeInt32BE(25, 6);
+    attributes.writeInt16BE(-1, 10);
+    attributes.writeInt32BE(-1, 12);
+    return Buffer.concat([Buffer.from(`${name}\0`), attributes]);
+  });
+  const body = Buffer.concat([Buffer.from([0, names.length]), ...fields]);
+  const header = Buffer.alloc(5);
+  header[0] = 0x54;
   header.writeInt32BE(body.length + 4, 1);
   return Buffer.concat([header, body]);
 }
@@ -85,5 +101,23 @@ describe('MessageReader', () => {
     const negative = dataRow(['abc']);
     negative.writeInt32BE(-2, 7);
     expect(() => read([negative])).toThrow(/does not fit its declared length/);
+  });
+
+  it('hands on the same RowDescription again for the same bytes, and decodes changed ones afresh', () => {
+    const reader = new MessageReader(65_536);
+    const seen: BackendMessage[] = [];
+    const onMessage = (msg: BackendMessage): void => void seen.push(msg);
+    const ab = rowDescription(['a', 'b']);
+    reader.parse(Buffer.concat([ab, dataRow(['1', '2'])]), onMessage);
+    // The same description again, split across chunks, as an unnamed statement's next run gets it.
+    reader.parse(ab.subarray(0, 9), onMessage);
+    reader.parse(ab.subarray(9), onMessage);
+    reader.parse(rowDescription(['a', 'c']), onMessage);
+    reader.parse(rowDescription(['a']), onMessage);
+    const descriptions = seen.filter((m) => m.name === 'rowDescription') as RowDescriptionMessage[];
+    expect(descriptions.map((d) => d.fields.map((f) => f.name))).toEqual([['a', 'b'], ['a', 'b'], ['a', 'c'], ['a']]);
+    expect(descriptions[1]).toBe(descriptions[0]);
+    expect(descriptions[2]).not.toBe(descriptions[0]);
+    expect(descriptions[2]?.fields[1]?.dataTypeID).toBe(25);
   });
 });
