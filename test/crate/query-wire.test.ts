@@ -4,13 +4,13 @@
  * the unnamed statement as Parse, Bind, Describe portal, Execute, Sync; a prepared statement as Bind, Execute, Sync.
  * No Flush, no Describe of the statement, no second round trip.
  */
-import { createServer, connect as netConnect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Client } from '../../src/index.js';
+import { startTapProxy, type TapProxy } from '../support/tap-proxy.js';
 import { startCrateTarget, type CrateTarget } from './target.js';
 
 let target: CrateTarget;
-let proxy: Server;
+let proxy: TapProxy | undefined;
 let client: Client;
 /** Client→server chunks the proxy forwarded, in order. */
 const toServer: Buffer[] = [];
@@ -18,28 +18,16 @@ const toServer: Buffer[] = [];
 beforeAll(async () => {
   target = await startCrateTarget();
   const upstreamUrl = new URL(target.url({ sslmode: 'disable' }));
-  proxy = createServer((downstream) => {
-    const upstream = netConnect(Number(upstreamUrl.port), upstreamUrl.hostname);
-    downstream.on('data', (d: Buffer) => {
-      toServer.push(Buffer.from(d));
-      upstream.write(d);
-    });
-    upstream.pipe(downstream);
-    upstream.on('close', () => downstream.destroy());
-    downstream.on('close', () => upstream.destroy());
-    upstream.on('error', () => downstream.destroy());
-    downstream.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxy = await startTapProxy(upstreamUrl.hostname, Number(upstreamUrl.port), () => (chunk) => toServer.push(Buffer.from(chunk)));
   const viaProxy = new URL(upstreamUrl);
   viaProxy.hostname = '127.0.0.1';
-  viaProxy.port = String((proxy.address() as { port: number }).port);
+  viaProxy.port = String(proxy.port);
   client = await connect(viaProxy.toString());
 });
 
 afterAll(async () => {
   await client?.close();
-  await new Promise<void>((resolve) => (proxy === undefined ? resolve() : proxy.close(() => resolve())));
+  await proxy?.close();
   await target?.stop();
 });
 

@@ -3,14 +3,13 @@
  * statement, a cached run, `prepare: false` and a fresh pool connection send the same parameter bytes in Bind and
  * reach the same result or the same error. A recording TCP proxy reads the Bind messages off the wire.
  */
-import { createServer, connect as netConnect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, createPool, type Client, type ConnectOptions, type Pool } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
+import { startTapProxy, type TapProxy } from '../support/tap-proxy.js';
 
 const pg = getTestPg();
-let proxy: Server;
-let proxyPort = 0;
+let proxy: TapProxy;
 /** Parameter texts of every Bind the proxy saw, in order (null = SQL NULL). */
 const binds: (string | null)[][] = [];
 
@@ -50,7 +49,7 @@ function bindParameters(body: Buffer): (string | null)[] {
 
 const options = (): ConnectOptions => ({
   host: '127.0.0.1',
-  port: proxyPort,
+  port: proxy.port,
   user: pg.users.trust.user,
   database: pg.database,
   sslmode: 'disable',
@@ -61,28 +60,14 @@ let pool: Pool;
 
 beforeAll(async () => {
   const target = new URL(pg.url('trust', { sslmode: 'disable' }));
-  proxy = createServer((socket) => {
-    const upstream = netConnect(Number(target.port), target.hostname);
-    const record = recorder();
-    socket.on('data', (chunk) => {
-      record(chunk);
-      upstream.write(chunk);
-    });
-    upstream.pipe(socket);
-    socket.on('error', () => upstream.destroy());
-    upstream.on('error', () => socket.destroy());
-    socket.on('close', () => upstream.destroy());
-    upstream.on('close', () => socket.destroy());
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  proxyPort = (proxy.address() as { port: number }).port;
+  proxy = await startTapProxy(target.hostname, Number(target.port), recorder);
   client = await connect(options());
   pool = createPool({ ...options(), max: 1 });
 });
 afterAll(async () => {
   await client?.close();
   await pool?.end();
-  await new Promise<void>((r) => proxy.close(() => r()));
+  await proxy?.close();
 });
 
 const TYPES = ['text', 'int4', 'int8', 'float8', 'numeric', 'bool', 'json', 'jsonb', 'date', 'timestamp', 'timestamptz', 'int4[]', 'text[]', 'point'];

@@ -2,37 +2,25 @@
  * Pipelining on PostgreSQL: queries issued without awaiting share the connection (each with its own Sync), through
  * one client and through pool.query() lanes. A counting TCP proxy shows how many writes reached the server.
  */
-import { createServer, connect as netConnect, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseError, QueryTimeoutError, connect, createPool } from '../../src/index.js';
 import { getTestPg } from '../support/pg-env.js';
+import { startTapProxy, type TapProxy } from '../support/tap-proxy.js';
 
 const pg = getTestPg();
-let proxy: Server;
-let proxyPort = 0;
+let proxy: TapProxy;
 /** Client→server chunks seen by the proxy, in total. */
 let chunksToServer = 0;
 
 beforeAll(async () => {
-  proxy = createServer((client) => {
-    const upstream = netConnect(pg.port, pg.host);
-    client.on('data', (d: Buffer) => {
-      chunksToServer++;
-      upstream.write(d);
-    });
-    upstream.pipe(client);
-    upstream.on('close', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
+  proxy = await startTapProxy(pg.host, pg.port, () => () => {
+    chunksToServer++;
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  proxyPort = (proxy.address() as { port: number }).port;
 });
-afterAll(() => new Promise<void>((r) => proxy.close(() => r())));
+afterAll(() => proxy.close());
 
 function viaProxy(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { host: '127.0.0.1', port: proxyPort, user: pg.users.trust.user, database: pg.database, sslmode: 'disable', ...extra };
+  return { host: '127.0.0.1', port: proxy.port, user: pg.users.trust.user, database: pg.database, sslmode: 'disable', ...extra };
 }
 
 describe('one client', () => {
