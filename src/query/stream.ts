@@ -157,7 +157,8 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /**
    * Stop early: a suspended portal is closed (Close + Sync), a batch in flight is let finish and dropped. Resolves once
-   * the connection is free of this stream. Buffered rows are discarded; later pulls report the end.
+   * the connection is free of this stream (at once while it still waits for a pool connection). Buffered rows are
+   * discarded; later pulls report the end.
    */
   async close(): Promise<void> {
     const phase = this.#phase;
@@ -168,7 +169,11 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     if (phase === 'running') {
       this.#stopOperation(false);
       this.#scheduleWake();
-    } else if (phase === 'acquiring') this.#scheduleWake();
+    } else if (phase === 'acquiring') {
+      // Nothing is borrowed yet: a connection that still arrives is given back at once (#begin), not waited for here.
+      this.#finished = Promise.resolve();
+      this.#scheduleWake();
+    }
     await this.#finished;
   }
 

@@ -566,6 +566,42 @@ describe('pool.stream and pool.executeMany', () => {
     expect(env.clients[0]?.sent).not.toContain('STREAM 3');
   });
 
+  it('close() of a stream waiting for a connection resolves at once, without waiting for the pool to free one', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const stream = pool.stream('STREAM 3');
+    const pull = stream[Symbol.asyncIterator]().next();
+    let closed = false;
+    const closing = stream.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
+    await stream.close();
+    expect(await pull).toEqual({ done: true, value: undefined });
+    held.release();
+    await closing;
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
+  });
+
+  it('destroying the Readable of a stream waiting for a connection closes at once', async () => {
+    const { pool } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const readable = pool.stream('STREAM 3').toReadable();
+    readable.resume();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pool.stats.waiting).toBe(1);
+    const closed = new Promise((resolve) => readable.once('close', resolve));
+    readable.destroy();
+    let done = false;
+    void closed.then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(true);
+    held.release();
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+  });
+
   it('an abort while the stream waits for a connection rejects the pull with signal.reason', async () => {
     const { pool } = fakePool({ max: 1 });
     const held = await pool.acquire();
