@@ -209,6 +209,12 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /** Queue the portal on the acquired connection; the promise settles once it has finished and the connection is given back. */
   #open(channel: StreamChannel): Promise<void> {
+    // An abort that came after the pool had handed the connection over, but before it arrived here: no listener saw it.
+    if (this.#signal?.aborted === true) {
+      channel.release?.();
+      this.#fail(this.#signal.reason);
+      return Promise.resolve();
+    }
     let op: StreamPortal;
     try {
       op = channel.open(this.#consumer);

@@ -615,6 +615,21 @@ describe('pool.stream and pool.executeMany', () => {
     expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
   });
 
+  it('an abort in the same tick as the connection arrives still rejects the pull with signal.reason and sends nothing', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const controller = new AbortController();
+    const pull = pool.stream('STREAM 3', [], { signal: controller.signal })[Symbol.asyncIterator]().next();
+    await flush();
+    const reason = new Error('stop');
+    held.release();
+    controller.abort(reason);
+    await expect(pull).rejects.toBe(reason);
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
+  });
+
   it('executeMany borrows and releases a connection', async () => {
     const { pool } = fakePool();
     const result = await pool.executeMany('INSERT INTO t VALUES ($1)', [[1], [2]]);
