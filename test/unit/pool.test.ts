@@ -937,6 +937,17 @@ describe('misuse', () => {
     await expect(pool.query('SELECT 1')).rejects.toBeInstanceOf(UsageError);
   });
 
+  it("a stream made before release() and first pulled after it fails with a UsageError and sends nothing on the pool's connection", async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const c = await pool.acquire();
+    const stream = c.stream('STREAM 3');
+    c.release();
+    const other = await pool.acquire();
+    await expect(stream[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(UsageError);
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
+    other.release();
+  });
+
   it('await using releases once, even after an explicit release()', async () => {
     const { pool } = fakePool();
     {
