@@ -285,6 +285,8 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /** The next row, the end, undefined (wait), or throws the stream's error. */
   #poll(): IteratorResult<R, undefined> | undefined {
+    // The abort listener goes when the portal ends; an abort while its last rows are still being read stops them too.
+    if (this.#phase === 'ended' && this.#pos < this.#buffer.length && this.#signal?.aborted === true) this.#fail(this.#signal.reason);
     if (this.#pos < this.#buffer.length) {
       const value = this.#buffer[this.#pos++] as R;
       if (this.#pos === this.#buffer.length) this.#drained();

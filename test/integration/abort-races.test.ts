@@ -61,6 +61,26 @@ describe('abort while running', () => {
     expect(pool.stats).toMatchObject({ busy: 0, total: 1 });
   });
 
+  it.each(['client', 'pool'] as const)('%s stream: an abort while the last batch is still being read rejects the next pull with signal.reason', async (where) => {
+    const controller = new AbortController();
+    const reason = new Error(`stop ${where}`);
+    const text = 'SELECT g FROM generate_series(1, 5) g';
+    const stream = where === 'client' ? client.stream(text, [], { signal: controller.signal }) : pool.stream(text, [], { signal: controller.signal });
+    let n = 0;
+    const run = async (): Promise<void> => {
+      for await (const _ of stream) {
+        if (++n === 2) {
+          await new Promise((r) => setTimeout(r, 20));
+          controller.abort(reason);
+        }
+      }
+    };
+    await expect(run()).rejects.toBe(reason);
+    expect(n).toBe(2);
+    expect((await client.query('SELECT 6 AS six')).rows).toEqual([{ six: 6 }]);
+    expect((await pool.query('SELECT 6 AS six')).rows).toEqual([{ six: 6 }]);
+  });
+
   it('pool.stream aborted after it ended changes nothing', async () => {
     const controller = new AbortController();
     const rows: unknown[] = [];
