@@ -199,9 +199,8 @@ export function toArrowValue(type: DataType, v: unknown, at: string): unknown {
     }
     case Type.Struct:
       if (isObject(v)) {
-        const row: Record<string, unknown> = {};
-        for (const f of (type as Struct).children) row[f.name] = toArrowValue(f.type, Object.hasOwn(v, f.name) ? v[f.name] : null, `${at}.${f.name}`);
-        return row;
+        // By position, which apache-arrow's Struct builder takes as well: a child named `__proto__` stays an own value.
+        return (type as Struct).children.map((f) => toArrowValue(f.type, Object.hasOwn(v, f.name) ? v[f.name] : null, `${at}.${f.name}`));
       }
       break;
     case Type.List:

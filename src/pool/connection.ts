@@ -119,7 +119,11 @@ export class PoolConnection implements AsyncDisposable {
   stream<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: StreamOptions): RowStream<R>;
   stream<R>(text: string, params?: readonly unknown[], options: StreamOptions = {}): RowStream<R> {
     const channel = this.streamChannel(text, params, options);
-    return new RowStream<R>(() => channel, options);
+    return new RowStream<R>(() => {
+      // First pulled after release(): the connection may be another borrower's by now.
+      this.#check();
+      return channel;
+    }, options);
   }
 
   /** @internal See Client.streamChannel; pool.stream() runs its streams on it. */

@@ -157,7 +157,8 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /**
    * Stop early: a suspended portal is closed (Close + Sync), a batch in flight is let finish and dropped. Resolves once
-   * the connection is free of this stream. Buffered rows are discarded; later pulls report the end.
+   * the connection is free of this stream (at once while it still waits for a pool connection). Buffered rows are
+   * discarded; later pulls report the end.
    */
   async close(): Promise<void> {
     const phase = this.#phase;
@@ -168,7 +169,11 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
     if (phase === 'running') {
       this.#stopOperation(false);
       this.#scheduleWake();
-    } else if (phase === 'acquiring') this.#scheduleWake();
+    } else if (phase === 'acquiring') {
+      // Nothing is borrowed yet: a connection that still arrives is given back at once (#begin), not waited for here.
+      this.#finished = Promise.resolve();
+      this.#scheduleWake();
+    }
     await this.#finished;
   }
 
@@ -204,6 +209,12 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /** Queue the portal on the acquired connection; the promise settles once it has finished and the connection is given back. */
   #open(channel: StreamChannel): Promise<void> {
+    // An abort that came after the pool had handed the connection over, but before it arrived here: no listener saw it.
+    if (this.#signal?.aborted === true) {
+      channel.release?.();
+      this.#fail(this.#signal.reason);
+      return Promise.resolve();
+    }
     let op: StreamPortal;
     try {
       op = channel.open(this.#consumer);
@@ -274,6 +285,8 @@ export class RowStream<R = Record<string, unknown>> implements AsyncIterable<R> 
 
   /** The next row, the end, undefined (wait), or throws the stream's error. */
   #poll(): IteratorResult<R, undefined> | undefined {
+    // The abort listener goes when the portal ends; an abort while its last rows are still being read stops them too.
+    if (this.#phase === 'ended' && this.#pos < this.#buffer.length && this.#signal?.aborted === true) this.#fail(this.#signal.reason);
     if (this.#pos < this.#buffer.length) {
       const value = this.#buffer[this.#pos++] as R;
       if (this.#pos === this.#buffer.length) this.#drained();

@@ -302,6 +302,25 @@ describe('json, OBJECT and numeric', () => {
     expect(micros[0]).toBe(1_704_164_645_123_000n);
   });
 
+  it('a Struct child named __proto__ or constructor, or two children of one name, each get their JSON member', () => {
+    const schema = {
+      o: new Struct([
+        new ArrowField('__proto__', new Int32()),
+        new ArrowField('constructor', new Utf8()),
+        new ArrowField('a', new Int32()),
+        new ArrowField('a', new Int32()),
+      ]),
+    };
+    const batch = build([field('o', OID.JSON)], [[text('{"__proto__":5,"constructor":"c","a":7}')], [text('{"a":8}')]], { schema });
+    const children = [0, 1, 2, 3].map((i) => [...(batch.getChildAt(0)?.getChildAt(i) ?? [])]);
+    expect(children).toEqual([
+      [5, null],
+      ['c', null],
+      [7, 8],
+      [7, 8],
+    ]);
+  });
+
   it('JSON numbers beyond 2^53 stay exact in Int64 and Decimal children and in JSON text; a float child gets the nearest double', () => {
     const schema = {
       o: new Struct([

@@ -566,6 +566,42 @@ describe('pool.stream and pool.executeMany', () => {
     expect(env.clients[0]?.sent).not.toContain('STREAM 3');
   });
 
+  it('close() of a stream waiting for a connection resolves at once, without waiting for the pool to free one', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const stream = pool.stream('STREAM 3');
+    const pull = stream[Symbol.asyncIterator]().next();
+    let closed = false;
+    const closing = stream.close().then(() => (closed = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
+    await stream.close();
+    expect(await pull).toEqual({ done: true, value: undefined });
+    held.release();
+    await closing;
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
+  });
+
+  it('destroying the Readable of a stream waiting for a connection closes at once', async () => {
+    const { pool } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const readable = pool.stream('STREAM 3').toReadable();
+    readable.resume();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pool.stats.waiting).toBe(1);
+    const closed = new Promise((resolve) => readable.once('close', resolve));
+    readable.destroy();
+    let done = false;
+    void closed.then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(true);
+    held.release();
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+  });
+
   it('an abort while the stream waits for a connection rejects the pull with signal.reason', async () => {
     const { pool } = fakePool({ max: 1 });
     const held = await pool.acquire();
@@ -577,6 +613,21 @@ describe('pool.stream and pool.executeMany', () => {
     held.release();
     await flush();
     expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+  });
+
+  it('an abort in the same tick as the connection arrives still rejects the pull with signal.reason and sends nothing', async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const held = await pool.acquire();
+    const controller = new AbortController();
+    const pull = pool.stream('STREAM 3', [], { signal: controller.signal })[Symbol.asyncIterator]().next();
+    await flush();
+    const reason = new Error('stop');
+    held.release();
+    controller.abort(reason);
+    await expect(pull).rejects.toBe(reason);
+    await flush();
+    expect(pool.stats).toMatchObject({ busy: 0, idle: 1 });
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
   });
 
   it('executeMany borrows and releases a connection', async () => {
@@ -884,6 +935,17 @@ describe('misuse', () => {
     await pool.end();
     await expect(pool.acquire()).rejects.toBeInstanceOf(PoolClosedError);
     await expect(pool.query('SELECT 1')).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it("a stream made before release() and first pulled after it fails with a UsageError and sends nothing on the pool's connection", async () => {
+    const { pool, env } = fakePool({ max: 1 });
+    const c = await pool.acquire();
+    const stream = c.stream('STREAM 3');
+    c.release();
+    const other = await pool.acquire();
+    await expect(stream[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(UsageError);
+    expect(env.clients[0]?.sent).not.toContain('STREAM 3');
+    other.release();
   });
 
   it('await using releases once, even after an explicit release()', async () => {
