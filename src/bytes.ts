@@ -33,3 +33,17 @@ export function writeUtf8(t: string, b: Buffer, p: number): number {
   }
   return b.write(t, p, 'utf8');
 }
+
+/**
+ * One length-prefixed text value at `b[p…]`, as Bind and binary arrays carry it: its Int32 byte count, then its UTF-8
+ * (room for 4 + 3 bytes per UTF-16 unit), or -1 alone for null. Returns the position after it.
+ */
+export function putText(t: string | null, b: Buffer, p: number): number {
+  if (t === null) {
+    putInt32(-1, b, p);
+    return p + 4;
+  }
+  const n = writeUtf8(t, b, p + 4);
+  putInt32(n, b, p);
+  return p + 4 + n;
+}

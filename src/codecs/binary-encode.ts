@@ -6,7 +6,7 @@
  * Timestamps go to CrateDB as epoch milliseconds (`bigint[]`, cast on insert): CrateDB parses timestamp text slowly,
  * and bigint is exactly what it stores. PostgreSQL gets them as binary `timestamptz` (µs since 2000-01-01).
  */
-import { putInt32, writeUtf8 } from '../bytes.js';
+import { putInt32, putText, writeUtf8 } from '../bytes.js';
 import { PG_EPOCH_MS } from './binary-read.js';
 import { EncodeFailure, describeValue, toJsonText } from './encode.js';
 import { OID } from './oids.js';
@@ -246,15 +246,8 @@ export function writeColumnBatch(m: MeasuredColumn, rows: readonly (readonly unk
   let hasNull = false;
   if (texts !== undefined) {
     for (const t of texts) {
-      if (t === null) {
-        hasNull = true;
-        putInt32(-1, b, p);
-        p += 4;
-        continue;
-      }
-      const n = writeUtf8(t, b, p + 4);
-      putInt32(n, b, p);
-      p += 4 + n;
+      if (t === null) hasNull = true;
+      p = putText(t, b, p);
     }
   } else {
     const fixed = encoder as FixedEncoder;

@@ -9,7 +9,7 @@
  */
 import { serialize } from './wire.js';
 
-import { putInt32, writeUtf8 } from '../bytes.js';
+import { putInt32, putText, writeUtf8 } from '../bytes.js';
 
 const PARSE = 0x50;
 const BIND = 0x42;
@@ -192,16 +192,7 @@ export class BindExecuteBatch {
     b[start + 9] = values.length >>> 8;
     b[start + 10] = values.length;
     let p = start + 11;
-    for (const v of values) {
-      if (v === null) {
-        putInt32(-1, b, p);
-        p += 4;
-        continue;
-      }
-      const n = writeUtf8(v, b, p + 4);
-      putInt32(n, b, p);
-      p += 4 + n;
-    }
+    for (const v of values) p = putText(v, b, p);
     // No result format codes (all text).
     b[p] = 0;
     b[p + 1] = 0;
